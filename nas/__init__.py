@@ -1,0 +1,1 @@
+"""nas: the `nas` command line, the search driver, and TFLite export."""

@@ -1,0 +1,68 @@
+"""Keras model -> TFLite flatbuffer with builtin ops only, and a look at what is inside."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import Callable, Iterable
+
+from space.errors import UserInputError
+
+QUANTIZATIONS = ("none", "fp16", "int8")
+
+
+def convert_to_tflite(model, quantize: str = "none",
+                      representative_images: Callable[[], Iterable] | None = None) -> bytes:
+    """Converts a Keras model with TFLite builtin ops only (no Select TF ops, ever).
+
+    `quantize`: "none" (float32), "fp16" (float16 weights) or "int8" (full integer with uint8
+    input; needs `representative_images`, a callable yielding float32 batches of one image).
+    Conversion fails loudly, with the offending ops named, instead of adding Flex ops.
+    """
+    import tensorflow as tf
+
+    if quantize not in QUANTIZATIONS:
+        raise UserInputError(f"quantize: {quantize!r} is not allowed; allowed: {', '.join(QUANTIZATIONS)}")
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if quantize == "fp16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    elif quantize == "int8":
+        if representative_images is None:
+            raise UserInputError("int8 quantization needs representative images (--data)")
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = lambda: ([image] for image in representative_images())
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.uint8
+    with contextlib.redirect_stdout(io.StringIO()):  # Keras prints the exported signature
+        return converter.convert()
+
+
+def make_interpreter(model_content: bytes, num_threads: int = 1, xnnpack: bool = True):
+    """A LiteRT interpreter (XNNPACK on CPU); tflite-runtime where that is what is installed."""
+    try:
+        from ai_edge_litert import interpreter as litert
+    except ImportError:  # a device with the older runtime
+        from tflite_runtime import interpreter as litert
+    resolver = (litert.OpResolverType.AUTO if xnnpack
+                else litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    interpreter = litert.Interpreter(model_content=model_content, num_threads=num_threads,
+                                     experimental_op_resolver_type=resolver)
+    interpreter.allocate_tensors()
+    return interpreter
+
+
+def tflite_op_names(model_content: bytes) -> list[str]:
+    """The op type of every node of a TFLite model, in execution order."""
+    interpreter = make_interpreter(model_content, xnnpack=False)
+    return [op["op_name"] for op in interpreter._get_ops_details()]
+
+
+def run_tflite(model_content: bytes, image, num_threads: int = 1):
+    """Runs a single-input model on one batch and returns its first output."""
+    interpreter = make_interpreter(model_content, num_threads)
+    input_detail = interpreter.get_input_details()[0]
+    interpreter.set_tensor(input_detail["index"], image.astype(input_detail["dtype"]))
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
