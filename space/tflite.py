@@ -20,10 +20,11 @@ def convert_to_tflite(model, quantize: str = "none",
     Conversion fails loudly, with the offending ops named, instead of adding Flex ops.
     """
     import tensorflow as tf
+    from tensorflow.lite.python.convert_phase import ConverterError
 
     if quantize not in QUANTIZATIONS:
         raise UserInputError(f"quantize: {quantize!r} is not allowed; allowed: {', '.join(QUANTIZATIONS)}")
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([_frozen_function(model)])
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     if quantize == "fp16":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -35,8 +36,36 @@ def convert_to_tflite(model, quantize: str = "none",
         converter.representative_dataset = lambda: ([image] for image in representative_images())
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.uint8
-    with contextlib.redirect_stdout(io.StringIO()):  # Keras prints the exported signature
-        return converter.convert()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # Keras prints the exported signature
+            return converter.convert()
+    except ConverterError as error:
+        ops = _ops_outside_builtins(error)
+        if not ops:
+            raise
+        raise UserInputError(
+            f"TFLite conversion ({quantize}) needs ops outside the TFLite builtins: "
+            f"{', '.join(ops)}; the model must use builtin ops only (no Select TF ops)") from None
+
+
+def _ops_outside_builtins(error) -> list[str]:
+    """The TF ops a failed conversion would have needed as Flex or custom ops."""
+    needs = ("ERROR_NEEDS_FLEX_OPS", "ERROR_NEEDS_CUSTOM_OPS")
+    names = {data.operator.name for data in getattr(error, "errors", ())
+             if any(code in str(data) for code in needs) and data.operator.name}
+    return sorted(names)
+
+
+def _frozen_function(model):
+    """The model's inference function with its weights as constants: converts ~4x faster than
+    `from_keras_model` (no SavedModel round trip) and to the same ops."""
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    signature = [tf.TensorSpec(tensor.shape, tensor.dtype) for tensor in model.inputs]
+    call = tf.function(lambda *inputs: model(inputs[0] if len(inputs) == 1 else list(inputs),
+                                             training=False))
+    return convert_variables_to_constants_v2(call.get_concrete_function(*signature))
 
 
 def make_interpreter(model_content: bytes, num_threads: int = 1, xnnpack: bool = True):
