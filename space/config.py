@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from space.errors import UserInputError
+from space.files import read_json
 
 BACKBONES = ("shufflenet_v2", "mobilenet_v2")
 DEPTH_MULTIPLIERS = {
@@ -115,12 +116,9 @@ class ArchConfig:
     @classmethod
     def from_file(cls, path: str | Path) -> "ArchConfig":
         """Reads a config JSON file (the form `nas preset show NAME --json` prints)."""
+        data = read_json(path, "config file")
         try:
-            text = Path(path).read_text()
-        except OSError as error:
-            raise UserInputError(f"config file {path}: cannot read ({error.strerror})") from None
-        try:
-            return cls.from_json(text)
+            return cls.from_dict(data)
         except UserInputError as error:
             raise UserInputError(f"config file {path}: {error}") from None
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import difflib
-import json
 from pathlib import Path
 
 from space.config import PAPER_DPC_BRANCHES, ArchConfig
 from space.errors import UserInputError
+from space.files import read_json
 
 PRESETS: dict[str, dict] = {
     "paper-dpc": {
@@ -52,12 +52,7 @@ def get_preset(name: str) -> ArchConfig:
 
 def load_dpc_json(path: str | Path) -> list[dict]:
     """Reads a DeepLab dense prediction cell JSON file (a list of branches) as it is."""
-    try:
-        branches = json.loads(Path(path).read_text())
-    except OSError as error:
-        raise UserInputError(f"DPC file {path}: cannot read ({error.strerror})") from None
-    except json.JSONDecodeError as error:
-        raise UserInputError(f"DPC file {path}: not valid JSON ({error})") from None
+    branches = read_json(path, "DPC file")
     if not isinstance(branches, list):
         raise UserInputError(f"DPC file {path}: expected a JSON list of branches")
     return branches

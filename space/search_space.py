@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import random
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from space.config import (DECODERS, DEPTH_MULTIPLIERS, DPC_GRIDS, DPC_RATES, HEADS,
                           OUTPUT_STRIDES, PAPER_DPC_BRANCHES, ArchConfig)
 from space.errors import UserInputError
+from space.files import read_json
 
 DPC_BRANCH_OPS = ("sep3x3", "conv1x1", "pyramid_pooling")
 
@@ -165,12 +165,7 @@ class SearchSpace:
     @classmethod
     def from_file(cls, path: str | Path) -> "SearchSpace":
         """Reads a space JSON file: any subset of the fields, the rest default."""
-        try:
-            data = json.loads(Path(path).read_text())
-        except OSError as error:
-            raise UserInputError(f"space file {path}: cannot read ({error.strerror})") from None
-        except json.JSONDecodeError as error:
-            raise UserInputError(f"space file {path}: not valid JSON ({error})") from None
+        data = read_json(path, "space file")
         names = {field.name for field in dataclasses.fields(cls)}
         if not isinstance(data, dict) or set(data) - names:
             unknown = sorted(set(data) - names) if isinstance(data, dict) else ["(not an object)"]
