@@ -38,7 +38,9 @@ def import_tensorflow_quietly() -> None:
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
-            import tensorflow  # noqa: F401
+            import tensorflow
+
+            tensorflow.config.list_physical_devices()  # CUDA probing logs here, also muted
     finally:
         os.dup2(saved, 2)
         os.close(saved)

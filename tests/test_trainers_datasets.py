@@ -1,0 +1,205 @@
+"""Datasets in their real on-disk formats (tiny trees), the synthetic default, inspection."""
+
+import json
+import logging
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from space.errors import UserInputError
+from trainers import inspect_dataset, load_dataset
+
+
+def save_png(path, array):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.asarray(array, np.uint8)).save(path)
+
+
+def make_folder(root, masks, classes=None, image_sizes=None):
+    for index, mask in enumerate(masks):
+        height, width = (image_sizes or {}).get(index, mask.shape)
+        save_png(root / "images" / f"img{index}.png", np.full((height, width, 3), 40 * index))
+        save_png(root / "masks" / f"img{index}.png", mask)
+    if classes:
+        (root / "classes.txt").write_text("\n".join(classes) + "\n")
+    return root
+
+
+def make_cityscapes(root):
+    """Two train images, one val image; labelIds 7 road, 8 sidewalk, 26 car, 0 unlabeled, 4 static."""
+    label_ids = np.array([[7, 7, 8, 8], [26, 26, 0, 4], [7, 26, 8, 0]], np.uint8)
+    for split, city, names in (("train", "aachen", ["aachen_000000_000019", "aachen_000001_000019"]),
+                               ("val", "frankfurt", ["frankfurt_000000_000294"])):
+        for name in names:
+            save_png(root / "leftImg8bit" / split / city / f"{name}_leftImg8bit.png",
+                     np.full((3, 4, 3), 100))
+            save_png(root / "gtFine" / split / city / f"{name}_gtFine_labelIds.png", label_ids)
+    return root
+
+
+def make_coco(root, split="val"):
+    """One image with a person, a car, a dog (not kept) and a crowd of people; one image with
+    only a dog (filtered out)."""
+    def square(x, y, size):
+        return [[x, y, x + size, y, x + size, y + size, x, y + size]]
+
+    images = [{"id": 1, "file_name": "000000000001.jpg", "height": 20, "width": 30},
+              {"id": 2, "file_name": "000000000002.jpg", "height": 20, "width": 30}]
+    annotations = [
+        {"id": 10, "image_id": 1, "category_id": 1, "segmentation": square(2, 2, 6), "area": 36,
+         "bbox": [2, 2, 6, 6], "iscrowd": 0},
+        {"id": 11, "image_id": 1, "category_id": 3, "segmentation": square(12, 4, 8), "area": 64,
+         "bbox": [12, 4, 8, 8], "iscrowd": 0},
+        {"id": 12, "image_id": 1, "category_id": 18, "segmentation": square(22, 12, 5), "area": 25,
+         "bbox": [22, 12, 5, 5], "iscrowd": 0},
+        {"id": 13, "image_id": 1, "category_id": 1, "segmentation": square(2, 12, 4), "area": 16,
+         "bbox": [2, 12, 4, 4], "iscrowd": 1},
+        {"id": 14, "image_id": 2, "category_id": 18, "segmentation": square(2, 2, 10), "area": 100,
+         "bbox": [2, 2, 10, 10], "iscrowd": 0},
+    ]
+    categories = [{"id": 1, "name": "person", "supercategory": "person"},
+                  {"id": 3, "name": "car", "supercategory": "vehicle"},
+                  {"id": 18, "name": "dog", "supercategory": "animal"}]
+    (root / "annotations").mkdir(parents=True)
+    (root / "annotations" / f"instances_{split}2017.json").write_text(json.dumps(
+        {"images": images, "annotations": annotations, "categories": categories}))
+    for image in images:
+        (root / f"{split}2017").mkdir(exist_ok=True)
+        Image.fromarray(np.full((20, 30, 3), 90, np.uint8)).save(root / f"{split}2017" / image["file_name"])
+    return root
+
+
+# -- synthetic ---------------------------------------------------------------------------------
+def test_synthetic_is_deterministic_with_fixed_splits():
+    dataset = load_dataset("synthetic")
+    assert dataset.num_classes == 19 and len(dataset.class_colors) == 19
+    first = next(dataset.examples("val", size=(48, 64)))
+    again = next(load_dataset("synthetic").examples("val", size=(48, 64)))
+    train = next(dataset.examples("train", size=(48, 64)))
+    other_seed = next(load_dataset("synthetic:1").examples("val", size=(48, 64)))
+    assert first[0].shape == (48, 64, 3) and first[0].dtype == np.float32
+    assert first[1].shape == (48, 64) and first[1].dtype == np.int32
+    assert np.array_equal(first[0], again[0]) and np.array_equal(first[1], again[1])
+    assert not np.array_equal(first[0], train[0])
+    assert not np.array_equal(first[0], other_seed[0])
+    assert 0 <= first[0].min() and first[0].max() <= 255
+
+
+def test_synthetic_scenes_hold_the_street_classes():
+    dataset = load_dataset("synthetic")
+    labels = np.stack([mask for _, mask in dataset.examples("train", size=(128, 128), limit=30)])
+    present = {dataset.class_names[value] for value in np.unique(labels)}
+    assert present == {"road", "sidewalk", "building", "pole", "traffic sign", "vegetation",
+                       "terrain", "sky", "person", "car"}
+    poles = labels == dataset.class_names.index("pole")
+    assert poles.mean() < 0.05  # thin objects
+
+
+def test_examples_limit_and_unknown_split():
+    dataset = load_dataset("synthetic")
+    assert len(list(dataset.examples("val", size=(32, 32), limit=3))) == 3
+    with pytest.raises(UserInputError, match="unknown split"):
+        next(dataset.examples("nope"))
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("imagenet:/x", "unknown kind"), ("folder", "needs a path"), ("synthetic:abc", "synthetic:SEED"),
+    ("folder:/does/not/exist", "not found"), ("cityscapes:/does/not/exist", "not found"),
+])
+def test_bad_specs_raise_one_line(spec, message):
+    with pytest.raises(UserInputError, match=message):
+        load_dataset(spec)
+
+
+# -- Cityscapes --------------------------------------------------------------------------------
+def test_cityscapes_maps_label_ids_to_train_ids(tmp_path):
+    dataset = load_dataset(f"cityscapes:{make_cityscapes(tmp_path)}")
+    assert dataset.num_classes == 19 and dataset.class_names[0] == "road"
+    assert dataset.split_size("train") == 2 and dataset.split_size("val") == 1
+    image, mask = next(dataset.examples("val"))
+    assert image.shape == (3, 4, 3)
+    assert mask.tolist() == [[0, 0, 1, 1], [13, 13, 255, 255], [0, 13, 1, 255]]
+    assert dataset.category_names[dataset.class_categories[13]] == "vehicle"
+
+
+def test_cityscapes_image_without_labels_is_named(tmp_path):
+    root = make_cityscapes(tmp_path)
+    save_png(root / "leftImg8bit" / "val" / "frankfurt" / "frankfurt_000001_000001_leftImg8bit.png",
+             np.zeros((3, 4, 3)))
+    with pytest.raises(UserInputError, match="frankfurt_000001_000001_leftImg8bit.png: no label file"):
+        load_dataset(f"cityscapes:{root}")
+
+
+# -- COCO --------------------------------------------------------------------------------------
+def test_coco_keeps_the_paper_classes_and_filters_images(tmp_path):
+    dataset = load_dataset(f"coco:{make_coco(tmp_path)}", min_pixels=50)
+    assert dataset.class_names[:3] == ["background", "person", "car"] and dataset.num_classes == 10
+    assert dataset.split_size("val") == 1  # the dog-only image is filtered out
+    image, mask = next(dataset.examples("val"))
+    assert image.shape == (20, 30, 3)
+    values, counts = np.unique(mask, return_counts=True)
+    found = dict(zip(values.tolist(), counts.tolist()))
+    assert found[1] >= 36 and found[2] >= 64  # person and car
+    assert found[255] >= 16  # the crowd region is ignored
+    assert mask[14, 24] == 0  # the dog is background
+    assert load_dataset(f"coco:{tmp_path}", min_pixels=1000).split_size("val") == 0
+
+
+# -- folders -----------------------------------------------------------------------------------
+def test_folder_with_classes_file(tmp_path):
+    mask = np.array([[0, 1], [2, 255]])
+    root = make_folder(tmp_path, [mask, mask], classes=["bg", "a", "b"])
+    dataset = load_dataset(f"folder:{root}")
+    assert dataset.class_names == ["bg", "a", "b"] and dataset.split_size("val") == 2
+    _, read = next(dataset.examples("train"))
+    assert read.tolist() == mask.tolist()
+
+
+def test_folder_without_classes_file_counts_classes(tmp_path):
+    root = make_folder(tmp_path, [np.array([[0, 4], [1, 255]])])
+    assert load_dataset(f"folder:{root}").num_classes == 5
+
+
+def test_folder_image_without_mask_is_named(tmp_path):
+    root = make_folder(tmp_path, [np.zeros((2, 2))], classes=["a", "b"])
+    save_png(root / "images" / "lonely.png", np.zeros((2, 2, 3)))
+    with pytest.raises(UserInputError, match=r"lonely.png: no mask"):
+        load_dataset(f"folder:{root}")
+
+
+def test_folder_size_mismatch_is_named(tmp_path):
+    root = make_folder(tmp_path, [np.zeros((4, 4))], classes=["a", "b"], image_sizes={0: (4, 6)})
+    dataset = load_dataset(f"folder:{root}")
+    with pytest.raises(UserInputError, match=r"img0.png: mask is 4x4 \(WxH\) but its image img0.png is 6x4"):
+        dataset.check("train")
+    with pytest.raises(UserInputError, match="mask is 4x4"):
+        next(dataset.examples("train"))
+
+
+def test_folder_corrupt_image_is_named(tmp_path):
+    root = make_folder(tmp_path, [np.zeros((4, 4))], classes=["a", "b"])
+    (root / "images" / "img0.png").write_bytes(b"not a png")
+    with pytest.raises(UserInputError, match=r"images/img0.png: corrupt or unreadable image"):
+        inspect_dataset(f"folder:{root}", progress=False)
+
+
+def test_values_outside_the_classes_are_reported_and_ignored(tmp_path, caplog):
+    root = make_folder(tmp_path, [np.array([[0, 1], [9, 255]])], classes=["a", "b"])
+    report = inspect_dataset(f"folder:{root}", "train", progress=False)
+    assert report["images"] == 1 and report["num_classes"] == 2
+    assert report["class_pixels"] == {"0": 1, "1": 1}
+    assert report["ignored_pixels"] == 1
+    assert len(report["problems"]) == 1 and "values 9 outside 0..1" in report["problems"][0]
+    with caplog.at_level(logging.WARNING):
+        _, mask = next(load_dataset(f"folder:{root}").examples("train"))
+    assert mask.tolist() == [[0, 1], [255, 255]]
+    assert "treated as ignore" in caplog.text
+
+
+def test_resized_examples_keep_mask_values(tmp_path):
+    mask = np.array([[0, 1], [2, 255]])
+    root = make_folder(tmp_path, [mask], classes=["a", "b", "c"])
+    image, resized = next(load_dataset(f"folder:{root}").examples("val", size=(4, 6)))
+    assert image.shape == (4, 6, 3) and resized.shape == (4, 6)
+    assert set(np.unique(resized)) == {0, 1, 2, 255}
