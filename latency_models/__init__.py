@@ -1,0 +1,13 @@
+"""latency_models: per-device latency lookup tables of network blocks, the profiler that fills
+them on LiteRT, the predictor (sum over a config's blocks), end-to-end measurement and the
+import of phone `benchmark_model` outputs."""
+
+from latency_models.measure import measure_config, measure_model
+from latency_models.predictor import (MissingEntries, latency_breakdown, measurable_here,
+                                      predict_latency)
+from latency_models.table import LatencyTable, known_devices, load_table, user_dir
+
+__all__ = [
+    "LatencyTable", "MissingEntries", "known_devices", "latency_breakdown", "load_table",
+    "measurable_here", "measure_config", "measure_model", "predict_latency", "user_dir",
+]

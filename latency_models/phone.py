@@ -1,0 +1,217 @@
+"""Phones: probe models + an adb script running TFLite's `benchmark_model`, and the import of
+its outputs into a latency table.
+
+A probe folder holds `probes.json` (which model file is which block signature, and the run
+settings), `models/*.tflite` (one model per block, plus `overhead.tflite`, a one-value model
+that times the per-invoke overhead) and `run_probes.sh`, which writes one `outputs/NAME.txt`
+per model and `outputs/device.txt` (phone model, SoC, benchmark_model checksum).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shlex
+from pathlib import Path
+
+from space.errors import UserInputError
+from space.files import read_json
+
+from latency_models.measure import tiny_model_content, utc_now
+from latency_models.table import LatencyTable, check_device_name, write_text_atomically
+
+log = logging.getLogger(__name__)
+
+PROBES_FORMAT = "mobile-seg-nas/latency-probes"
+PROBES_VERSION = 1
+OVERHEAD_MODEL = "overhead"
+_TIMINGS = re.compile(r"Timings \(microseconds\):\s*(count=.*)")
+_COUNTS = re.compile(r"^(?:INFO:\s*)?(count=\d+ .*avg=.*)$")
+_FIELD = re.compile(r"(\w+)=([-+0-9.eE]+)")
+
+
+def model_name(signature: str) -> str:
+    """A short, file-system-safe, stable name for a block signature."""
+    return "b" + hashlib.sha1(signature.encode()).hexdigest()[:12]
+
+
+def write_probes(blocks, out_dir: str | Path, device: str, threads: int = 4,
+                 use_gpu: bool = False, warmup_runs: int = 10, runs: int = 50,
+                 cpu_mask: str = "f0", input_sizes=()) -> Path:
+    """Writes the probe folder for `blocks` (models already there are kept); returns the
+    path of its run script."""
+    import keras
+    from tqdm import tqdm
+
+    from space import build_block_model
+    from space.tflite import convert_to_tflite
+
+    check_device_name(device)
+    out_dir = Path(out_dir)
+    models = out_dir / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    signatures = {}
+    for block in tqdm(blocks, desc="writing probe models", unit="model", leave=False):
+        name = model_name(block.signature)
+        signatures[name] = block.signature
+        path = models / f"{name}.tflite"
+        if not path.exists():
+            _write_bytes_atomically(path, convert_to_tflite(build_block_model(block)))
+            keras.backend.clear_session()
+    overhead = models / f"{OVERHEAD_MODEL}.tflite"
+    if not overhead.exists():
+        _write_bytes_atomically(overhead, tiny_model_content())
+    manifest = {"format": PROBES_FORMAT, "version": PROBES_VERSION, "device": device,
+                "threads": threads, "use_gpu": use_gpu, "warmup_runs": warmup_runs,
+                "runs": runs, "cpu_mask": cpu_mask,
+                "input_sizes": [list(size) for size in input_sizes], "models": signatures}
+    write_text_atomically(out_dir / "probes.json", json.dumps(manifest, indent=1) + "\n")
+    script = out_dir / "run_probes.sh"
+    write_text_atomically(script, run_script(threads, use_gpu, warmup_runs, runs, cpu_mask))
+    script.chmod(0o755)
+    return script
+
+
+def _write_bytes_atomically(path: Path, content: bytes) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_bytes(content)
+    temp.replace(path)
+
+
+def run_script(threads: int, use_gpu: bool, warmup_runs: int, runs: int, cpu_mask: str) -> str:
+    """A POSIX shell script: push each model, run benchmark_model pinned to `cpu_mask` over
+    adb, keep its output; models with an output already are skipped (re-run to resume)."""
+    flags = (f"--num_threads={threads} --warmup_runs={warmup_runs} --num_runs={runs} "
+             "--enable_op_profiling=true" + (" --use_gpu=true" if use_gpu else ""))
+    return f"""#!/bin/sh
+# Times every probe model on an Android phone with TFLite's benchmark_model, over adb.
+# Needs adb, a phone with USB debugging on, and benchmark_model for the phone's ABI at
+# $BENCHMARK (TFLite's prebuilt android_aarch64_benchmark_model, pushed with adb push).
+# Then: nas latency import --device NAME {{this folder}}
+set -eu
+cd "$(dirname "$0")"
+ADB=${{ADB:-adb}}
+BENCHMARK=${{BENCHMARK:-/data/local/tmp/benchmark_model}}
+REMOTE=${{REMOTE:-/data/local/tmp/nas_probes}}
+CPU_MASK=${{CPU_MASK:-{shlex.quote(cpu_mask)}}}   # hex mask of the cores to pin (big cores)
+mkdir -p outputs
+$ADB shell mkdir -p "$REMOTE"
+{{
+  echo "model=$($ADB shell getprop ro.product.model | tr -d '\\r')"
+  echo "soc=$($ADB shell getprop ro.board.platform | tr -d '\\r')"
+  echo "android=$($ADB shell getprop ro.build.version.release | tr -d '\\r')"
+  echo "benchmark_model_md5=$($ADB shell md5sum "$BENCHMARK" | cut -d' ' -f1 | tr -d '\\r')"
+  echo "cpu_mask=$CPU_MASK"
+  echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+}} > outputs/device.txt
+total=$(ls models/*.tflite | wc -l)
+done_count=0
+for model in models/*.tflite; do
+  name=$(basename "$model" .tflite)
+  done_count=$((done_count + 1))
+  [ -s "outputs/$name.txt" ] && continue
+  echo "[$done_count/$total] $name" >&2
+  $ADB push "$model" "$REMOTE/$name.tflite" >/dev/null
+  $ADB shell taskset "$CPU_MASK" "$BENCHMARK" --graph="$REMOTE/$name.tflite" \\
+    {flags} > "outputs/$name.tmp" 2>&1
+  mv "outputs/$name.tmp" "outputs/$name.txt"
+  $ADB shell rm -f "$REMOTE/$name.tflite"
+done
+echo "done: outputs in $(pwd)/outputs" >&2
+"""
+
+
+def parse_benchmark_output(text: str) -> dict:
+    """The steady-state timing summary of one benchmark_model run, in microseconds.
+
+    Reads the `Timings (microseconds): count=50 first=... curr=... min=... max=... avg=...
+    std=...` line of the op-profiling summary of the regular runs (the earlier one with
+    count=1 is the initialization profile); without op profiling, the last `count=... avg=...`
+    line (the regular runs follow the warm-up runs). Returns count, first, curr, min, max,
+    avg, std; raises ValueError when there is no summary.
+    """
+    text = text.replace("\r", "")
+    regular = text.rfind("Profiling Info for Regular Benchmark Runs")
+    candidates = _TIMINGS.findall(text[regular:] if regular >= 0 else text)
+    if not candidates:
+        candidates = [match.group(1) for line in text.splitlines()
+                      if (match := _COUNTS.match(line.strip()))]
+    for summary in reversed(candidates):
+        fields = {key: float(value) for key, value in _FIELD.findall(summary)}
+        if "avg" in fields and "count" in fields:
+            fields["count"] = int(fields["count"])
+            return fields
+    raise ValueError("no benchmark_model timing summary ('Timings (microseconds): count=... "
+                     "avg=...') found")
+
+
+def import_probes(probe_dir: str | Path, device: str) -> LatencyTable:
+    """A latency table from a probe folder's benchmark_model outputs."""
+    check_device_name(device)
+    probe_dir = Path(probe_dir)
+    manifest_path = probe_dir / "probes.json"
+    if not manifest_path.is_file():
+        raise UserInputError(f"{probe_dir}: no probes.json; create the folder with "
+                             "`nas latency probes --device NAME --out DIR` and run its script")
+    manifest = read_json(manifest_path, "probe manifest")
+    if not isinstance(manifest, dict) or manifest.get("format") != PROBES_FORMAT:
+        raise UserInputError(f"{manifest_path}: not a probe manifest")
+    if manifest.get("version") != PROBES_VERSION:
+        raise UserInputError(f"{manifest_path}: version {manifest.get('version')!r} is not "
+                             f"supported (expected {PROBES_VERSION}); re-create the probes")
+    outputs = probe_dir / "outputs"
+    entries, missing = {}, []
+    for name, signature in manifest["models"].items():
+        timing = _read_output(outputs / f"{name}.txt")
+        if timing is None:
+            missing.append(name)
+            continue
+        entries[signature] = {"ms": round(timing["avg"] / 1000, 5),
+                              "std_ms": round(timing.get("std", 0.0) / 1000, 5),
+                              "min_ms": round(timing.get("min", timing["avg"]) / 1000, 5),
+                              "runs": timing["count"]}
+    if not entries:
+        raise UserInputError(f"{outputs}: no benchmark_model outputs yet; run "
+                             f"{probe_dir / 'run_probes.sh'} with the phone attached")
+    if missing:
+        log.warning("%d of %d probe outputs are missing (run the script again to finish); "
+                    "importing the rest", len(missing), len(manifest["models"]))
+    overhead = _read_output(outputs / f"{OVERHEAD_MODEL}.txt")
+    phone = _read_device_file(outputs / "device.txt")
+    metadata = {
+        "runtime": "TFLite benchmark_model",
+        "runtime_version": f"md5 {phone.get('benchmark_model_md5', 'unknown')}",
+        "delegate": "GPU" if manifest.get("use_gpu") else "XNNPACK",
+        "threads": manifest.get("threads"),
+        "cpu": f"{phone.get('model', 'unknown phone')} ({phone.get('soc', 'unknown SoC')}), "
+               f"cores {phone.get('cpu_mask', manifest.get('cpu_mask'))}",
+        "android": phone.get("android"),
+        "method": ("benchmark_model over adb, pinned with taskset, --enable_op_profiling; each "
+                   "block converted alone; mean of runs after warm-up"),
+        "statistic": "mean",
+        "warmup_runs": manifest.get("warmup_runs"),
+        "runs": manifest.get("runs"),
+        "date": phone.get("date") or utc_now(),
+        "imported": utc_now(),
+        "input_sizes": manifest.get("input_sizes", []),
+        "invoke_overhead_ms": round(overhead["avg"] / 1000, 5) if overhead else 0.0,
+    }
+    return LatencyTable(device, metadata, entries)
+
+
+def _read_output(path: Path) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        return parse_benchmark_output(path.read_text(errors="replace"))
+    except ValueError as error:
+        raise UserInputError(f"{path}: {error}; delete it and run the probe script again") from None
+
+
+def _read_device_file(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs if value.strip()}

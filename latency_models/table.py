@@ -1,0 +1,228 @@
+"""Latency lookup tables (LUTs): one JSON file per device, versioned, with its metadata.
+
+A table maps a block signature (`space.Block.signature`, e.g.
+`shuffle_unit-input:28x28x116-rate:1`) to the block's measured latency. The file is
+human-readable: metadata first (device, runtime and version, delegate, threads, CPU/SoC, method,
+date, runs, spread), then one entry per line, sorted by signature:
+
+    {"format": "mobile-seg-nas/latency-table", "version": 1, "device": "host",
+     "metadata": {...},
+     "entries": {
+      "argmax-input:224x224x19": {"ms": 0.3581, "p90_ms": 0.3702, "std_ms": 0.0113, "runs": 50},
+      ...}}
+
+Shipped tables live in `latency_models/tables/`; tables a user profiles, imports or measures on
+demand live in the user table folder (`$NAS_LATENCY_DIR`, default
+`~/.cache/mobile-seg-nas/latency/`). A user table named like a shipped one extends it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from space.errors import UserInputError
+from space.files import read_json
+
+log = logging.getLogger(__name__)
+
+FORMAT = "mobile-seg-nas/latency-table"
+HOST = "host"  # this machine's CPU: the one device whose missing entries can be measured
+VERSION = 1
+SHIPPED_DIR = Path(__file__).parent / "tables"
+USER_DIR_ENV = "NAS_LATENCY_DIR"
+# Metadata that must agree before user measurements may extend a shipped table.
+COMPATIBILITY_KEYS = ("runtime", "runtime_version", "delegate", "threads", "cpu", "clock")
+_DEVICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclasses.dataclass
+class LatencyTable:
+    """A device's block latencies (milliseconds) keyed by block signature, plus metadata.
+
+    `cache_path` is where new measurements of this table are kept (the user table file);
+    None for tables read from an explicit file, whose new entries stay in memory.
+    """
+
+    device: str
+    metadata: dict
+    entries: dict = dataclasses.field(default_factory=dict)
+    path: Path | None = None
+    cache_path: Path | None = None
+
+    def __contains__(self, signature: str) -> bool:
+        return signature in self.entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def ms(self, signature: str) -> float:
+        return self.entries[signature]["ms"]
+
+    @property
+    def input_sizes(self) -> list[tuple[int, int]]:
+        """The input sizes the table was profiled at (HxW)."""
+        return [tuple(size) for size in self.metadata.get("input_sizes", [])]
+
+    @property
+    def invoke_overhead_ms(self) -> float:
+        """The runtime's fixed cost per invoke, counted once per block but once per network."""
+        return float(self.metadata.get("invoke_overhead_ms", 0.0))
+
+    def add_input_size(self, size) -> None:
+        sizes = self.input_sizes
+        if tuple(size) not in sizes:
+            self.metadata["input_sizes"] = [list(item) for item in sorted({*sizes, tuple(size)})]
+
+    def to_text(self) -> str:
+        """The file content: metadata one item per line, then one entry per line by signature."""
+        def lines(items):
+            return ",\n".join(f"  {json.dumps(key)}: {json.dumps(value)}" for key, value in items)
+
+        return (f'{{\n "format": "{FORMAT}",\n "version": {VERSION},\n '
+                f'"device": {json.dumps(self.device)},\n'
+                f' "metadata": {{\n{lines(self.metadata.items())}\n }},\n'
+                f' "entries": {{\n{lines(sorted(self.entries.items()))}\n }}\n}}\n')
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Writes the table atomically (temp file + rename) to `path` (default: its own file)."""
+        path = Path(path or self.path)
+        write_text_atomically(path, self.to_text())
+        self.path = path
+        return path
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Writes `text` to `path` so that readers see either the old or the whole new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(text)
+        os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def user_dir() -> Path:
+    """Where user tables (profiled, imported, measured on demand) are kept."""
+    if os.environ.get(USER_DIR_ENV):
+        return Path(os.environ[USER_DIR_ENV]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "mobile-seg-nas" / "latency"
+
+
+def read_table_file(path: str | Path) -> LatencyTable:
+    """Reads and checks one table file; corrupt or wrong-version files raise one clear line."""
+    data = read_json(path, "latency table")
+    where = f"latency table {path}"
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise UserInputError(f"{where}: not a latency table (expected \"format\": \"{FORMAT}\")")
+    if data.get("version") != VERSION:
+        raise UserInputError(f"{where}: version {data.get('version')!r} is not supported (this "
+                             f"toolkit reads version {VERSION}); re-profile or re-import it")
+    entries, metadata = data.get("entries"), data.get("metadata")
+    if not isinstance(entries, dict) or not isinstance(metadata, dict):
+        raise UserInputError(f"{where}: \"entries\" and \"metadata\" must be JSON objects")
+    for signature, entry in entries.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("ms"), (int, float)):
+            raise UserInputError(f"{where}: entry {signature!r} has no number \"ms\"")
+    return LatencyTable(str(data.get("device", Path(path).stem)), metadata, entries, Path(path))
+
+
+def shipped_devices() -> list[str]:
+    return sorted(path.stem for path in SHIPPED_DIR.glob("*.json"))
+
+
+def user_devices() -> list[str]:
+    return sorted(path.stem for path in user_dir().glob("*.json"))
+
+
+def known_devices() -> list[str]:
+    return sorted({*shipped_devices(), *user_devices()})
+
+
+def check_device_name(name: str) -> str:
+    if not _DEVICE_NAME.match(name):
+        raise UserInputError(f"device name {name!r}: use letters, digits, '.', '_' or '-', "
+                             "e.g. oneplus-a6-cpu4")
+    return name
+
+
+def load_table(device: str) -> LatencyTable:
+    """The latency table of a device name (shipped or user table) or of a table file path.
+
+    A user table named like a shipped one (e.g. `host`) adds its entries (on-demand
+    measurements, more input sizes) when it was measured the same way; new measurements go to
+    the user table. Unknown names, corrupt and wrong-version files raise `UserInputError`.
+    """
+    if device.endswith(".json") or os.sep in device or Path(device).is_file():
+        return read_table_file(device)
+    check_device_name(device)
+    shipped, user = SHIPPED_DIR / f"{device}.json", user_dir() / f"{device}.json"
+    if device == HOST and not shipped.is_file() and not user.is_file():
+        from latency_models.measure import host_metadata  # an empty table, filled on demand
+
+        return LatencyTable(HOST, host_metadata(), cache_path=user)
+    if not shipped.is_file() and not user.is_file():
+        raise UserInputError(
+            f"unknown latency device {device!r}; known: {', '.join(known_devices()) or 'none'} "
+            "(profile one with `nas latency profile --device NAME` or import phone outputs with "
+            "`nas latency import`)")
+    table = read_table_file(shipped if shipped.is_file() else user)
+    if shipped.is_file() and user.is_file():
+        mine = read_table_file(user)
+        if compatible(table.metadata, mine.metadata):
+            extend(table, mine)
+        else:  # the user's own measurements win over a table from another machine or runtime
+            log.warning("using %s alone: it differs from the shipped %s table in %s", user,
+                        device, ", ".join(_differences(table.metadata, mine.metadata)))
+            table = mine
+    table.cache_path = user
+    return table
+
+
+def _differences(first: dict, second: dict) -> list[str]:
+    return [key for key in COMPATIBILITY_KEYS if first.get(key) != second.get(key)]
+
+
+def compatible(first: dict, second: dict) -> bool:
+    """Whether two tables' metadata describe the same runtime, delegate, threads and CPU."""
+    return not _differences(first, second)
+
+
+def extend(table: LatencyTable, extra: LatencyTable) -> None:
+    """Adds `extra`'s entries and input sizes to `table` (same runtime, threads and CPU)."""
+    for signature, entry in extra.entries.items():
+        table.entries.setdefault(signature, entry)
+    for size in extra.input_sizes:
+        table.add_input_size(size)
+
+
+def save_measurements(table: LatencyTable, signatures) -> None:
+    """Keeps new entries of a loaded table in its user table file (merging what other
+    processes wrote meanwhile); no-op for tables read from an explicit file."""
+    if table.cache_path is None:
+        return
+    path = table.cache_path
+    stored = (read_table_file(path) if path.is_file()
+              else LatencyTable(table.device, {**table.metadata, "input_sizes": []}))
+    if not compatible(stored.metadata, table.metadata):
+        log.warning("not caching measurements in %s: it was measured differently", path)
+        return
+    for signature in signatures:
+        stored.entries[signature] = table.entries[signature]
+    stored.save(path)

@@ -1,0 +1,95 @@
+"""How well a table predicts real latency: predicted vs measured end to end on sampled configs."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import numpy as np
+
+from space.errors import UserInputError
+from space.search_space import SearchSpace
+
+from latency_models.measure import load_average, measure_config
+from latency_models.predictor import measurable_here, predict_latency
+from latency_models.table import LatencyTable
+
+
+def validate_table(table: LatencyTable, samples: int, seed: int = 0, input_sizes=None,
+                   space: SearchSpace | None = None, warmup_runs: int = 5, runs: int = 50,
+                   max_seconds: float = 10.0, progress: bool = True) -> dict:
+    """Samples `samples` configs of `space` (default: the default space), cycling through
+    `input_sizes` (default: the table's sizes), and compares the table's prediction with the
+    measured end-to-end latency (median) of each exported network on this machine.
+
+    Returns the fractions within 5% and 10%, the RMS and mean relative error (%), Spearman's
+    rank correlation and one row per config.
+    """
+    from tqdm import tqdm
+
+    if not measurable_here(table):
+        raise UserInputError(f"latency table {table.device!r} was not measured on this machine "
+                             f"({table.metadata.get('cpu')}); validate runs networks here")
+    if samples < 2:
+        raise UserInputError(f"--samples {samples}: validation needs at least 2 configs")
+    sizes = [tuple(size) for size in (input_sizes or table.input_sizes or [(224, 224)])]
+    space = space or SearchSpace()
+    spaces = {size: dataclasses.replace(space, input_size=size) for size in sizes}
+    rng = random.Random(seed)
+    threads = int(table.metadata.get("threads", 1))
+    rows, loads = [], []
+    for index in tqdm(range(samples), desc=f"validating {table.device}", unit="config",
+                      disable=not progress):
+        config = spaces[sizes[index % len(sizes)]].sample(rng)
+        predicted = predict_latency(config, table, measure_missing=True)
+        measured = measure_config(config, threads, warmup_runs, runs, max_seconds)
+        loads.append(load_average())
+        rows.append({"config_id": config.id, "backbone": config.backbone,
+                     "depth_multiplier": config.depth_multiplier,
+                     "output_stride": config.output_stride, "head": config.head,
+                     "decoder": config.decoder, "input_size": list(config.input_size),
+                     "predicted_ms": round(predicted, 4),
+                     "measured_ms": round(measured["latency_ms"], 4),
+                     "measured_p90_ms": round(measured["p90_ms"], 4),
+                     "measured_wall_ms": round(measured["wall_ms"], 4),
+                     "measured_min_ms": round(measured["min_ms"], 4),
+                     "error_pct": round(100 * (predicted / measured["latency_ms"] - 1), 2),
+                     "config": config.to_dict()})
+    return {"device": table.device, "samples": samples, "seed": seed,
+            **accuracy([row["predicted_ms"] for row in rows], [row["measured_ms"] for row in rows]),
+            "input_sizes": [list(size) for size in sizes], "threads": threads,
+            "clock": table.metadata.get("clock"),
+            "max_load_average": max((load for load in loads if load is not None), default=None),
+            "configs": rows}
+
+
+def accuracy(predicted, measured) -> dict:
+    """Fractions within 5% / 10%, RMS / mean / max relative error (%), Spearman correlation."""
+    predicted, measured = np.asarray(predicted, float), np.asarray(measured, float)
+    errors = predicted / measured - 1
+    return {"within_5pct": float(np.mean(np.abs(errors) <= 0.05)),
+            "within_10pct": float(np.mean(np.abs(errors) <= 0.10)),
+            "rmse_pct": float(100 * np.sqrt(np.mean(errors ** 2))),
+            "mean_error_pct": float(100 * errors.mean()),
+            "max_abs_error_pct": float(100 * np.abs(errors).max()),
+            "spearman": spearman(predicted, measured)}
+
+
+def spearman(first, second) -> float | None:
+    """Spearman's rank correlation (Pearson correlation of the ranks; ties get mean ranks);
+    None when either side has a single value."""
+    first, second = _ranks(first), _ranks(second)
+    if first.std() == 0 or second.std() == 0:
+        return None
+    return float(np.corrcoef(first, second)[0, 1])
+
+
+def _ranks(values) -> np.ndarray:
+    values = np.asarray(values, float)
+    order = values.argsort(kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    for value in np.unique(values):  # mean rank for ties
+        tied = values == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks
