@@ -1,0 +1,1 @@
+"""The architecture search: Ray Tune driver and trial function, budget, keras-tuner engine."""

@@ -1,0 +1,121 @@
+"""`--engine keras-tuner`: the same space, trial function and run folder, searched by
+keras-tuner's BayesianOptimization, Hyperband or RandomSearch on one scalar score.
+
+keras-tuner folds several objectives into a sum, so it optimises the MnasNet-style score
+`miou * (latency / target) ** -0.07` (target: the first `--latency-target`, else the paper
+preset's predicted latency). Trials run one at a time in this process; Hyperband's epochs are
+evaluation intervals (each of its trials trains from scratch for that many intervals).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import sys
+
+import keras_tuner
+
+from nas.search.budget import BUDGET_FILE, TimeBudget
+from nas.search.param_space import keras_tuner_params
+from nas.search.recorder import TrialRecorder
+from nas.search.trainable import deployment_costs, train_trial
+from results.score import latency_score
+
+log = logging.getLogger("nas.search")
+
+PROJECT = "keras_tuner"
+ORACLES = {"bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
+           "hyperband": keras_tuner.oracles.HyperbandOracle,
+           "random": keras_tuner.oracles.RandomSearchOracle}
+
+
+def run_keras_tuner(search, resume: bool) -> None:
+    """Runs (or, with `resume`, continues) a keras-tuner search to its budget."""
+    options, settings = search.options, search.settings
+    target = (options.latency_target[0] if options.latency_target
+              else _preset_latency(search))
+    log.info("keras-tuner %s on score = miou * (latency / %.2f ms) ** -0.07", options.algorithm,
+             target)
+    hyperparameters = keras_tuner.HyperParameters()
+    keras_tuner_params(settings.space, hyperparameters)
+    oracle_class = _first_values_oracle(ORACLES[options.algorithm])
+    arguments = dict(objective=keras_tuner.Objective("score", "max"), seed=options.seed,
+                     hyperparameters=hyperparameters, max_consecutive_failed_trials=2**31)
+    if options.algorithm == "hyperband":
+        arguments.update(max_epochs=options.evaluations_per_trial, hyperband_iterations=None)
+    oracle = oracle_class(search.first_params, **arguments)
+    oracle.max_trials = search.budget.trials
+    with contextlib.redirect_stdout(sys.stderr):  # keras-tuner prints; stdout is for results
+        tuner = SegmentationTuner(search, target, oracle=oracle, directory=str(search.run_dir),
+                                  project_name=PROJECT, overwrite=not resume)
+        tuner.search(verbose=0)
+
+
+def _first_values_oracle(oracle_class):
+    """`oracle_class` whose first trials use given values (the paper preset) instead of
+    random ones; random values feed every keras-tuner oracle's first points."""
+
+    class FirstValuesOracle(oracle_class):
+        def __init__(self, first_values: list[dict], **kwargs):
+            super().__init__(**kwargs)
+            self.first_values = list(first_values)
+
+        def _random_values(self):
+            if len(self.trials) < len(self.first_values):
+                return dict(self.first_values[len(self.trials)])
+            return super()._random_values()
+
+    return FirstValuesOracle
+
+
+class SegmentationTuner(keras_tuner.Tuner):
+    """Runs each trial with `train_trial`, records it in the run folder, and stops at the
+    wall-clock budget (time spent before a restart included)."""
+
+    def __init__(self, search, target_ms: float, **kwargs):
+        self.search_setup = search
+        self.target_ms = target_ms
+        self.budget = TimeBudget(search.budget.seconds, search.run_dir / BUDGET_FILE)
+        self.budget.stop_all()  # starts the clock
+        self.recorder = TrialRecorder(search.run_dir, search.settings, search.presets,
+                                      search.options.latency_target, budget=self.budget,
+                                      score_target_ms=target_ms)
+        self.recorder.load()
+        super().__init__(**kwargs)
+
+    def run_trial(self, trial, *args, **kwargs) -> dict:
+        params = {name: value for name, value in trial.hyperparameters.values.items()
+                  if not name.startswith("tuner/")}
+        settings = self.search_setup.settings
+        epochs = trial.hyperparameters.values.get("tuner/epochs")
+        if epochs:  # Hyperband: train for `epochs` evaluation intervals
+            settings = dataclasses.replace(settings, steps=int(epochs) * settings.eval_every)
+        self.recorder.started(trial.trial_id, params)
+        try:
+            metrics = train_trial(params, settings, settings.trial_dir(trial.trial_id))
+        except Exception as error:
+            self.recorder.finished(trial.trial_id, params, "failed",
+                                   error=f"{type(error).__name__}: {error}")
+            raise
+        full = metrics["step"] >= self.search_setup.settings.steps
+        status = "completed" if full else "early_stopped"
+        self.recorder.finished(trial.trial_id, params, status, metrics)
+        return {"score": latency_score(metrics["miou"], metrics["latency_ms"], self.target_ms)}
+
+    def on_trial_end(self, trial):
+        if self.budget.stop_all():
+            self.oracle.max_trials = len(self.oracle.trials)  # the next create_trial stops
+        super().on_trial_end(trial)
+
+
+def _preset_latency(search) -> float:
+    if not search.first_params:
+        from space.errors import UserInputError
+
+        raise UserInputError("--engine keras-tuner needs --latency-target MS when the paper "
+                             "preset is not in the search space")
+    settings = search.settings
+    config = settings.config(search.first_params[0])
+    return deployment_costs(config.replace(input_size=list(settings.latency_input_size)),
+                            settings.device)["latency_ms"]

@@ -1,0 +1,149 @@
+"""Keeps a run folder's trial table, Pareto front, plots and summary up to date as trials
+start and finish, and logs progress on stderr."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from ray.tune import Callback
+
+from nas.search.budget import format_duration
+from results import read_trials, summarize, write_run_report, write_trials
+from results.score import latency_score
+from results.table import as_table
+
+log = logging.getLogger("nas.search")
+
+
+class TrialRecorder:
+    """The trial table of one search, one row per trial id (a re-run trial replaces its row)."""
+
+    def __init__(self, run_dir, settings, presets: dict[str, str], latency_targets=(),
+                 budget=None, score_target_ms: float | None = None):
+        self.run_dir = str(run_dir)
+        self.settings = settings  # nas.search.trainable.TrialSettings
+        self.presets = presets  # config id -> preset name
+        self.latency_targets = list(latency_targets)
+        self.budget = budget  # nas.search.budget.TimeBudget, for the progress line
+        # The `score` column's target: the engine's, else the first latency target.
+        self.score_target_ms = score_target_ms or (self.latency_targets or [None])[0]
+        self.rows: dict[str, dict] = {}
+
+    def load(self) -> None:
+        """Reads the rows already in the run folder (after a restart). Trials that were running
+        are dropped: the engine restarts the ones its checkpoint knows (same id, new row)."""
+        try:
+            table = read_trials(self.run_dir)
+        except FileNotFoundError:
+            return
+        self.rows = {row["trial_id"]: row for row in table.to_dict("records")
+                     if row["status"] != "running"}
+
+    def started(self, trial_id: str, params: dict) -> None:
+        self.rows[trial_id] = self._row(trial_id, params, "running")
+        self.write(report=False)
+
+    def finished(self, trial_id: str, params: dict, status: str, metrics: dict | None = None,
+                 error: str = "") -> None:
+        self.rows[trial_id] = self._row(trial_id, params, status, metrics or {}, error)
+        self.write()
+        self.log_progress()
+
+    def interrupt_running(self) -> None:
+        """Marks trials still running when the search stops (budget used up) as interrupted."""
+        for row in self.rows.values():
+            if row["status"] == "running":
+                row["status"] = "interrupted"
+        self.write()
+
+    def table(self):
+        return as_table(list(self.rows.values()))
+
+    def write(self, report: bool = True) -> dict | None:
+        table = self.table()
+        write_trials(table, self.run_dir)
+        return write_run_report(self.run_dir, table, self.latency_targets) if report else None
+
+    def log_progress(self) -> None:
+        table = self.table()
+        summary = summarize(table)
+        counts = summary["by_status"]
+        best = summary["best"]
+        best_text = (f"best mIOU {best['miou']:.3f} at {best['latency_ms']:.1f} ms"
+                     if best else "no completed trial yet")
+        log.info("trials: %d done, %d running, %d failed | %s | front %d%s",
+                 counts["completed"] + counts["early_stopped"], counts["running"],
+                 counts["failed"], best_text, len(summary["front"]),
+                 _budget_text(self.budget))
+
+    def _row(self, trial_id: str, params: dict, status: str, metrics: dict | None = None,
+             error: str = "") -> dict:
+        config = self.settings.config(params)
+        metrics = metrics or {}
+        row = {"trial_id": trial_id, "status": status, "preset": self.presets.get(config.id, ""),
+               **{name: value for name, value in config.to_dict().items()},
+               "config_id": config.id, "error": error}
+        row["dpc_branches"] = json.dumps(row["dpc_branches"]) if config.head == "dpc" else ""
+        row["input_size"] = "x".join(str(size) for size in config.input_size)
+        for name in ("miou", "latency_ms", "gflops", "params", "train_seconds", "eval_seconds",
+                     "trial_seconds"):
+            row[name] = metrics.get(name)
+        row["steps"] = metrics.get("step")
+        if self.score_target_ms and metrics.get("miou") is not None:
+            row["score"] = latency_score(metrics["miou"], metrics["latency_ms"],
+                                         self.score_target_ms)
+        return row
+
+
+class RayRecorder(Callback):
+    """Ray Tune callback feeding a `TrialRecorder` (runs in the driver process)."""
+
+    def __init__(self, recorder: TrialRecorder):
+        self.recorder = recorder
+
+    def setup(self, **info):
+        self.recorder.load()
+
+    def on_trial_start(self, iteration, trials, trial, **info):
+        self.recorder.started(trial.trial_id, trial.config)
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        result = trial.last_result or {}
+        if result.get("final"):
+            status = "completed"
+        elif "miou" in result and not _exhausted(self.recorder.budget):
+            status = "early_stopped"  # by the scheduler (ASHA)
+        else:
+            status = "interrupted"  # by the end of the budget
+        self.recorder.finished(trial.trial_id, trial.config, status, result)
+
+    def on_trial_error(self, iteration, trials, trial, **info):
+        self.recorder.finished(trial.trial_id, trial.config, "failed", trial.last_result,
+                               error=_error_line(trial))
+
+    def on_experiment_end(self, trials, **info):
+        self.recorder.interrupt_running()
+
+
+def _exhausted(budget) -> bool:
+    if budget is None:
+        return False
+    budget.refresh()
+    return budget.exhausted
+
+
+def _budget_text(budget) -> str:
+    if budget is None or budget.seconds is None:
+        return ""
+    budget.refresh()
+    return f" | budget left {format_duration(budget.remaining)}"
+
+
+def _error_line(trial) -> str:
+    """The last line of a failed trial's error (the exception and its message)."""
+    path = trial.error_file
+    text = Path(path).read_text(errors="replace") if path and Path(path).is_file() else ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"

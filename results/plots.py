@@ -1,0 +1,90 @@
+"""Pareto plots: interactive plotly scatter (HTML) and a static matplotlib PNG."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from results.pareto import pareto_front
+from results.table import completed_trials
+
+HOVER_COLUMNS = ["trial_id", "config_id", "depth_multiplier", "output_stride", "decoder",
+                 "gflops", "params", "steps"]
+LABELS = {"latency_ms": "predicted latency (ms)", "miou": "mIOU (proxy task)"}
+
+
+def pareto_figure(table: pd.DataFrame, title: str = "Pareto front") -> go.Figure:
+    """All completed trials (colour by head, symbol by backbone, hover shows the config), the
+    front drawn as a step line, and the paper preset marked."""
+    done = completed_trials(table)
+    figure = px.scatter(done, x="latency_ms", y="miou", color="head", symbol="backbone",
+                        hover_data=HOVER_COLUMNS, labels=LABELS, title=title)
+    front = pareto_front(table)
+    figure.add_trace(go.Scatter(x=front["latency_ms"], y=front["miou"], mode="lines",
+                                line={"shape": "hv", "color": "black", "dash": "dot"},
+                                name=f"Pareto front ({len(front)})", hoverinfo="skip"))
+    for _, row in done[done["preset"] != ""].iterrows():
+        figure.add_annotation(x=row["latency_ms"], y=row["miou"], text=row["preset"],
+                              showarrow=True, arrowhead=2)
+    figure.update_layout(legend_title_text="head, backbone")
+    return figure
+
+
+def comparison_figure(tables: dict[str, pd.DataFrame],
+                      title: str = "Pareto fronts") -> go.Figure:
+    """The front of each run (name -> trial table) in one plot, with its completed trials."""
+    figure = go.Figure()
+    colours = px.colors.qualitative.Plotly
+    for index, (name, table) in enumerate(tables.items()):
+        colour = colours[index % len(colours)]
+        done, front = completed_trials(table), pareto_front(table)
+        figure.add_trace(go.Scatter(x=done["latency_ms"], y=done["miou"], mode="markers",
+                                    marker={"color": colour, "opacity": 0.35},
+                                    name=f"{name} trials", text=done["config_id"],
+                                    legendgroup=name))
+        figure.add_trace(go.Scatter(x=front["latency_ms"], y=front["miou"], mode="lines+markers",
+                                    line={"shape": "hv", "color": colour}, name=f"{name} front",
+                                    text=front["config_id"], legendgroup=name))
+    figure.update_layout(title=title, xaxis_title=LABELS["latency_ms"], yaxis_title=LABELS["miou"])
+    return figure
+
+
+def write_figure_html(figure: go.Figure, path: str | Path) -> None:
+    """Writes a self-contained HTML file (plotly.js embedded: opens offline), atomically."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp")
+    figure.write_html(temporary, include_plotlyjs=True)
+    os.replace(temporary, path)
+
+
+def write_pareto_png(table: pd.DataFrame, path: str | Path, title: str = "Pareto front") -> None:
+    """A static PNG of the same plot, drawn with matplotlib (no browser needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    done, front = completed_trials(table), pareto_front(table)
+    markers = dict(zip(sorted(done["backbone"].unique()), "os^Dv"))
+    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=120)
+    for (head, backbone), group in done.groupby(["head", "backbone"]):
+        axes.scatter(group["latency_ms"], group["miou"], marker=markers[backbone],
+                     label=f"{head}, {backbone}", alpha=0.8)
+    axes.step(front["latency_ms"], front["miou"], where="post", color="black", linestyle=":",
+              label=f"Pareto front ({len(front)})")
+    for _, row in done[done["preset"] != ""].iterrows():
+        axes.annotate(row["preset"], (row["latency_ms"], row["miou"]), xytext=(8, -12),
+                      textcoords="offset points", arrowprops={"arrowstyle": "->"})
+    axes.set(xlabel=LABELS["latency_ms"], ylabel=LABELS["miou"], title=title)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp.png")
+    figure.savefig(temporary)
+    plt.close(figure)
+    os.replace(temporary, path)

@@ -1,0 +1,76 @@
+"""The summary of a run: counts, best trials, front size and hypervolume."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from results.pareto import REFERENCE_FACTOR, hypervolume, pareto_front, reference_latency
+from results.table import STATUSES, completed_trials
+
+TRIAL_FIELDS = ("trial_id", "config_id", "preset", "backbone", "depth_multiplier",
+                "output_stride", "head", "decoder", "miou", "latency_ms", "gflops", "params")
+
+
+def trial_record(row: pd.Series) -> dict:
+    """The JSON-ready essentials of one trial row."""
+    record = {}
+    for field in TRIAL_FIELDS:
+        value = row[field]
+        record[field] = value.item() if hasattr(value, "item") else value
+    return record
+
+
+def best_under_target(table: pd.DataFrame, target_ms: float) -> dict | None:
+    """The completed trial with the highest mIOU whose latency is at most `target_ms`."""
+    done = completed_trials(table)
+    fitting = done[done["latency_ms"] <= target_ms]
+    return None if fitting.empty else trial_record(fitting.loc[fitting["miou"].idxmax()])
+
+
+def summarize(table: pd.DataFrame, latency_targets: list[float] = (),
+              reference_latency_ms: float | None = None) -> dict:
+    """Counts by status, the best and paper trials, the front and its hypervolume, and the best
+    trial under each latency target. The hypervolume's reference point is (mIOU 0,
+    `reference_latency_ms`), by default REFERENCE_FACTOR x the paper preset's latency."""
+    done = completed_trials(table)
+    front = pareto_front(table)
+    reference = reference_latency_ms or reference_latency(table)
+    preset = done[done["preset"] != ""]
+    return {
+        "trials": int(len(table)),
+        "by_status": {status: int((table["status"] == status).sum()) for status in STATUSES},
+        "best": None if done.empty else trial_record(done.loc[done["miou"].idxmax()]),
+        "paper": None if preset.empty else trial_record(preset.iloc[0]),
+        "front": [trial_record(row) for _, row in front.iterrows()],
+        "hypervolume": None if reference is None else hypervolume(front, reference),
+        "hypervolume_reference": None if reference is None else {
+            "miou": 0.0, "latency_ms": reference,
+            "rule": f"{REFERENCE_FACTOR:g} x the paper preset's latency "
+                    f"(or the slowest completed trial without it)"},
+        "best_under_target": {f"{target:g}": best_under_target(table, target)
+                              for target in latency_targets},
+        "train_seconds": _sum(table["train_seconds"]),
+        "eval_seconds": _sum(table["eval_seconds"]),
+        "trial_seconds": _sum(table["trial_seconds"]),
+    }
+
+
+def _sum(column: pd.Series) -> float:
+    total = float(column.sum(skipna=True))
+    return 0.0 if math.isnan(total) else total
+
+
+def compare_fronts(tables: dict[str, pd.DataFrame]) -> dict:
+    """Front size and hypervolume of several runs (name -> trial table) against one shared
+    reference point: the largest of the runs' own reference latencies."""
+    references = [reference_latency(table) for table in tables.values()]
+    reference = max((value for value in references if value is not None), default=None)
+    runs = []
+    for name, table in tables.items():
+        front = pareto_front(table)
+        runs.append({"run": name, "trials": int(len(table)),
+                     "completed": int(len(completed_trials(table))), "front": int(len(front)),
+                     "hypervolume": None if reference is None else hypervolume(front, reference)})
+    return {"reference_latency_ms": reference, "runs": runs}

@@ -1,0 +1,94 @@
+"""Pareto front, hypervolume, summary and score on hand-made trial tables."""
+
+import math
+
+import pytest
+
+from results import (best_under_target, compare_fronts, dominates, hypervolume, latency_score,
+                     pareto_front, reference_latency, summarize)
+from results.table import as_table
+
+
+def trial(trial_id, miou, latency_ms, status="completed", preset="", head="basic",
+          backbone="shufflenet_v2"):
+    return {"trial_id": trial_id, "status": status, "preset": preset, "head": head,
+            "backbone": backbone, "depth_multiplier": 1.0, "output_stride": 16,
+            "decoder": "none", "config_id": f"c{trial_id}", "miou": miou,
+            "latency_ms": latency_ms, "gflops": 0.5, "params": 1000}
+
+
+@pytest.fixture
+def table():
+    return as_table([
+        trial("a", 0.50, 10.0, preset="paper-dpc", head="dpc"),
+        trial("b", 0.40, 5.0),              # front: fastest
+        trial("c", 0.45, 12.0),             # dominated by a (worse and slower)
+        trial("d", 0.60, 20.0, head="dpc"),  # front: most accurate
+        trial("e", 0.50, 10.0),             # equal to a: neither dominates, both on the front
+        trial("f", 0.90, 1.0, status="failed"),        # not completed: ignored
+        trial("g", 0.95, 2.0, status="early_stopped"),  # stopped by ASHA: ignored
+        trial("h", math.nan, 3.0),           # no mIOU: ignored
+    ])
+
+
+def test_dominates():
+    assert dominates((0.5, 10.0), (0.4, 10.0))
+    assert dominates((0.5, 9.0), (0.5, 10.0))
+    assert not dominates((0.5, 10.0), (0.5, 10.0))
+    assert not dominates((0.6, 11.0), (0.5, 10.0))
+
+
+def test_front_is_exactly_the_non_dominated_completed_trials(table):
+    front = pareto_front(table)
+    assert list(front["trial_id"]) == ["b", "a", "e", "d"]  # fastest first
+    done = table[table["status"] == "completed"].dropna(subset=["miou"])
+    for _, row in done.iterrows():
+        dominated = any(dominates((other.miou, other.latency_ms), (row.miou, row.latency_ms))
+                        for other in done.itertuples())
+        assert dominated == (row.trial_id not in set(front["trial_id"]))
+
+
+def test_hypervolume_by_hand(table):
+    # Reference (mIOU 0, 30 ms): staircase 0.4 x (10-5) + 0.5 x (20-10) + 0.6 x (30-20).
+    assert hypervolume(pareto_front(table), 30.0) == pytest.approx(2.0 + 5.0 + 6.0)
+    # Points at or beyond the reference latency add nothing.
+    assert hypervolume(pareto_front(table), 10.0) == pytest.approx(0.4 * 5.0)
+    assert hypervolume(pareto_front(table).iloc[:0], 10.0) == 0.0
+
+
+def test_reference_point_is_twice_the_paper_latency(table):
+    assert reference_latency(table) == pytest.approx(20.0)
+    without_preset = table.assign(preset="")
+    assert reference_latency(without_preset) == pytest.approx(40.0)  # 2 x slowest completed
+
+
+def test_summary(table):
+    summary = summarize(table, latency_targets=[6.0, 15.0, 1.0])
+    assert summary["trials"] == 8
+    assert summary["by_status"]["completed"] == 6
+    assert summary["by_status"]["failed"] == 1
+    assert summary["best"]["trial_id"] == "d"
+    assert summary["paper"]["trial_id"] == "a"
+    assert [trial["trial_id"] for trial in summary["front"]] == ["b", "a", "e", "d"]
+    assert summary["hypervolume_reference"]["latency_ms"] == pytest.approx(20.0)
+    assert summary["hypervolume"] == pytest.approx(0.4 * 5 + 0.5 * 10)
+    assert summary["best_under_target"]["6"]["trial_id"] == "b"
+    assert summary["best_under_target"]["15"]["miou"] == pytest.approx(0.5)
+    assert summary["best_under_target"]["1"] is None
+    assert best_under_target(table, 100.0)["trial_id"] == "d"
+
+
+def test_mnasnet_score():
+    assert latency_score(0.5, 10.0, 10.0) == pytest.approx(0.5)
+    assert latency_score(0.5, 20.0, 10.0) == pytest.approx(0.5 * 2 ** -0.07)
+    assert latency_score(0.5, 5.0, 10.0, weight=None) == pytest.approx(0.5)  # hard: free under
+    assert latency_score(0.5, 20.0, 10.0, weight=None) == pytest.approx(0.25)
+
+
+def test_compare_fronts_uses_one_reference(table):
+    faster = table.assign(latency_ms=table["latency_ms"] / 2)
+    comparison = compare_fronts({"slow": table, "fast": faster})
+    assert comparison["reference_latency_ms"] == pytest.approx(20.0)  # the larger of 20 and 10
+    slow, fast = comparison["runs"]
+    assert slow["front"] == fast["front"] == 4
+    assert fast["hypervolume"] > slow["hypervolume"]
