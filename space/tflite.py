@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import sys
+import warnings
 from typing import Callable, Iterable
 
 from space.errors import UserInputError
@@ -37,7 +40,9 @@ def convert_to_tflite(model, quantize: str = "none",
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.uint8
     try:
-        with contextlib.redirect_stdout(io.StringIO()):  # Keras prints the exported signature
+        with _quiet_stdout(), warnings.catch_warnings():
+            # int8: uint8 input with the quantization the representative data gives it
+            warnings.filterwarnings("ignore", "Statistics for quantized inputs")
             return converter.convert()
     except ConverterError as error:
         ops = _ops_outside_builtins(error)
@@ -46,6 +51,21 @@ def convert_to_tflite(model, quantize: str = "none",
         raise UserInputError(
             f"TFLite conversion ({quantize}) needs ops outside the TFLite builtins: "
             f"{', '.join(ops)}; the model must use builtin ops only (no Select TF ops)") from None
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Keeps stdout clean for results (e.g. `--json`): Keras prints the exported signature and
+    the C++ quantizer prints its settings; neither is shown."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(io.StringIO()):
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _ops_outside_builtins(error) -> list[str]:
@@ -95,3 +115,11 @@ def run_tflite(model_content: bytes, image, num_threads: int = 1):
     interpreter.set_tensor(input_detail["index"], image.astype(input_detail["dtype"]))
     interpreter.invoke()
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+
+
+def custom_op_names(model_content: bytes) -> list[str]:
+    """The ops of a TFLite model that are not TFLite builtins (Flex / custom ops), sorted."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    builtins = {name for name in vars(schema.BuiltinOperator) if name.isupper()}
+    return sorted(set(tflite_op_names(model_content)) - builtins)

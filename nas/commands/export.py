@@ -1,0 +1,121 @@
+"""`nas export`: verified TFLite files (float32, fp16, int8) of a preset, a config, a trained run,
+a search trial or a search's whole Pareto front, ready for a phone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nas.arguments import add_config_arguments, config_from_arguments, print_json
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "export", help="TFLite files (float32/fp16/int8) for a phone, verified against Keras",
+        description="Writes model.tflite (+ model_fp16.tflite, model_int8.tflite), labels.txt, "
+        "metadata.json and benchmark_on_phone.sh, after checking the files against Keras.")
+    add_config_arguments(parser, required=False)
+    parser.add_argument("--run", dest="run_dir", metavar="DIR", help="a training run (nas train --out) or a "
+                        "search run (nas search --out, with --trial or --pareto)")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--trial", metavar="ID", help="one trial of a search run")
+    choice.add_argument("--pareto", action="store_true",
+                        help="every model on a search run's Pareto front, plus an index")
+    parser.add_argument("--quantize", nargs="+", default=["none"], metavar="MODE",
+                        help="none (float32, always written), fp16, int8 (default: none)")
+    parser.add_argument("--weights", metavar="CKPT", help="a .weights.h5 file of the config's "
+                        "training model (default: the run's; random init for presets/configs)")
+    parser.add_argument("--data", metavar="SPEC", help="dataset for int8 calibration and the "
+                        "checks (default: the run's, synthetic otherwise)")
+    parser.add_argument("--device", metavar="NAME", help="latency table for the predicted "
+                        "latency (default: the search's device, else host)")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="LiteRT threads for the host timing and the phone script (default 1)")
+    parser.add_argument("--verify-images", type=int, default=16, metavar="N",
+                        help="validation images for the checks (default 16)")
+    parser.add_argument("--calibration-images", type=int, default=32, metavar="N",
+                        help="training images for int8 calibration (default 32)")
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: export/<name>, or "
+                        "<run>/export[/<trial>|/pareto])")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    parser.set_defaults(run=run)
+
+
+def run(args):
+    import logging
+
+    from space import UserInputError
+
+    from nas.export import ExportOptions, export
+
+    chosen = [flag for flag, value in (("--preset", args.preset), ("--config", args.config),
+                                       ("--run", args.run_dir)) if value]
+    if len(chosen) != 1:
+        raise UserInputError("choose exactly one of --preset NAME, --config FILE, --run DIR")
+    if (args.trial is not None or args.pareto) and not args.run_dir:
+        raise UserInputError("--trial and --pareto need --run DIR (a search run folder)")
+    if not args.verbose:  # the TFLite converter's deprecation chatter
+        logging.getLogger("absl").setLevel(logging.ERROR)
+    options = ExportOptions(quantize=tuple(args.quantize), data_spec=args.data,
+                            threads=args.threads, device=args.device,
+                            verify_images=args.verify_images,
+                            calibration_images=args.calibration_images)
+    sources = _sources(args)
+    out = Path(args.out) if args.out else _default_out(args, sources)
+    summary = export(sources, out, options, pareto=args.pareto)
+    if args.json:
+        print_json(summary)
+        return
+    for row in summary.get("models") or [summary]:
+        _print_export(row, summary["out"])
+
+
+def _sources(args):
+    from space import UserInputError, parse_input_size
+
+    from nas.export import source_from_config, sources_from_run
+
+    if args.run_dir:
+        if args.num_classes is not None or args.dpc_json:
+            raise UserInputError("--num-classes and --dpc-json change the trained network; "
+                                 "with --run only --input-size and --set apply")
+
+        def edit_config(config):
+            if args.input_size:
+                config = config.replace(input_size=parse_input_size(args.input_size))
+            return config.with_settings(args.set)
+
+        return sources_from_run(args.run_dir, edit_config, trial=args.trial, pareto=args.pareto,
+                                weights=args.weights)
+    config = config_from_arguments(args)
+    name = args.preset or Path(args.config).stem
+    origin = {"preset": args.preset} if args.preset else {"config": args.config}
+    return [source_from_config(config, f"{name}_{config.id}", origin, weights=args.weights)]
+
+
+def _default_out(args, sources) -> Path:
+    if not args.run_dir:
+        return Path("export") / sources[0].name
+    folder = Path(args.run_dir) / "export"
+    if args.pareto:
+        return folder / "pareto"
+    return folder / sources[0].name if args.trial is not None else folder
+
+
+def _print_export(row: dict, out: str) -> None:
+    files = row.get("files")
+    if files is None:  # a Pareto index row
+        print(f"{row['name']}: config {row['config_id']}, float32 {row['float32_bytes']:,} bytes, "
+              f"agreement {row['float32_agreement']:.4%}")
+        return
+    print(f"exported {row['name']} (config {row['config_id']}, "
+          f"{'trained' if row['trained'] else 'random init'}) to {out}")
+    for name, figures in files.items():
+        line = f"  {name:<20} {figures['bytes']:>12,} bytes  agreement {figures['agreement']:.4%}"
+        if "miou" in figures:
+            line += f"  mIOU {figures['miou']:.4f}"
+        if "host_latency_ms" in figures:
+            line += f"  {figures['host_latency_ms']:.2f} ms (LiteRT)"
+        print(line)
+    predicted = row["predicted_latency"]
+    if predicted.get("latency_ms") is not None:
+        print(f"  predicted latency on {predicted['device']}: {predicted['latency_ms']:.2f} ms")
