@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         import_tensorflow_quietly()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("tensorflow").setLevel(logging.DEBUG if args.verbose else logging.ERROR)
+    for chatty in ("tensorflow", "absl"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if args.verbose else logging.ERROR)
     from space.errors import UserInputError
 
     try:
