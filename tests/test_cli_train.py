@@ -77,6 +77,14 @@ def test_train_then_eval(tmp_path, capsys, caplog):
     assert metrics["steps"] == 2 and 0 <= metrics["miou"] <= 1 and len(metrics["per_class"]) == 3
     assert "treated as ignore" in caplog.text  # the out-of-range mask value
     assert json.loads((out_dir / "config.json").read_text())["num_classes"] == 3
+    assert json.loads((out_dir / "data.json").read_text())["learning_rate"] == 4e-3  # from scratch
+
+    code, _, err = run_cli(capsys, "train", "--preset", "paper-basic", "--set", "depth_multiplier=0.5",
+                           "--data", f"folder:{root}", "--input-size", "64x64", "--steps", "1",
+                           "--batch-size", "2", "--threads", "1", "--init", str(out_dir),
+                           "--out", str(tmp_path / "fine-tuned"))
+    assert code == 0, err
+    assert json.loads((tmp_path / "fine-tuned" / "data.json").read_text())["learning_rate"] == 1e-3
 
     code, out, _ = run_cli(capsys, "eval", "--run", str(out_dir), "--json")
     evaluation = json.loads(out)

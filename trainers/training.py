@@ -28,6 +28,9 @@ from trainers.runs import WEIGHTS, RunFolder, TensorBoardLog, load_run, load_wei
 
 log = logging.getLogger(__name__)
 
+PAPER_LEARNING_RATE = 1e-3  # the paper's lr0, for training that starts from pretrained weights
+FROM_SCRATCH_LEARNING_RATE = 4e-3  # random init: 1e-3 learns too slowly in a few hundred steps
+
 
 @dataclasses.dataclass
 class TrainResult:
@@ -145,7 +148,7 @@ def load_initial_weights(model, source: str | Path) -> None:
 
 
 def train(config: ArchConfig, dataset, steps: int, *, batch_size: int = 16,
-          learning_rate: float = 1e-3, out_dir: str | Path | None = None,
+          learning_rate: float = PAPER_LEARNING_RATE, out_dir: str | Path | None = None,
           eval_every: int | None = None, eval_images: int | None = None,
           on_evaluation: Callable[[dict], bool | None] | None = None, seed: int = 0,
           progress: bool = True, init_weights: str | Path | None = None, resume: bool = False,

@@ -17,7 +17,9 @@ def register(subparsers):
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
     parser.add_argument("--steps", type=int, default=1000, metavar="N", help="training steps (1000)")
     parser.add_argument("--batch-size", type=int, default=16, metavar="N", help="batch size (16)")
-    parser.add_argument("--lr", type=float, default=1e-3, metavar="X", help="initial learning rate (1e-3)")
+    parser.add_argument("--lr", type=float, metavar="X",
+                        help="initial learning rate (default: the paper's 1e-3 with --init, "
+                             "4e-3 from scratch)")
     parser.add_argument("--weight-decay", type=float, default=4e-5, metavar="X", help="L2 weight decay (4e-5)")
     parser.add_argument("--slow-start-steps", type=int, default=0, metavar="N",
                         help="steps at --slow-start-lr before the poly schedule (0)")
@@ -50,11 +52,12 @@ def register(subparsers):
 
 
 def run_train(args):
-    from trainers import Augmentation, train
+    from trainers import FROM_SCRATCH_LEARNING_RATE, PAPER_LEARNING_RATE, Augmentation, train
 
     config = config_from_arguments(args)
     augmentation = Augmentation(args.min_scale, args.max_scale, args.scale_step, not args.no_flip)
-    result = train(config, args.data, args.steps, batch_size=args.batch_size, learning_rate=args.lr,
+    learning_rate = args.lr or (PAPER_LEARNING_RATE if args.init else FROM_SCRATCH_LEARNING_RATE)
+    result = train(config, args.data, args.steps, batch_size=args.batch_size, learning_rate=learning_rate,
                    out_dir=args.out, eval_every=args.eval_every, eval_images=args.eval_images,
                    init_weights=args.init, resume=args.resume, weight_decay=args.weight_decay,
                    slow_start_steps=args.slow_start_steps, slow_start_lr=args.slow_start_lr,
