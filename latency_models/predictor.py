@@ -1,8 +1,11 @@
-"""The predictor: a config's latency = the sum of its blocks' table entries.
+"""The predictor: a config's latency = the sum of its blocks' table entries, times the table's
+calibration factor for the config's backbone (1 when the table has none).
 
 Pure Python on the hot path (`plan_network` + dict lookups, ~0.1 ms per config). Each entry
 was timed as a model of its own, paying the runtime's per-invoke overhead once; the network
-pays it once in all, so (blocks - 1) x overhead is subtracted.
+pays it once in all, so (blocks - 1) x overhead is subtracted. The calibration
+(`latency_models.calibration`) accounts for what timing blocks alone misses, mainly weights
+that stay cached in a loop over one block but not inside the whole network.
 """
 
 from __future__ import annotations
@@ -27,15 +30,18 @@ class MissingEntries(UserInputError):
             "or `nas latency probes` + `nas latency import` for a phone)")
 
 
-def predict_latency(config, table: LatencyTable, measure_missing: bool | None = None) -> float:
+def predict_latency(config, table: LatencyTable, measure_missing: bool | None = None,
+                    calibrated: bool = True) -> float:
     """Predicted latency (ms) of `config`'s exported network at `config.input_size`.
 
     Missing blocks are measured now and cached in the table's user file when
     `measure_missing` is true (default: when the table was measured on this machine's CPU
-    with LiteRT, e.g. `host`); otherwise `MissingEntries` lists them.
+    with LiteRT, e.g. `host`); otherwise `MissingEntries` lists them. `calibrated=False` gives
+    the plain sum of blocks.
     """
     block_ms = latency_breakdown(config, table, measure_missing)
-    return sum(block_ms.values()) - table.invoke_overhead_ms * (len(block_ms) - 1)
+    summed = sum(block_ms.values()) - table.invoke_overhead_ms * (len(block_ms) - 1)
+    return summed * (table.calibration_factor(config.backbone) if calibrated else 1.0)
 
 
 def latency_breakdown(config, table: LatencyTable,

@@ -74,6 +74,10 @@ class LatencyTable:
         """The runtime's fixed cost per invoke, counted once per block but once per network."""
         return float(self.metadata.get("invoke_overhead_ms", 0.0))
 
+    def calibration_factor(self, backbone: str) -> float:
+        """End-to-end latency / sum of blocks for `backbone` (`nas latency calibrate`; 1 if none)."""
+        return float(self.metadata.get("calibration", {}).get("factors", {}).get(backbone, 1.0))
+
     def add_input_size(self, size) -> None:
         sizes = self.input_sizes
         if tuple(size) not in sizes:
@@ -205,24 +209,50 @@ def compatible(first: dict, second: dict) -> bool:
 
 
 def extend(table: LatencyTable, extra: LatencyTable) -> None:
-    """Adds `extra`'s entries and input sizes to `table` (same runtime, threads and CPU)."""
+    """Adds `extra`'s entries and input sizes to `table` (same runtime, threads and CPU); a
+    calibration in `extra` replaces the table's."""
     for signature, entry in extra.entries.items():
         table.entries.setdefault(signature, entry)
     for size in extra.input_sizes:
         table.add_input_size(size)
+    if "calibration" in extra.metadata:
+        table.metadata["calibration"] = extra.metadata["calibration"]
 
 
 def save_measurements(table: LatencyTable, signatures) -> None:
     """Keeps new entries of a loaded table in its user table file (merging what other
     processes wrote meanwhile); no-op for tables read from an explicit file."""
-    if table.cache_path is None:
-        return
-    path = table.cache_path
-    stored = (read_table_file(path) if path.is_file()
-              else LatencyTable(table.device, {**table.metadata, "input_sizes": []}))
-    if not compatible(stored.metadata, table.metadata):
-        log.warning("not caching measurements in %s: it was measured differently", path)
+    stored = _user_table(table)
+    if stored is None:
         return
     for signature in signatures:
         stored.entries[signature] = table.entries[signature]
-    stored.save(path)
+    stored.save()
+
+
+def save_calibration(table: LatencyTable) -> Path:
+    """Writes `table`'s calibration to its own file when it was read from one, otherwise to
+    its user table file (which overrides the shipped table's calibration)."""
+    if table.cache_path is None:
+        return table.save()
+    stored = _user_table(table)
+    if stored is None:
+        raise UserInputError(f"{table.cache_path} holds timings measured differently from the "
+                             f"{table.device!r} table; calibrate into a file with --lut FILE")
+    stored.metadata["calibration"] = table.metadata["calibration"]
+    return stored.save()
+
+
+def _user_table(table: LatencyTable) -> LatencyTable | None:
+    """The user table file of a loaded table as stored now (new if absent); None when there
+    is none or it was measured differently."""
+    path = table.cache_path
+    if path is None:
+        return None
+    stored = (read_table_file(path) if path.is_file() else LatencyTable(
+        table.device, {key: value for key, value in table.metadata.items()
+                       if key not in ("input_sizes", "calibration")}, path=path))
+    if not compatible(stored.metadata, table.metadata):
+        log.warning("not writing to %s: it was measured differently", path)
+        return None
+    return stored

@@ -25,42 +25,57 @@ def validate_table(table: LatencyTable, samples: int, seed: int = 0, input_sizes
     Returns the fractions within 5% and 10%, the RMS and mean relative error (%), Spearman's
     rank correlation and one row per config.
     """
+    rows, report = measure_samples(table, samples, seed, input_sizes, space, warmup_runs, runs,
+                                   max_seconds, progress, "validating")
+    for row in rows:
+        row["predicted_ms"] = round(row["summed_ms"] * table.calibration_factor(row["backbone"]), 4)
+        row["error_pct"] = round(100 * (row["predicted_ms"] / row["measured_ms"] - 1), 2)
+    return {**report,
+            **accuracy([row["predicted_ms"] for row in rows], [row["measured_ms"] for row in rows]),
+            "calibration": table.metadata.get("calibration"), "configs": rows}
+
+
+def measure_samples(table: LatencyTable, samples: int, seed: int, input_sizes=None,
+                    space: SearchSpace | None = None, warmup_runs: int = 5, runs: int = 50,
+                    max_seconds: float = 10.0, progress: bool = True,
+                    verb: str = "measuring") -> tuple[list[dict], dict]:
+    """Sampled configs' sum of blocks (`summed_ms`, uncalibrated) and measured end-to-end
+    latency on this machine: (one row per config, the run's settings)."""
     from tqdm import tqdm
 
     if not measurable_here(table):
         raise UserInputError(f"latency table {table.device!r} was not measured on this machine "
-                             f"({table.metadata.get('cpu')}); validate runs networks here")
+                             f"({table.metadata.get('cpu')}); it cannot be compared with "
+                             "networks run here")
     if samples < 2:
-        raise UserInputError(f"--samples {samples}: validation needs at least 2 configs")
+        raise UserInputError(f"--samples {samples}: at least 2 configs are needed")
     sizes = [tuple(size) for size in (input_sizes or table.input_sizes or [(224, 224)])]
     space = space or SearchSpace()
     spaces = {size: dataclasses.replace(space, input_size=size) for size in sizes}
     rng = random.Random(seed)
     threads = int(table.metadata.get("threads", 1))
     rows, loads = [], []
-    for index in tqdm(range(samples), desc=f"validating {table.device}", unit="config",
+    for index in tqdm(range(samples), desc=f"{verb} {table.device}", unit="config",
                       disable=not progress):
         config = spaces[sizes[index % len(sizes)]].sample(rng)
-        predicted = predict_latency(config, table, measure_missing=True)
+        summed = predict_latency(config, table, measure_missing=True, calibrated=False)
         measured = measure_config(config, threads, warmup_runs, runs, max_seconds)
         loads.append(load_average())
         rows.append({"config_id": config.id, "backbone": config.backbone,
                      "depth_multiplier": config.depth_multiplier,
                      "output_stride": config.output_stride, "head": config.head,
                      "decoder": config.decoder, "input_size": list(config.input_size),
-                     "predicted_ms": round(predicted, 4),
+                     "summed_ms": round(summed, 4),
                      "measured_ms": round(measured["latency_ms"], 4),
                      "measured_p90_ms": round(measured["p90_ms"], 4),
                      "measured_wall_ms": round(measured["wall_ms"], 4),
                      "measured_min_ms": round(measured["min_ms"], 4),
-                     "error_pct": round(100 * (predicted / measured["latency_ms"] - 1), 2),
                      "config": config.to_dict()})
-    return {"device": table.device, "samples": samples, "seed": seed,
-            **accuracy([row["predicted_ms"] for row in rows], [row["measured_ms"] for row in rows]),
-            "input_sizes": [list(size) for size in sizes], "threads": threads,
-            "clock": table.metadata.get("clock"),
-            "max_load_average": max((load for load in loads if load is not None), default=None),
-            "configs": rows}
+    report = {"device": table.device, "samples": samples, "seed": seed,
+              "input_sizes": [list(size) for size in sizes], "threads": threads,
+              "clock": table.metadata.get("clock"),
+              "max_load_average": max((load for load in loads if load is not None), default=None)}
+    return rows, report
 
 
 def accuracy(predicted, measured) -> dict:

@@ -1,4 +1,5 @@
-"""`nas latency ...` end to end on tiny inputs: profile, predict, measure, validate, devices."""
+"""`nas latency ...` end to end on tiny inputs: profile, predict, measure, calibrate, validate,
+devices."""
 
 import json
 
@@ -50,12 +51,27 @@ def test_profile_predict_validate_on_a_tiny_size(tmp_path, user_dir, capsys):
     space = tmp_path / "space.json"  # small: the test times two networks, not a search space
     space.write_text(json.dumps({"backbones": {"shufflenet_v2": [0.5, 1.0]}, "heads": ["basic"],
                                  "output_strides": [16], "decoders": ["none"]}))
+    assert main(["latency", "calibrate", "--lut", str(lut), "--samples", "2", "--runs", "5",
+                 "--space", str(space), "--json"]) == 0
+    calibration = _json(capsys)
+    assert list(calibration["factors"]) == ["shufflenet_v2"]  # the space's only backbone
+    assert calibration["configs"] == {"shufflenet_v2": 2} and calibration["path"] == str(lut)
+    factor = calibration["factors"]["shufflenet_v2"]
+    assert 0.5 < factor < 2
+    assert json.loads(lut.read_text())["metadata"]["calibration"]["factors"] == {
+        "shufflenet_v2": factor}
+    assert main(["latency", "predict", "--preset", "paper-basic", "--input-size", "48x48",
+                 "--lut", str(lut), "--no-measure", "--json"]) == 0
+    assert _json(capsys)["latency_ms"] == pytest.approx(factor * predicted["latency_ms"], abs=2e-4)
+
     assert main(["latency", "validate", "--lut", str(lut), "--samples", "2", "--runs", "5",
                  "--space", str(space), "--seed", "1", "--json"]) == 0
     report = _json(capsys)
     assert set(report) >= {"within_5pct", "within_10pct", "rmse_pct", "spearman", "configs"}
     assert [row["input_size"] for row in report["configs"]] == [[48, 48], [48, 48]]
-    assert all(row["predicted_ms"] > 0 and row["measured_ms"] > 0 for row in report["configs"])
+    for row in report["configs"]:
+        assert row["measured_ms"] > 0
+        assert row["predicted_ms"] == pytest.approx(factor * row["summed_ms"], abs=2e-4)
 
 
 def test_profile_default_goes_to_the_user_table_and_devices_lists_it(user_dir, capsys):

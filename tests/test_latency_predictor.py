@@ -33,6 +33,35 @@ def test_prediction_is_the_sum_of_the_plans_blocks_minus_shared_overhead():
     assert {"stem", "dpc_branch4", "head", "classifier", "resize_logits"} <= set(breakdown)
 
 
+def test_calibration_scales_the_sum_of_blocks_per_backbone():
+    shufflenet = get_preset("paper-dpc").replace(input_size=[224, 224])
+    mobilenet = get_preset("mobilenetv2-dpc").replace(input_size=[224, 224])
+    table = _table_for([shufflenet, mobilenet])
+    summed = {config.backbone: predict_latency(config, table) for config in (shufflenet, mobilenet)}
+    table.metadata["calibration"] = {"factors": {"mobilenet_v2": 1.04}}
+    assert predict_latency(mobilenet, table) == pytest.approx(1.04 * summed["mobilenet_v2"])
+    assert predict_latency(mobilenet, table, calibrated=False) == pytest.approx(
+        summed["mobilenet_v2"])
+    assert predict_latency(shufflenet, table) == pytest.approx(summed["shufflenet_v2"])  # none
+
+
+def test_a_users_calibration_of_a_shipped_table_goes_to_the_user_table(tmp_path, monkeypatch):
+    monkeypatch.setenv(tables.USER_DIR_ENV, str(tmp_path / "user"))
+    monkeypatch.setattr(tables, "SHIPPED_DIR", tmp_path / "shipped")
+    config = get_preset("paper-basic").replace(input_size=[64, 64])
+    shipped = _table_for([config])
+    shipped.metadata["calibration"] = {"factors": {"shufflenet_v2": 0.9}}
+    shipped.save(tmp_path / "shipped" / "host.json")
+    before = (tmp_path / "shipped" / "host.json").read_text()
+
+    table = load_table("host")
+    assert table.calibration_factor("shufflenet_v2") == 0.9
+    table.metadata["calibration"] = {"factors": {"shufflenet_v2": 1.1}}
+    assert tables.save_calibration(table) == tmp_path / "user" / "host.json"
+    assert (tmp_path / "shipped" / "host.json").read_text() == before
+    assert load_table("host").calibration_factor("shufflenet_v2") == 1.1
+
+
 def test_missing_entries_name_the_exact_signatures():
     basic = get_preset("paper-basic").replace(input_size=[224, 224])
     dpc = get_preset("paper-dpc").replace(input_size=[224, 224])

@@ -1,5 +1,5 @@
-"""`nas latency`: device latency tables: profile, predict, measure, validate, list, phone probes
-and import."""
+"""`nas latency`: device latency tables: profile, predict, measure, calibrate, validate, list,
+phone probes and import."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 def register(subparsers):
     parser = subparsers.add_parser("latency", help="latency tables: profile, predict, measure, "
-                                   "validate, devices, phone probes and import")
+                                   "calibrate, validate, devices, phone probes and import")
     commands = parser.add_subparsers(dest="latency_command", required=True,
                                      parser_class=type(parser))
 
@@ -49,17 +49,14 @@ def register(subparsers):
     measure.add_argument("--json", action="store_true", help="one JSON object on stdout")
     measure.set_defaults(run=run_measure)
 
+    calibrate = commands.add_parser("calibrate", help="per-backbone factors from the sum of "
+                                    "blocks to measured end-to-end latency, kept in the table")
+    _add_sampling_arguments(calibrate, samples=10, seed=1000, per=" per backbone")
+    calibrate.set_defaults(run=run_calibrate)
+
     validate = commands.add_parser("validate", help="predicted vs measured latency of sampled "
                                    "configs")
-    _add_table_arguments(validate)
-    validate.add_argument("--samples", type=int, default=30, metavar="N")
-    validate.add_argument("--seed", type=int, default=0)
-    validate.add_argument("--input-size", nargs="+", metavar="HxW",
-                          help="input sizes to cycle through (default: the table's sizes)")
-    validate.add_argument("--space", metavar="FILE", help="search space JSON (default: default)")
-    validate.add_argument("--runs", type=int, default=50, metavar="N",
-                          help="timed runs per network (default: 50)")
-    validate.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    _add_sampling_arguments(validate, samples=30, seed=0)
     validate.set_defaults(run=run_validate)
 
     devices = commands.add_parser("devices", help="the latency tables available")
@@ -102,6 +99,32 @@ def _add_selection_arguments(parser):
     parser.add_argument("--seed", type=int, default=0, help="seed for --samples")
     parser.add_argument("--input-size", nargs="+", default=["224x224"], metavar="HxW",
                         help="input sizes (default: 224x224)")
+
+
+def _add_sampling_arguments(parser, samples: int, seed: int, per: str = ""):
+    """Arguments of the commands that time sampled networks end to end against a table."""
+    _add_table_arguments(parser)
+    parser.add_argument("--samples", type=int, default=samples, metavar="N",
+                        help=f"sampled configs{per} (default: {samples})")
+    parser.add_argument("--seed", type=int, default=seed, help=f"sampling seed (default: {seed})")
+    parser.add_argument("--input-size", nargs="+", metavar="HxW",
+                        help="input sizes to cycle through (default: the table's sizes)")
+    parser.add_argument("--space", metavar="FILE", help="search space JSON (default: default)")
+    parser.add_argument("--runs", type=int, default=50, metavar="N",
+                        help="timed runs per network (default: 50)")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+
+
+def _sampling(args) -> dict:
+    """The keyword arguments of validate_table / calibrate_table given by the sampling flags."""
+    from space import parse_input_size
+    from space.search_space import SearchSpace
+
+    _positive(args.runs, "--runs")
+    return {"samples": args.samples, "seed": args.seed, "runs": args.runs,
+            "input_sizes": ([parse_input_size(text) for text in args.input_size]
+                            if args.input_size else None),
+            "space": SearchSpace.from_file(args.space) if args.space else None}
 
 
 def _add_table_arguments(parser):
@@ -203,17 +226,26 @@ def run_measure(args):
               f"at {height}x{width} on {result['cpu']}")
 
 
-def run_validate(args):
-    from space import parse_input_size
-    from space.search_space import SearchSpace
+def run_calibrate(args):
+    from latency_models.calibration import calibrate_table
+    from latency_models.table import save_calibration
 
+    table = _table(args)
+    calibration = calibrate_table(table, **_sampling(args))
+    path = save_calibration(table)
+    if args.json:
+        print_json({"device": table.device, "path": str(path), **calibration})
+        return
+    factors = ", ".join(f"{backbone} x{factor:.4f} ({calibration['configs'][backbone]} configs)"
+                        for backbone, factor in calibration["factors"].items())
+    print(f"{table.device}: end-to-end / sum of blocks: {factors}; written to {path}")
+
+
+def run_validate(args):
     from latency_models.validate import validate_table
 
-    _positive(args.runs, "--runs")
     table = _table(args)
-    sizes = [parse_input_size(text) for text in args.input_size] if args.input_size else None
-    space = SearchSpace.from_file(args.space) if args.space else None
-    result = validate_table(table, args.samples, args.seed, sizes, space, runs=args.runs)
+    result = validate_table(table, **_sampling(args))
     if args.json:
         print_json(result)
         return
@@ -226,6 +258,9 @@ def run_validate(args):
               f"{row['decoder']:<13} {size:>9} {row['predicted_ms']:>8.3f}ms "
               f"{row['measured_ms']:>8.3f}ms {row['error_pct']:>+6.1f}%")
     spearman = "n/a" if result["spearman"] is None else f"{result['spearman']:.3f}"
+    if result["calibration"]:
+        print("calibrated: " + ", ".join(f"{backbone} x{factor}" for backbone, factor
+                                         in result["calibration"]["factors"].items()))
     print(f"within 5%: {result['within_5pct']:.0%}  within 10%: {result['within_10pct']:.0%}  "
           f"RMSE: {result['rmse_pct']:.1f}%  mean error: {result['mean_error_pct']:+.1f}%  "
           f"Spearman: {spearman}  (max load average {result['max_load_average']})")
