@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import sys
+import tempfile
 import warnings
 from typing import Callable, Iterable
 
@@ -39,33 +40,51 @@ def convert_to_tflite(model, quantize: str = "none",
         converter.representative_dataset = lambda: ([image] for image in representative_images())
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.uint8
+    native_log = tempfile.TemporaryFile()
     try:
-        with _quiet_stdout(), warnings.catch_warnings():
+        with _quiet_native_output(native_log), warnings.catch_warnings():
             # int8: uint8 input with the quantization the representative data gives it
             warnings.filterwarnings("ignore", "Statistics for quantized inputs")
             return converter.convert()
     except ConverterError as error:
         ops = _ops_outside_builtins(error)
         if not ops:
+            _replay(native_log)
             raise
         raise UserInputError(
             f"TFLite conversion ({quantize}) needs ops outside the TFLite builtins: "
             f"{', '.join(ops)}; the model must use builtin ops only (no Select TF ops)") from None
+    except BaseException:
+        _replay(native_log)
+        raise
+    finally:
+        native_log.close()
 
 
 @contextlib.contextmanager
-def _quiet_stdout():
-    """Keeps stdout clean for results (e.g. `--json`): Keras prints the exported signature and
-    the C++ quantizer prints its settings; neither is shown."""
+def _quiet_native_output(native_log):
+    """Keeps stdout clean for results (e.g. `--json`) and stderr for progress: Keras prints the
+    exported signature, the C++ converter and quantizer their settings. stdout is dropped;
+    stderr goes to `native_log`, shown only if the conversion fails."""
     sys.stdout.flush()
-    saved = os.dup(1)
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
     try:
         with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(io.StringIO()):
             os.dup2(devnull.fileno(), 1)
+            os.dup2(native_log.fileno(), 2)
             yield
     finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for descriptor in saved:
+            os.close(descriptor)
+
+
+def _replay(native_log) -> None:
+    """Writes what the converter printed on stderr to stderr (for a failed conversion)."""
+    native_log.seek(0)
+    sys.stderr.write(native_log.read().decode(errors="replace"))
 
 
 def _ops_outside_builtins(error) -> list[str]:

@@ -85,6 +85,21 @@ def test_inference_model_is_preprocessing_model_argmax_on_litert():
     assert (litert_ids == expected).mean() > 0.99
 
 
+def test_conversion_prints_nothing_on_stdout_or_stderr(capfd):
+    config = get_preset("paper-basic").replace(input_size=[32, 32], depth_multiplier=0.5)
+    inference = build_inference_model(config)
+    rng = np.random.default_rng(0)
+
+    def images():
+        for _ in range(2):
+            yield rng.uniform(0, 255, (1, 32, 32, 3)).astype("float32")
+
+    capfd.readouterr()
+    content = convert_to_tflite(inference, "int8", images)
+    out, err = capfd.readouterr()
+    assert content and out == "" and "fully_quantize" not in err
+
+
 def test_every_block_builds_alone_with_its_planned_output_shape():
     config = ArchConfig(backbone="mobilenet_v2", depth_multiplier=0.35, output_stride=8,
                         dpc_branches=[{"op": "conv", "kernel": 3, "rate": [1, 6], "input": -1},
