@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from latency_models.validate import accuracy
 from space import ArchConfig
 from space.flops import count_params
 from space.network import build_model
@@ -31,7 +32,8 @@ def load_rows(path, params_of):
 
 
 def fit(rows):
-    """The three corrections fitted on `rows`, each a function row -> predicted ms."""
+    """The three corrections fitted on `rows`, each a function (backbone, summed ms, M params)
+    -> predicted ms, and the additive model's k (ms per M params)."""
     factors = {backbone: np.median([m / s for b, s, m, _ in rows if b == backbone])
                for backbone in {row[0] for row in rows}}
     ratio_fit = np.linalg.lstsq(np.array([[1.0, p] for _, _, _, p in rows]),
@@ -45,8 +47,9 @@ def fit(rows):
 
 
 def within_5pct(predict, rows):
-    errors = np.array([(predict(b, s, p) - m) / m for b, s, m, p in rows])
-    return float(np.mean(np.abs(errors) <= 0.05)), float(errors.mean())
+    """(fraction within 5%, mean relative error) of `predict` on `rows`."""
+    report = accuracy([predict(b, s, p) for b, s, _, p in rows], [m for _, _, m, _ in rows])
+    return report["within_5pct"], report["mean_error_pct"] / 100
 
 
 def main():
