@@ -1,10 +1,11 @@
 """Blocks: the units a network is planned in, built from, and timed by.
 
-A block type is registered once with two functions: `output_shape` (pure Python) and `build`
-(Keras). `plan_network` (see `space.network`) lists a config's blocks with their input shapes
-without touching TensorFlow; `build_model` turns the same list into Keras layers; the latency
-tables key their entries by `Block.signature`. So a lookup table always describes the network
-that is trained and exported.
+A block type is registered twice under one name: here with its `output_shape` (pure Python,
+by the planners next to each architecture), and with its Keras builder in `space.builders`.
+`plan_network` (see `space.network`) lists a config's blocks with their input shapes without
+touching TensorFlow; `space.builders.build_model` turns the same list into Keras layers; the
+latency tables key their entries by `Block.signature`. So a lookup table always describes the
+network that is trained and exported.
 """
 
 from __future__ import annotations
@@ -15,25 +16,13 @@ from typing import Callable
 
 Shape = tuple  # (height, width, channels) or (height, width) for class-id maps
 
-
-@dataclasses.dataclass(frozen=True)
-class BlockType:
-    name: str
-    output_shape: Callable[..., Shape]
-    build: Callable  # build(inputs: list[KerasTensor], name: str, **params) -> KerasTensor
+# block type name -> output_shape(*input_shapes, **params)
+BLOCK_TYPES: dict[str, Callable[..., Shape]] = {}
 
 
-BLOCK_TYPES: dict[str, BlockType] = {}
-
-
-def register_block(name: str, output_shape: Callable[..., Shape]):
-    """Decorator registering a Keras block builder under `name`."""
-
-    def decorate(build):
-        BLOCK_TYPES[name] = BlockType(name, output_shape, build)
-        return build
-
-    return decorate
+def register_block(name: str, output_shape: Callable[..., Shape]) -> None:
+    """Declares the block type `name` with the shape of its output."""
+    BLOCK_TYPES[name] = output_shape
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +69,7 @@ class NetworkPlan:
         input_shapes = tuple(self._shapes[source] for source in inputs)
         params = {key: tuple(value) if isinstance(value, list) else value
                   for key, value in params.items()}
-        output_shape = tuple(BLOCK_TYPES[type_name].output_shape(*input_shapes, **params))
+        output_shape = tuple(BLOCK_TYPES[type_name](*input_shapes, **params))
         block = Block(name, type_name, inputs, input_shapes, output_shape,
                       tuple(sorted(params.items())))
         if name in self._shapes:
@@ -95,24 +84,6 @@ class NetworkPlan:
     @property
     def output(self) -> str:
         return self.blocks[-1].name
-
-    def build(self, input_tensor):
-        """Builds the planned blocks with Keras on `input_tensor`; returns the last output."""
-        tensors = {self.input_name: input_tensor}
-        for block in self.blocks:
-            inputs = [tensors[source] for source in block.inputs]
-            tensors[block.name] = BLOCK_TYPES[block.type].build(inputs, block.name, **block.kwargs)
-        return tensors[self.output]
-
-
-def build_block_model(block: Block):
-    """A standalone Keras model of one block (batch size 1), for profiling its latency."""
-    import keras
-
-    inputs = [keras.Input(shape=shape, batch_size=1, name=f"input_{index}")
-              for index, shape in enumerate(block.input_shapes)]
-    output = BLOCK_TYPES[block.type].build(list(inputs), block.name, **block.kwargs)
-    return keras.Model(inputs if len(inputs) > 1 else inputs[0], output, name=block.type)
 
 
 def same_padding_size(size: int, stride: int) -> int:

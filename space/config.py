@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from space.errors import UserInputError
-from space.files import read_json
+from common import UserInputError
+from common import read_json
 
 BACKBONES = ("shufflenet_v2", "mobilenet_v2")
 DEPTH_MULTIPLIERS = {

@@ -1,4 +1,5 @@
-"""From an `ArchConfig` to a block plan and to Keras models (training and inference)."""
+"""From an `ArchConfig` to its block plan: backbone, head, decoder, classifier; pure Python.
+The Keras models built from a plan are in `space.builders`."""
 
 from __future__ import annotations
 
@@ -12,36 +13,18 @@ from space.heads.dpc import plan_dpc_head
 
 BACKBONE_PLANNERS = {"shufflenet_v2": plan_shufflenet_v2, "mobilenet_v2": plan_mobilenet_v2}
 
+# The network input is RGB pixels 0..255, normalised to [-1, 1] (x * 2 / 255 - 1).
+PIXEL_MEAN = PIXEL_STD = 127.5
 
-@register_block("preprocess", lambda shape: shape)
-def preprocess(inputs, name):
-    """Pixels 0..255 to [-1, 1]: x * 2 / 255 - 1."""
-    import keras
-
-    return keras.layers.Rescaling(2.0 / 255.0, offset=-1.0, name=name)(inputs[0])
-
-
-@register_block("classifier", lambda shape, num_classes: (*shape[:2], num_classes))
-def classifier(inputs, name, num_classes):
-    """1x1 conv to class logits (with bias, no BN)."""
-    import keras
-
-    return keras.layers.Conv2D(num_classes, 1, name=f"{name}_conv")(inputs[0])
+register_block("preprocess", lambda shape: shape)
+register_block("classifier", lambda shape, num_classes: (*shape[:2], num_classes))
+register_block("resize_logits", lambda shape, size: (*size, shape[-1]))
+register_block("argmax", lambda shape: tuple(shape[:2]))
 
 
-@register_block("resize_logits", lambda shape, size: (*size, shape[-1]))
-def resize_logits(inputs, name, size):
-    """The paper's naive decoder: bilinear resize of the logits to the input size."""
-    from space.layers import ResizeBilinear
-
-    return ResizeBilinear(size, name=name)(inputs[0])
-
-
-@register_block("argmax", lambda shape: tuple(shape[:2]))
-def argmax(inputs, name):
-    from space.layers import ArgMax
-
-    return ArgMax(name=name)(inputs[0])
+def normalize_pixels(pixels):
+    """Pixels 0..255 to [-1, 1] (numpy arrays and tensors alike): x * 2 / 255 - 1."""
+    return pixels * (1.0 / PIXEL_STD) - PIXEL_MEAN / PIXEL_STD
 
 
 def plan_network(config: ArchConfig, inference: bool = False) -> NetworkPlan:
@@ -58,7 +41,7 @@ def plan_network(config: ArchConfig, inference: bool = False) -> NetworkPlan:
     if config.head == "basic":
         x = plan_basic_head(plan, features)
     else:
-        x = plan_dpc_head(plan, features, config.dpc_branches, config.output_stride)
+        x = plan_dpc_head(plan, features, config)
     if config.decoder == "deeplabv3plus":
         x = plan_deeplabv3plus(plan, x, low_level)
     x = plan.add("classifier", "classifier", x, num_classes=config.num_classes)
@@ -66,31 +49,3 @@ def plan_network(config: ArchConfig, inference: bool = False) -> NetworkPlan:
     if inference:
         plan.add("argmax", "argmax", x)
     return plan
-
-
-def build_model(config: ArchConfig, batch_size: int | None = None):
-    """The trainable Keras model: float image in [-1, 1] -> logits [N, H, W, num_classes]."""
-    import keras
-
-    plan = plan_network(config)
-    image = keras.Input((*config.input_size, 3), batch_size=batch_size, name="image")
-    logits = plan.build(image)
-    return keras.Model(image, logits, name=f"{config.backbone}_{config.head}_{config.id}")
-
-
-def build_inference_model(config: ArchConfig, trained=None):
-    """The exported model: pixels 0..255, batch 1 -> class ids [1, H, W] (int32).
-
-    Preprocessing and argmax are in the graph. Weights are copied by layer name from
-    `trained` (a model from `build_model(config)`) when given.
-    """
-    import keras
-
-    plan = plan_network(config, inference=True)
-    image = keras.Input((*config.input_size, 3), batch_size=1, name="image")
-    model = keras.Model(image, plan.build(image), name=f"inference_{config.id}")
-    if trained is not None:
-        for layer in model.layers:
-            if layer.weights:
-                layer.set_weights(trained.get_layer(layer.name).get_weights())
-    return model

@@ -1,40 +1,32 @@
-"""Named configs: the paper's models, as plain data."""
+"""Named configs: the paper's models, as plain data over `ArchConfig`'s defaults."""
 
 from __future__ import annotations
 
 import difflib
 from pathlib import Path
 
-from space.config import PAPER_DPC_BRANCHES, ArchConfig
-from space.errors import UserInputError
-from space.files import read_json
+from common import UserInputError, read_json
+from space.config import ArchConfig
 
-PRESETS: dict[str, dict] = {
-    "paper-dpc": {
-        "description": "The paper's model: ShuffleNet V2 1.0, DPC head, OS 16 (71.3 val / 70.33 test mIOU)",
-        "config": {"backbone": "shufflenet_v2", "depth_multiplier": 1.0, "output_stride": 16,
-                   "head": "dpc", "dpc_branches": list(PAPER_DPC_BRANCHES), "decoder": "none",
-                   "num_classes": 19, "input_size": [769, 769]},
-    },
-    "paper-basic": {
-        "description": "ShuffleNet V2 1.0 with the basic DeepLabV3 head, OS 16 (67.7 val mIOU)",
-        "config": {"backbone": "shufflenet_v2", "depth_multiplier": 1.0, "output_stride": 16,
-                   "head": "basic", "dpc_branches": [], "decoder": "none",
-                   "num_classes": 19, "input_size": [769, 769]},
-    },
-    "mobilenetv2-dpc": {
-        "description": "The paper's MobileNet V2 1.0 baseline with the DPC head, OS 16",
-        "config": {"backbone": "mobilenet_v2", "depth_multiplier": 1.0, "output_stride": 16,
-                   "head": "dpc", "dpc_branches": list(PAPER_DPC_BRANCHES), "decoder": "none",
-                   "num_classes": 19, "input_size": [769, 769]},
-    },
-    "mobilenetv2-basic": {
-        "description": "The paper's MobileNet V2 1.0 baseline with the basic head, OS 16 (70.7 val mIOU)",
-        "config": {"backbone": "mobilenet_v2", "depth_multiplier": 1.0, "output_stride": 16,
-                   "head": "basic", "dpc_branches": [], "decoder": "none",
-                   "num_classes": 19, "input_size": [769, 769]},
-    },
+# Each preset states only what differs from `ArchConfig`'s defaults (the paper's model).
+_CHANGES = {
+    "paper-dpc": (
+        "The paper's model: ShuffleNet V2 1.0, DPC head, OS 16 (71.3 val / 70.33 test mIOU)", {}),
+    "paper-basic": (
+        "ShuffleNet V2 1.0 with the basic DeepLabV3 head, OS 16 (67.7 val mIOU)",
+        {"head": "basic", "dpc_branches": []}),
+    "mobilenetv2-dpc": (
+        "The paper's MobileNet V2 1.0 baseline with the DPC head, OS 16",
+        {"backbone": "mobilenet_v2"}),
+    "mobilenetv2-basic": (
+        "The paper's MobileNet V2 1.0 baseline with the basic head, OS 16 (70.7 val mIOU)",
+        {"backbone": "mobilenet_v2", "head": "basic", "dpc_branches": []}),
 }
+
+# name -> {"description": ..., "config": the whole config as plain data}
+PRESETS: dict[str, dict] = {
+    name: {"description": description, "config": ArchConfig(**changes).to_dict()}
+    for name, (description, changes) in _CHANGES.items()}
 
 
 def list_presets() -> list[str]:

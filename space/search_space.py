@@ -7,12 +7,10 @@ import math
 import random
 from pathlib import Path
 
+from common import UserInputError, read_json
+from space import parameters
 from space.config import (DECODERS, DEPTH_MULTIPLIERS, DPC_GRIDS, DPC_RATES, HEADS,
-                          OUTPUT_STRIDES, PAPER_DPC_BRANCHES, ArchConfig)
-from space.errors import UserInputError
-from space.files import read_json
-
-DPC_BRANCH_OPS = ("sep3x3", "conv1x1", "pyramid_pooling")
+                          OUTPUT_STRIDES, ArchConfig)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +29,7 @@ class SearchSpace:
     heads: tuple = HEADS
     decoders: tuple = DECODERS
     dpc_num_branches: int = 5
-    dpc_ops: tuple = DPC_BRANCH_OPS
+    dpc_ops: tuple = parameters.BRANCH_OPS
     dpc_rates: tuple = DPC_RATES
     dpc_grids: tuple = DPC_GRIDS
     num_classes: int = 19
@@ -45,9 +43,9 @@ class SearchSpace:
             object.__setattr__(self, name, tuple(value))
         object.__setattr__(self, "input_size", tuple(self.input_size))
         for op in self.dpc_ops:
-            if op not in DPC_BRANCH_OPS:
+            if op not in parameters.BRANCH_OPS:
                 raise UserInputError(f"search space dpc_ops: {op!r} is not allowed; "
-                                     f"allowed: {', '.join(DPC_BRANCH_OPS)}")
+                                     f"allowed: {', '.join(parameters.BRANCH_OPS)}")
         if not isinstance(self.backbones, dict) or not self.backbones:
             raise UserInputError("search space backbones: expected {backbone: [depth multipliers]}")
         # Every corner of the space must be a valid config: build one of each backbone width.
@@ -63,67 +61,21 @@ class SearchSpace:
         return [(name, float(multiplier)) for name, multipliers in self.backbones.items()
                 for multiplier in multipliers]
 
-    # -- flat parameters ---------------------------------------------------------------------
+    # -- flat parameters (see `space.parameters`) ----------------------------------------------
     def choices(self) -> dict[str, list]:
         """Every parameter of the space with its options: the form samplers (Ray Tune, Optuna,
         keras-tuner) take. DPC parameters are ignored when the head is basic."""
-        params = {
-            "backbone": [f"{name}-{multiplier}" for name, multiplier in self.backbone_widths],
-            "output_stride": list(self.output_strides),
-            "head": list(self.heads),
-            "decoder": list(self.decoders),
-        }
-        if "dpc" in self.heads:
-            for index in range(self.dpc_num_branches):
-                params[f"dpc{index}_op"] = list(self.dpc_ops)
-                params[f"dpc{index}_rate_h"] = list(self.dpc_rates)
-                params[f"dpc{index}_rate_w"] = list(self.dpc_rates)
-                params[f"dpc{index}_grid"] = list(self.dpc_grids)
-                params[f"dpc{index}_input"] = list(range(-1, index))
-        return params
+        return parameters.choices(self)
 
     def config_from_params(self, params: dict) -> ArchConfig:
         """The `ArchConfig` a set of flat parameters (one option per parameter) describes."""
-        backbone, _, multiplier = str(params["backbone"]).rpartition("-")
-        branches = []
-        if params["head"] == "dpc":
-            for index in range(self.dpc_num_branches):
-                op, source = params[f"dpc{index}_op"], int(params[f"dpc{index}_input"])
-                if op == "pyramid_pooling":
-                    grid = int(params[f"dpc{index}_grid"])
-                    branches.append({"op": "pyramid_pooling", "grid_size": [grid, grid], "input": source})
-                else:
-                    rate = [int(params[f"dpc{index}_rate_h"]), int(params[f"dpc{index}_rate_w"])]
-                    branches.append({"op": "conv", "kernel": 3 if op == "sep3x3" else 1,
-                                     "rate": rate if op == "sep3x3" else [1, 1], "input": source})
-        return ArchConfig(backbone=backbone, depth_multiplier=float(multiplier),
-                          output_stride=int(params["output_stride"]), head=params["head"],
-                          dpc_branches=branches, decoder=params["decoder"],
-                          num_classes=self.num_classes, input_size=self.input_size)
+        return parameters.config_from_params(self, params)
 
     def params_from_config(self, config: ArchConfig) -> dict:
         """The flat parameters of a config in this space (e.g. to evaluate a preset first)."""
         if config not in self:
             raise UserInputError(f"config {config.id} is not in the search space")
-        params = {"backbone": f"{config.backbone}-{config.depth_multiplier}",
-                  "output_stride": config.output_stride, "head": config.head,
-                  "decoder": config.decoder}
-        if "dpc" not in self.heads:
-            return params
-        branches = config.dpc_branches if config.head == "dpc" else PAPER_DPC_BRANCHES
-        for index, branch in enumerate(branches[:self.dpc_num_branches]):
-            op = ("pyramid_pooling" if branch["op"] == "pyramid_pooling"
-                  else "sep3x3" if branch["kernel"] == 3 else "conv1x1")
-            rate = branch.get("rate", [self.dpc_rates[0]] * 2)
-            grid = branch.get("grid_size", [self.dpc_grids[0]])[0]
-            params.update({
-                f"dpc{index}_op": op if op in self.dpc_ops else self.dpc_ops[0],
-                f"dpc{index}_rate_h": rate[0] if rate[0] in self.dpc_rates else self.dpc_rates[0],
-                f"dpc{index}_rate_w": rate[1] if rate[1] in self.dpc_rates else self.dpc_rates[0],
-                f"dpc{index}_grid": grid if grid in self.dpc_grids else self.dpc_grids[0],
-                f"dpc{index}_input": branch["input"],
-            })
-        return params
+        return parameters.params_from_config(self, config)
 
     # -- sampling, size, membership ----------------------------------------------------------
     def sample(self, rng: random.Random | int | None = None) -> ArchConfig:
@@ -134,10 +86,8 @@ class SearchSpace:
 
     @property
     def dpc_cell_count(self) -> int:
-        ops_per_branch = ((len(self.dpc_rates) ** 2 if "sep3x3" in self.dpc_ops else 0)
-                          + ("conv1x1" in self.dpc_ops) + (len(self.dpc_grids) if
-                                                           "pyramid_pooling" in self.dpc_ops else 0))
-        return math.prod(ops_per_branch * (index + 1) for index in range(self.dpc_num_branches))
+        branches = len(parameters.branch_options(self))
+        return math.prod(branches * (index + 1) for index in range(self.dpc_num_branches))
 
     @property
     def size(self) -> int:
@@ -155,7 +105,9 @@ class SearchSpace:
             return True
         if len(config.dpc_branches) != self.dpc_num_branches:
             return False
-        return all(_branch_in(branch, self) for branch in config.dpc_branches)
+        options = parameters.branch_options(self)
+        return all({key: value for key, value in branch.items() if key != "input"} in options
+                   for branch in config.dpc_branches)
 
     # -- files -------------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -176,11 +128,3 @@ class SearchSpace:
         except UserInputError as error:
             raise UserInputError(f"space file {path}: {error}") from None
 
-
-def _branch_in(branch: dict, space: SearchSpace) -> bool:
-    if branch["op"] == "pyramid_pooling":
-        grid_h, grid_w = branch["grid_size"]
-        return "pyramid_pooling" in space.dpc_ops and grid_h == grid_w and grid_h in space.dpc_grids
-    if branch["kernel"] == 1:
-        return "conv1x1" in space.dpc_ops
-    return "sep3x3" in space.dpc_ops and all(rate in space.dpc_rates for rate in branch["rate"])

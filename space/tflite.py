@@ -10,7 +10,9 @@ import tempfile
 import warnings
 from typing import Callable, Iterable
 
-from space.errors import UserInputError
+import numpy as np
+
+from common import UserInputError
 
 QUANTIZATIONS = ("none", "fp16", "int8")
 
@@ -23,7 +25,7 @@ def convert_to_tflite(model, quantize: str = "none",
     input; needs `representative_images`, a callable yielding float32 batches of one image).
     Conversion fails loudly, with the offending ops named, instead of adding Flex ops.
     """
-    import tensorflow as tf
+    import tensorflow as tf  # running TFLite models (LiteRT) does not need TensorFlow
     from tensorflow.lite.python.convert_phase import ConverterError
 
     if quantize not in QUANTIZATIONS:
@@ -127,13 +129,18 @@ def tflite_op_names(model_content: bytes) -> list[str]:
     return [op["op_name"] for op in interpreter._get_ops_details()]
 
 
-def run_tflite(model_content: bytes, image, num_threads: int = 1):
-    """Runs a single-input model on one batch and returns its first output."""
+def predict_tflite(model_content: bytes, images, num_threads: int = 1) -> np.ndarray:
+    """The first output of a single-input, batch-1 model (float32 or uint8 input) for each of
+    `images` [N, ...], concatenated: e.g. class ids [N, H, W] of an inference model."""
     interpreter = make_interpreter(model_content, num_threads)
     input_detail = interpreter.get_input_details()[0]
-    interpreter.set_tensor(input_detail["index"], image.astype(input_detail["dtype"]))
-    interpreter.invoke()
-    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    output_index = interpreter.get_output_details()[0]["index"]
+    outputs = []
+    for image in images:
+        interpreter.set_tensor(input_detail["index"], image[None].astype(input_detail["dtype"]))
+        interpreter.invoke()
+        outputs.append(interpreter.get_tensor(output_index).copy())
+    return np.concatenate(outputs)
 
 
 def custom_op_names(model_content: bytes) -> list[str]:

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from space import ArchConfig, UserInputError, get_preset
+from common import UserInputError
+from space import ArchConfig, get_preset
 from space.config import PAPER_DPC_BRANCHES
 
 

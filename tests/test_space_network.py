@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from space import (ArchConfig, build_block_model, build_inference_model, build_model,
-                   get_preset, plan_network)
-from space.tflite import convert_to_tflite, run_tflite, tflite_op_names
+from space import ArchConfig, get_preset, plan_network
+from space.builders import build_block_model, build_inference_model, build_model
+from space.tflite import convert_to_tflite, predict_tflite, tflite_op_names
 
 
 def _layer(model, name):
@@ -80,7 +80,7 @@ def test_inference_model_is_preprocessing_model_argmax_on_litert():
     ops = set(tflite_op_names(content))
     assert "ARG_MAX" in ops and "DEPTHWISE_CONV_2D" in ops
     assert not ops & {"SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "BITWISE_AND", "CUSTOM", "GATHER"}
-    litert_ids = run_tflite(content, pixels)
+    litert_ids = predict_tflite(content, pixels)
     assert litert_ids.shape == (1, 64, 96)
     assert (litert_ids == expected).mean() > 0.99
 

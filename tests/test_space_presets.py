@@ -1,9 +1,10 @@
-"""The paper's numbers (DESIGN.md): GFLOPs within 1%, float32 TFLite size within 3%."""
+"""The paper's numbers (docs/design.md): GFLOPs within 1%, float32 TFLite size within 3%."""
 
 import pytest
 
-from space import (PRESETS, UserInputError, build_inference_model, count_flops, get_preset,
-                   list_presets, load_dpc_json)
+from common import UserInputError
+from space import PRESETS, get_preset, list_presets, load_dpc_json
+from space.builders import build_inference_model, count_flops
 from space.tflite import convert_to_tflite
 
 # preset: (GFLOPs at 360x640, GFLOPs at 224x224, float32 TFLite MB at 224x224)

@@ -5,9 +5,10 @@ import random
 import numpy as np
 import pytest
 
-from space import UserInputError, build_inference_model, get_preset
-from space.search_space import SearchSpace
-from space.tflite import convert_to_tflite, run_tflite, tflite_op_names
+from common import UserInputError
+from space import SearchSpace, get_preset
+from space.builders import build_inference_model
+from space.tflite import convert_to_tflite, predict_tflite, tflite_op_names
 
 
 def test_default_space_covers_the_mission():
@@ -81,6 +82,6 @@ def test_twenty_sampled_configs_build_convert_with_builtins_and_run_on_litert():
         content = convert_to_tflite(build_inference_model(config))
         ops = set(tflite_op_names(content))
         assert not ops & {"CUSTOM", "FLEX", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"}, config.id
-        ids = run_tflite(content, pixels)
+        ids = predict_tflite(content, pixels)
         assert ids.shape == (1, 64, 64), config.id
         assert ids.min() >= 0 and ids.max() < 5

@@ -1,11 +1,9 @@
-"""MobileNet V2 backbone as DeepLab's feature extractor (up to the 320-channel layer)."""
+"""MobileNet V2 backbone as DeepLab's feature extractor (up to the 320-channel layer): its
+blocks and their shapes. The Keras layers are in `space.builders.mobilenet_v2`."""
 
 from __future__ import annotations
 
-import keras
-
 from space.blocks import NetworkPlan, register_block, same_padding_size
-from space.layers import conv_bn, depthwise_bn
 
 # (expansion, channels, repeats, first stride), after the 32-channel stem conv.
 INVERTED_RESIDUAL_SETTINGS = (
@@ -31,28 +29,9 @@ def _conv_shape(shape, filters, stride):
     return same_padding_size(height, stride), same_padding_size(width, stride), filters
 
 
-@register_block("mobilenet_stem", _conv_shape)
-def mobilenet_stem(inputs, name, filters, stride):
-    """3x3 conv stride 2 + BN + ReLU6."""
-    return conv_bn(inputs[0], filters, name, kernel=3, stride=stride, activation="relu6")
-
-
-def _inverted_residual_shape(shape, filters, expansion, stride, rate):
-    return _conv_shape(shape, filters, stride)
-
-
-@register_block("inverted_residual", _inverted_residual_shape)
-def inverted_residual(inputs, name, filters, expansion, stride, rate):
-    """1x1 expansion (+ReLU6), 3x3 depthwise (+ReLU6), linear 1x1 projection, residual add."""
-    x = inputs[0]
-    in_channels = x.shape[-1]
-    if expansion > 1:
-        x = conv_bn(x, make_divisible(in_channels * expansion), f"{name}_expand", activation="relu6")
-    x = depthwise_bn(x, name, stride=stride, rate=(rate, rate), activation="relu6")
-    x = conv_bn(x, filters, f"{name}_project", activation=None)
-    if stride == 1 and in_channels == filters:
-        x = keras.layers.Add(name=f"{name}_add")([inputs[0], x])
-    return x
+register_block("mobilenet_stem", _conv_shape)
+register_block("inverted_residual",
+               lambda shape, filters, expansion, stride, rate: _conv_shape(shape, filters, stride))
 
 
 def plan_mobilenet_v2(plan: NetworkPlan, image: str, depth_multiplier: float, output_stride: int):

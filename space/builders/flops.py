@@ -1,15 +1,13 @@
-"""FLOP and parameter counting. GFLOPs = 2 x multiply-accumulates (the TFLite converter's and
-the paper's convention)."""
+"""FLOP and parameter counting of built Keras models. GFLOPs = 2 x multiply-accumulates (the
+TFLite converter's and the paper's convention)."""
 
 from __future__ import annotations
 
 import math
 
+import keras
 
-def _convolutions():
-    import keras
-
-    return keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.Dense
+CONVOLUTIONS = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.Dense)
 
 
 def _leaf_layers(model):
@@ -24,7 +22,7 @@ def count_macs(model) -> int:
     """Multiply-accumulates of the convolutions and dense layers of a built Keras model."""
     macs = 0
     for layer in _leaf_layers(model):
-        if isinstance(layer, _convolutions()):
+        if isinstance(layer, CONVOLUTIONS):
             output_elements = math.prod(layer.output.shape[1:])
             kernel = layer.kernel.shape
             if len(kernel) == 4 and layer.__class__.__name__ == "DepthwiseConv2D":
@@ -39,11 +37,9 @@ def count_flops(model) -> int:
     """Arithmetic ops as the TFLite converter estimates them: 2 x MACs, one add per output of
     every convolution (batch norm folds into a bias), element-wise adds and muls, and one op
     per pooling window element."""
-    import keras
-
     flops = 2 * count_macs(model)
     for layer in _leaf_layers(model):
-        if isinstance(layer, _convolutions()):
+        if isinstance(layer, CONVOLUTIONS):
             flops += math.prod(layer.output.shape[1:])
         elif isinstance(layer, keras.layers.Add):
             flops += math.prod(layer.output.shape[1:]) * (len(layer.input) - 1)

@@ -1,0 +1,43 @@
+"""Settings as frozen dataclasses whose fields carry their own help: `setting(default, help)`
+declares a field, `as_dict` / `from_dict` turn settings into JSON-ready data and back, and the
+CLI derives its flags from the fields (`nas.arguments.add_setting_arguments`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+
+from common.errors import UserInputError
+
+
+def setting(default, help: str, flag: str | None = "", metavar: str | None = None):
+    """A dataclass field with its command-line help. The flag is `--field-name` unless `flag`
+    names another (e.g. "--lr", or "--no-flip" for a switch that is on by default); `flag=None`
+    keeps the field off the command line."""
+    return dataclasses.field(default=default,
+                             metadata={"help": help, "flag": flag, "metavar": metavar})
+
+
+def as_dict(settings) -> dict:
+    """The fields of a settings dataclass as JSON-ready data (tuples become lists)."""
+    return {field.name: _plain(getattr(settings, field.name))
+            for field in dataclasses.fields(settings)}
+
+
+def from_dict(cls, data: dict, what: str):
+    """Settings of class `cls` from `as_dict` data; an unknown key raises one line naming
+    `what` the data is."""
+    if not isinstance(data, dict):
+        raise UserInputError(f"{what}: expected a JSON object, got {type(data).__name__}")
+    names = [field.name for field in dataclasses.fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UserInputError(f"{what}: unknown field {unknown[0]!r}{hint}; "
+                             f"allowed: {', '.join(names)}")
+    return cls(**data)
+
+
+def _plain(value):
+    return [_plain(item) for item in value] if isinstance(value, (list, tuple)) else value
