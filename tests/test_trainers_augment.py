@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from trainers import Augmentation, load_dataset
+from trainers import TrainConfig, load_dataset
 from trainers.augment import augment
 from trainers.pipeline import training_pipeline
 from trainers.training import reader_error_message
@@ -18,7 +18,7 @@ def example(height=40, width=60):
 
 
 def test_scales_are_the_papers():
-    assert Augmentation().scales() == [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
+    assert TrainConfig().scales() == [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0]
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -31,7 +31,7 @@ def test_augmented_example_has_crop_shape_and_range(seed):
 
 
 def test_small_scale_pads_with_ignore_and_mean_pixel():
-    settings = Augmentation(min_scale=0.5, max_scale=0.5, flip=False)
+    settings = TrainConfig(min_scale=0.5, max_scale=0.5, flip=False)
     image, mask = augment(*example(40, 60), (40, 60), tf.constant([1, 2], tf.int64), settings)
     mask = mask.numpy()
     assert (mask[20:, :] == 255).all() and (mask[:, 30:] == 255).all()  # 20x30 scaled content
@@ -40,7 +40,7 @@ def test_small_scale_pads_with_ignore_and_mean_pixel():
 
 
 def test_flip_moves_image_and_mask_together():
-    settings = Augmentation(min_scale=1.0, max_scale=1.0, flip=True)
+    settings = TrainConfig(min_scale=1.0, max_scale=1.0, flip=True)
     image, mask = example(8, 12)
     seen = set()
     for seed in range(8):

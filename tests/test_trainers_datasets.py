@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from space.errors import UserInputError
+from common import UserInputError
 from trainers import inspect_dataset, load_dataset
 
 

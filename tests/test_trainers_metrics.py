@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from trainers import ConfusionMatrix
+from trainers.metrics import ConfusionMatrix
 
 
 def test_iou_matches_hand_computed_values():

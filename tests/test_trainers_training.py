@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from space import ArchConfig, build_model
-from space.errors import UserInputError
-from trainers import load_dataset, load_run, train
+from common import UserInputError
+from space import ArchConfig
+from space.builders import build_model
+from trainers import TrainConfig, load_dataset
+from trainers.runs import load_run
+from trainers.trainer import train
 from trainers.training import PolyLearningRate, load_initial_weights, masked_cross_entropy
 
 CONFIG = ArchConfig(depth_multiplier=0.5, head="basic", dpc_branches=(), input_size=(64, 64))
@@ -19,10 +22,11 @@ def tiny_data():
     return load_dataset("synthetic", train_size=8, val_size=4)
 
 
-def short_training(out_dir, steps=3, **options):
-    options = {"batch_size": 2, "eval_every": 2, "progress": False, "threads": 1,
-               "batch_norm_batches": 1, **options}
-    return train(CONFIG, tiny_data(), steps, out_dir=out_dir, **options)
+def short_training(out_dir, steps=3, on_evaluation=None, resume=False, **recipe):
+    recipe = TrainConfig(**{"steps": steps, "batch_size": 2, "eval_every": 2, "threads": 1,
+                            "batch_norm_batches": 1, **recipe})
+    return train(CONFIG, recipe, dataset=tiny_data(), out_dir=out_dir, progress=False,
+                 on_evaluation=on_evaluation, resume=resume)
 
 
 @pytest.fixture(scope="module")

@@ -1,37 +1,20 @@
 """The paper's augmentation, as TensorFlow ops on one example (stateless, seeded).
 
 Random scale (0.5 to 2.0 in steps of 0.25), pad to the crop size (image with the mean
-pixel 127.5, mask with ignore), random crop, random left-right flip, then `x * 2 / 255 - 1`.
+pixel, mask with ignore), random crop, random left-right flip, then the network's
+normalisation (`space.normalize_pixels`). The settings are `TrainConfig`'s.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import tensorflow as tf
 
+from space.network import PIXEL_MEAN, normalize_pixels
+from trainers.config import TrainConfig
 from trainers.datasets import IGNORE_LABEL
 
-PAD_PIXEL = 127.5  # becomes 0 after normalisation
 
-
-@dataclasses.dataclass(frozen=True)
-class Augmentation:
-    """Augmentation settings (the paper's values by default)."""
-
-    min_scale: float = 0.5
-    max_scale: float = 2.0
-    scale_step: float = 0.25
-    flip: bool = True
-
-    def scales(self) -> list[float]:
-        if self.scale_step <= 0 or self.min_scale >= self.max_scale:
-            return [self.min_scale]
-        count = int(round((self.max_scale - self.min_scale) / self.scale_step)) + 1
-        return [self.min_scale + index * self.scale_step for index in range(count)]
-
-
-def augment(image, mask, crop_size, seed, settings: Augmentation = Augmentation()):
+def augment(image, mask, crop_size, seed, settings: TrainConfig = TrainConfig()):
     """One training example: image uint8 [h, w, 3], mask uint8 [h, w], seed int64 [2] ->
     (image float32 [H, W, 3] in [-1, 1], mask int32 [H, W]) with (H, W) = crop_size.
 
@@ -63,7 +46,7 @@ def augment(image, mask, crop_size, seed, settings: Augmentation = Augmentation(
         return tf.image.crop_and_resize(tf.cast(values, tf.float32)[None], box, [0], crop_size,
                                         method=method, extrapolation_value=padding)[0]
 
-    image = sample(image, "bilinear", PAD_PIXEL) * (2.0 / 255.0) - 1.0
+    image = normalize_pixels(sample(image, "bilinear", PIXEL_MEAN))  # padding -> 0
     mask = tf.cast(sample(mask[..., None], "nearest", IGNORE_LABEL)[..., 0], tf.int32)
     return (tf.ensure_shape(image, (crop_height, crop_width, 3)),
             tf.ensure_shape(mask, (crop_height, crop_width)))

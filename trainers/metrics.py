@@ -6,7 +6,9 @@ import logging
 import time
 
 import numpy as np
+import tensorflow as tf
 
+from space import normalize_pixels
 from trainers.datasets import IGNORE_LABEL, load_dataset
 
 log = logging.getLogger(__name__)
@@ -62,11 +64,10 @@ def _mean(values: list[float | None]) -> float:
 
 def predict_classes(model):
     """A compiled function: float images 0..255 [N, H, W, 3] -> class ids [N, H, W]."""
-    import tensorflow as tf
 
     @tf.function(reduce_retracing=True)
     def predict(images):
-        logits = model(images * (2.0 / 255.0) - 1.0, training=False)
+        logits = model(normalize_pixels(images), training=False)
         return tf.argmax(logits, axis=-1, output_type=tf.int32)
 
     return predict
@@ -74,7 +75,7 @@ def predict_classes(model):
 
 def evaluate(model, dataset, split: str = "val", size: tuple[int, int] | None = None,
              limit: int | None = None, batch_size: int = 8, predict=None) -> dict:
-    """mIOU of `model` (from `space.build_model`) on a split, streamed batch by batch.
+    """mIOU of `model` (from `space.builders.build_model`) on a split, streamed batch by batch.
 
     Images are resized to `size` (default: the model's input size). Returns `miou` (0..1),
     `per_class` (IoU or None per class), `pixel_accuracy`, `images`, `eval_seconds` and, for

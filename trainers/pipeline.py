@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from space.errors import UserInputError
-from trainers.augment import Augmentation, augment
+from common import UserInputError
+from trainers.augment import augment
+from trainers.config import TrainConfig
 
 
 def read_example(dataset, split: str, size: tuple[int, int] | None = None):
@@ -25,7 +26,7 @@ def read_example(dataset, split: str, size: tuple[int, int] | None = None):
 
 
 def training_pipeline(dataset, crop_size: tuple[int, int], batch_size: int, seed: int = 0,
-                      split: str = "train", augmentation: Augmentation = Augmentation(),
+                      split: str = "train", augmentation: TrainConfig = TrainConfig(),
                       threads: int | None = None) -> tf.data.Dataset:
     """Endless batches of augmented (image [B, H, W, 3] in [-1, 1], mask int32 [B, H, W]).
 

@@ -1,7 +1,7 @@
 """The run folder: config, data settings, weights, checkpoints, metrics log, TensorBoard.
 
     DIR/config.json          the ArchConfig trained (num_classes from the dataset)
-    DIR/data.json            data spec, input size, steps, batch size, learning rate, ...
+    DIR/data.json            the TrainConfig, with the input size and the dataset's classes
     DIR/model.weights.h5     final weights (keras `save_weights`)
     DIR/metrics.json         final metrics
     DIR/metrics.csv          one row per evaluation
@@ -19,18 +19,21 @@ import dataclasses
 import io
 import json
 import logging
-import os
 import shutil
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework import summary_pb2
 
-from space import ArchConfig, build_model
-from space.errors import UserInputError
+from common import UserInputError, atomic_write, read_json, write_json, write_text
+from space import ArchConfig
+from space.builders import build_model
+from trainers.config import TrainConfig
 
 log = logging.getLogger(__name__)
 
-WEIGHTS = "model.weights.h5"
+WEIGHTS_FILE = "model.weights.h5"
 CHECKPOINTS_KEPT = 2
 METRIC_COLUMNS = ["step", "loss", "miou", "learning_rate", "train_seconds", "eval_seconds"]
 
@@ -48,6 +51,13 @@ class Run:
     def data_spec(self) -> str:
         return self.data["data"]
 
+    @property
+    def train_config(self) -> TrainConfig:
+        """The recipe the run was trained with."""
+        names = {field.name for field in dataclasses.fields(TrainConfig)}
+        return TrainConfig.from_dict({key: value for key, value in self.data.items()
+                                      if key in names})
+
 
 def load_run(path: str | Path, input_size: tuple[int, int] | None = None) -> Run:
     """Config, data settings and the model with its final weights from a run folder; with
@@ -58,11 +68,11 @@ def load_run(path: str | Path, input_size: tuple[int, int] | None = None) -> Run
     config = run.read_config()
     if input_size is not None:
         config = config.replace(input_size=tuple(input_size))
-    if not (run.path / WEIGHTS).is_file():
-        raise UserInputError(f"{run.path}: no {WEIGHTS} (training not finished? "
+    if not (run.path / WEIGHTS_FILE).is_file():
+        raise UserInputError(f"{run.path}: no {WEIGHTS_FILE} (training not finished? "
                              "continue it with nas train --resume)")
     model = build_model(config)
-    load_weights(model, run.path / WEIGHTS)
+    load_weights(model, run.path / WEIGHTS_FILE)
     return Run(run.path, config, run.read_json("data.json"), model)
 
 
@@ -70,10 +80,6 @@ class TensorBoardLog:
     """Scalar summaries in `folder` (readable by TensorBoard, which need not be installed)."""
 
     def __init__(self, folder: Path):
-        import tensorflow as tf
-        from tensorflow.core.framework import summary_pb2
-
-        self.tf = tf
         self.writer = tf.summary.create_file_writer(str(folder))
         self.metadata = summary_pb2.SummaryMetadata(
             plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
@@ -81,8 +87,7 @@ class TensorBoardLog:
     def scalars(self, step: int, **values: float) -> None:
         with self.writer.as_default(step=step):
             for tag, value in values.items():
-                self.tf.summary.write(tag, self.tf.constant(value, self.tf.float32),
-                                      metadata=self.metadata)
+                tf.summary.write(tag, tf.constant(value, tf.float32), metadata=self.metadata)
 
     def close(self) -> None:
         self.writer.close()
@@ -95,17 +100,6 @@ def load_weights(model, path: Path) -> None:
         raise UserInputError(f"{path}: weights do not fit this model ({str(error).splitlines()[0]})") from None
 
 
-def atomic_write(path: Path, write) -> None:
-    """Calls `write(temporary_path)` and moves the result to `path`."""
-    temporary = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-
-
 class RunFolder:
     """Reads and writes the files of one run folder."""
 
@@ -115,16 +109,12 @@ class RunFolder:
 
     # -- JSON and weights ----------------------------------------------------------------------
     def write_json(self, name: str, data) -> None:
-        text = json.dumps(data, indent=2) + "\n"
-        atomic_write(self.path / name, lambda temporary: temporary.write_text(text))
+        write_json(self.path / name, data)
 
     def read_json(self, name: str) -> dict:
-        try:
-            return json.loads((self.path / name).read_text())
-        except FileNotFoundError:
-            raise UserInputError(f"{self.path}: no {name}; is this a run folder?") from None
-        except json.JSONDecodeError as error:
-            raise UserInputError(f"{self.path / name}: not valid JSON ({error})") from None
+        if not (self.path / name).is_file():
+            raise UserInputError(f"{self.path}: no {name}; is this a run folder?")
+        return read_json(self.path / name, "run file")
 
     def read_config(self) -> ArchConfig:
         if not (self.path / "config.json").is_file():
@@ -132,7 +122,7 @@ class RunFolder:
         return ArchConfig.from_file(self.path / "config.json")
 
     def save_weights(self, model) -> None:
-        atomic_write(self.path / WEIGHTS, lambda temporary: model.save_weights(str(temporary)))
+        atomic_write(self.path / WEIGHTS_FILE, lambda temporary: model.save_weights(str(temporary)))
 
     def start(self, config: ArchConfig, data: dict, resume: bool) -> None:
         """Creates the folder, or checks that a resumed one holds the same config."""
@@ -152,14 +142,15 @@ class RunFolder:
         """model weights + optimizer variables + state, as one folder moved in place."""
         self.checkpoints.mkdir(parents=True, exist_ok=True)
         final = self.checkpoints / f"step-{step:08d}"
-        temporary = self.checkpoints / f".tmp-{os.getpid()}-step-{step:08d}"
-        shutil.rmtree(temporary, ignore_errors=True)
-        temporary.mkdir()
-        model.save_weights(str(temporary / WEIGHTS))
-        np.savez(temporary / "optimizer.npz", *[variable.numpy() for variable in optimizer.variables])
-        (temporary / "state.json").write_text(json.dumps({**state, "step": step}, indent=2))
+
+        def write(folder: Path) -> None:
+            folder.mkdir()
+            model.save_weights(str(folder / WEIGHTS_FILE))
+            np.savez(folder / "optimizer.npz", *[variable.numpy() for variable in optimizer.variables])
+            (folder / "state.json").write_text(json.dumps({**state, "step": step}, indent=2))
+
         shutil.rmtree(final, ignore_errors=True)
-        os.replace(temporary, final)
+        atomic_write(final, write)
         for old in sorted(self.checkpoints.glob("step-*"))[:-CHECKPOINTS_KEPT]:
             shutil.rmtree(old, ignore_errors=True)
 
@@ -169,7 +160,7 @@ class RunFolder:
         if not found:
             return None
         latest = found[-1]
-        load_weights(model, latest / WEIGHTS)
+        load_weights(model, latest / WEIGHTS_FILE)
         with np.load(latest / "optimizer.npz") as saved:
             values = [saved[f"arr_{index}"] for index in range(len(saved.files))]
         if len(values) != len(optimizer.variables):
@@ -198,5 +189,4 @@ class RunFolder:
         writer = csv.DictWriter(buffer, METRIC_COLUMNS, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        text = buffer.getvalue()
-        atomic_write(self.path / "metrics.csv", lambda temporary: temporary.write_text(text))
+        write_text(self.path / "metrics.csv", buffer.getvalue())

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from space.errors import UserInputError
+from common import UserInputError
 from trainers.datasets.base import IGNORE_LABEL, SegmentationDataset
+from trainers.datasets.cityscapes import CityscapesDataset
+from trainers.datasets.coco import CocoDataset
+from trainers.datasets.folder import FolderDataset
+from trainers.datasets.synthetic import SyntheticDataset
 
-KINDS = ("synthetic", "cityscapes", "coco", "folder")
+KINDS = {"synthetic": SyntheticDataset, "cityscapes": CityscapesDataset, "coco": CocoDataset,
+         "folder": FolderDataset}
 
 
 def load_dataset(spec: "str | SegmentationDataset", **options) -> SegmentationDataset:
@@ -16,8 +21,6 @@ def load_dataset(spec: "str | SegmentationDataset", **options) -> SegmentationDa
     kind, _, argument = str(spec).partition(":")
     kind = kind.strip().lower()
     if kind == "synthetic":
-        from trainers.datasets.synthetic import SyntheticDataset
-
         try:
             seed = int(argument) if argument else 0
         except ValueError:
@@ -28,13 +31,7 @@ def load_dataset(spec: "str | SegmentationDataset", **options) -> SegmentationDa
                              "cityscapes:PATH, coco:PATH or folder:PATH")
     if not argument:
         raise UserInputError(f"data {spec!r}: {kind} needs a path, e.g. {kind}:/data/{kind}")
-    if kind == "cityscapes":
-        from trainers.datasets.cityscapes import CityscapesDataset as dataset_class
-    elif kind == "coco":
-        from trainers.datasets.coco import CocoDataset as dataset_class
-    else:
-        from trainers.datasets.folder import FolderDataset as dataset_class
-    return dataset_class(argument, **options)
+    return KINDS[kind](argument, **options)
 
 
 __all__ = ["IGNORE_LABEL", "KINDS", "SegmentationDataset", "load_dataset"]

@@ -8,7 +8,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image
 
-from space.errors import UserInputError
+from common import UserInputError
 
 log = logging.getLogger(__name__)
 

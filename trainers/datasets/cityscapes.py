@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from cityscapesscripts.helpers.labels import labels
 
-from space.errors import UserInputError
+from common import UserInputError
 from trainers.datasets.base import IGNORE_LABEL
 from trainers.datasets.files import FilePairDataset, require_folder
 
@@ -22,8 +23,6 @@ ANNOTATIONS = {"train": "gtFine", "val": "gtFine", "test": "gtFine", "train_extr
 def cityscapes_labels():
     """(label map uint8[256] labelId -> trainId, class names, colours, category names,
     category index per class) from the official definitions."""
-    from cityscapesscripts.helpers.labels import labels
-
     label_map = np.full(256, IGNORE_LABEL, dtype=np.uint8)
     train_labels = {}
     for label in labels:

@@ -1,0 +1,218 @@
+"""Training one network with one recipe: `Trainer` (step, evaluate, checkpoint) and `train`,
+the loop around it with evaluations, early stopping, a run folder and resume."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from common import UserInputError
+from space import ArchConfig
+from space.builders import build_model
+from trainers.config import TrainConfig
+from trainers.datasets import load_dataset
+from trainers.metrics import evaluate, predict_classes
+from trainers.pipeline import training_pipeline
+from trainers.runs import RunFolder, TensorBoardLog
+from trainers.training import (PolyLearningRate, PreciseBatchNorm, configure_threads,
+                               load_initial_weights, make_train_step, reader_error_message)
+
+log = logging.getLogger(__name__)
+
+SCALARS_EVERY = 10  # steps between TensorBoard loss / learning-rate points
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What `train` returns: the trained model, its config, final metrics, evaluations."""
+
+    model: keras.Model
+    config: ArchConfig
+    metrics: dict
+    history: list[dict]
+    run_dir: Path | None = None
+
+
+class Trainer:
+    """One model trained with one recipe: `step` trains on a batch, `evaluate` measures mIOU on
+    the eval split, `checkpoint` saves what `restore` (resume) reads back. With a `run` folder,
+    evaluations go to its metrics log and TensorBoard.
+
+    Before each evaluation the batch norm statistics are recomputed on `batch_norm_batches`
+    training batches ("precise BN"): moving averages lag far behind the weights early in a run.
+    """
+
+    def __init__(self, config: ArchConfig, recipe: TrainConfig, dataset,
+                 run: RunFolder | None = None):
+        self.config, self.recipe, self.dataset, self.run = config, recipe, dataset, run
+        keras.utils.set_random_seed(recipe.seed)
+        self.model = build_model(config)
+        self.schedule = PolyLearningRate(recipe.initial_learning_rate, recipe.steps, 0.9,
+                                         recipe.slow_start_steps, recipe.slow_start_lr)
+        self.optimizer = keras.optimizers.Adam(self.schedule, beta_1=0.9, beta_2=0.999,
+                                               epsilon=1e-8)
+        self.optimizer.build(self.model.trainable_variables)
+        if recipe.init_weights is not None:
+            load_initial_weights(self.model, recipe.init_weights)
+        self.steps_done, self.history, self.losses = 0, [], []
+        self.clock = {"train": 0.0, "eval": 0.0}
+        self._train_step = make_train_step(self.model, self.optimizer, recipe.weight_decay)
+        self._predict = predict_classes(self.model)
+        self._precise_batch_norm = PreciseBatchNorm(self.model)
+        self._batches = None
+        self._writer = TensorBoardLog(run.path / "tensorboard") if run is not None else None
+
+    def restore(self) -> None:
+        """Continues from the run folder's last checkpoint, if any."""
+        state = self.run.restore_checkpoint(self.model, self.optimizer)
+        if state:
+            self.steps_done, self.history = state["step"], state["history"]
+            self.clock = {"train": state["train_seconds"], "eval": state["eval_seconds"]}
+
+    def step(self) -> float:
+        """Trains on one batch; returns its loss."""
+        began = time.perf_counter()
+        loss = float(self._train_step(*next(self.batches)))
+        self.clock["train"] += time.perf_counter() - began
+        self.steps_done += 1
+        self.losses.append(loss)
+        step = self.steps_done
+        if self._writer is not None and (step % SCALARS_EVERY == 0 or step == self.recipe.steps):
+            self._writer.scalars(step, loss=loss, learning_rate=float(self.schedule(step - 1)))
+        return loss
+
+    def evaluate(self, record: bool = True) -> dict:
+        """mIOU on the eval split (first `eval_images` images) after precise batch norm, with
+        the mean loss since the last evaluation. `record` adds it to the history, the run's
+        metrics log and TensorBoard."""
+        began = time.perf_counter()
+        self._precise_batch_norm(self.batches, self.recipe.batch_norm_batches)
+        self.clock["eval"] += time.perf_counter() - began
+        metrics = evaluate(self.model, self.dataset, self.recipe.eval_split,
+                           limit=self.recipe.eval_images, predict=self._predict)
+        self.clock["eval"] += metrics["eval_seconds"]
+        step = self.steps_done
+        row = {"step": step, "miou": metrics["miou"],
+               "loss": float(np.mean(self.losses)) if self.losses else None,
+               "learning_rate": float(self.schedule(step - 1)),
+               "train_seconds": self.clock["train"], "eval_seconds": self.clock["eval"],
+               **{key: value for key, value in metrics.items()
+                  if key not in ("miou", "eval_seconds")}}
+        if record:
+            self.history.append({key: row[key]
+                                 for key in ("step", "miou", "loss", "train_seconds")})
+            self.losses = []
+            if self.run is not None:
+                self.run.append_metrics(row)
+                self._writer.scalars(step, miou=row["miou"])
+        return row
+
+    def checkpoint(self) -> None:
+        """Saves weights, optimizer state, history and clocks in the run folder."""
+        self.run.save_checkpoint(self.model, self.optimizer, self.steps_done, {
+            "history": self.history, "train_seconds": self.clock["train"],
+            "eval_seconds": self.clock["eval"]})
+
+    @property
+    def batches(self):
+        """The training batches, from the current step on (deterministic in seed and step)."""
+        if self._batches is None:
+            self._batches = iter(training_pipeline(
+                self.dataset, self.config.input_size, self.recipe.batch_size,
+                seed=self.recipe.seed + self.steps_done, split=self.recipe.train_split,
+                augmentation=self.recipe, threads=self.recipe.threads))
+        return self._batches
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=None,
+          out_dir: str | Path | None = None, resume: bool = False,
+          on_evaluation: Callable[[dict], bool | None] | None = None,
+          progress: bool = True) -> TrainResult:
+    """Trains `config` with `recipe` on `dataset` (default: `recipe.data`; a spec or a loaded
+    dataset) and evaluates on the eval split, every `recipe.eval_every` steps and at the end.
+
+    The crop is `recipe.crop_size` (default: the config's input size) and the class count the
+    dataset's. `on_evaluation(dict(step, miou, loss, train_seconds))` returning True stops
+    early. With `out_dir`, writes the run folder (see `trainers.runs`); `resume` continues from
+    its last checkpoint.
+    """
+    configure_threads(recipe.threads)
+    dataset = load_dataset(dataset if dataset is not None else recipe.data)
+    config = _trained_config(config, recipe, dataset)
+    recipe = dataclasses.replace(recipe, data=dataset.spec, crop_size=config.input_size,
+                                 learning_rate=recipe.initial_learning_rate)
+    dataset.check(recipe.train_split)
+    dataset.check(recipe.eval_split)
+    run = RunFolder(out_dir) if out_dir is not None else None
+    if run is not None:
+        run.start(config, {**recipe.to_dict(), "input_size": list(config.input_size),
+                           "class_names": list(dataset.class_names)}, resume)
+    trainer = Trainer(config, recipe, dataset, run)
+    if run is not None:
+        if resume:
+            trainer.restore()
+        run.write_metrics([row for row in run.read_metrics() if row["step"] <= trainer.steps_done])
+    last, stopped = _train_steps(trainer, on_evaluation, progress)
+    final = last if last is not None and last["step"] == trainer.steps_done else trainer.evaluate(
+        record=False)
+    train_seconds = trainer.clock["train"]
+    final.update(steps=trainer.steps_done, stopped_early=stopped, images_per_second=(
+        trainer.steps_done * recipe.batch_size / train_seconds if train_seconds else 0.0))
+    if stopped:
+        log.info("stopped early at step %d (mIOU %.4f)", trainer.steps_done, final["miou"])
+    if run is not None:
+        run.save_weights(trainer.model)
+        run.write_json("metrics.json", final)
+    return TrainResult(trainer.model, config, final, trainer.history,
+                       run.path if run is not None else None)
+
+
+def _trained_config(config: ArchConfig, recipe: TrainConfig, dataset) -> ArchConfig:
+    """`config` at the recipe's crop size with the dataset's class count."""
+    if config.num_classes != dataset.num_classes:
+        log.info("%s has %d classes: training with num_classes=%d", dataset.spec,
+                 dataset.num_classes, dataset.num_classes)
+        config = config.replace(num_classes=dataset.num_classes)
+    if recipe.crop_size is not None and tuple(recipe.crop_size) != config.input_size:
+        config = config.replace(input_size=recipe.crop_size)
+    return config
+
+
+def _train_steps(trainer: Trainer, on_evaluation, progress: bool) -> tuple[dict | None, bool]:
+    """Steps to the end of the recipe (or an early stop); returns (last evaluation, stopped)."""
+    recipe, run = trainer.recipe, trainer.run
+    bar = tqdm(total=recipe.steps, initial=trainer.steps_done, unit="step", desc="training",
+               file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    last, stopped = None, False
+    try:
+        while trainer.steps_done < recipe.steps and not stopped:
+            loss = trainer.step()
+            step = trainer.steps_done
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.3f}")
+            if step == recipe.steps or (recipe.eval_every and step % recipe.eval_every == 0):
+                last = trainer.evaluate()
+                bar.set_postfix(loss=f"{loss:.3f}", miou=f"{last['miou']:.3f}")
+                stopped = bool(on_evaluation(dict(trainer.history[-1]))) if on_evaluation else False
+            if run is not None and (step % recipe.checkpoint_every == 0
+                                    or last is not None and last["step"] == step):
+                trainer.checkpoint()
+    except tf.errors.OpError as error:  # raised by a dataset reader inside tf.data
+        raise UserInputError(reader_error_message(error)) from None
+    finally:
+        bar.close()
+        trainer.close()
+    return last, stopped
