@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from space.tflite import make_interpreter
+from space.tflite import convert_to_tflite, make_interpreter
 
 MIN_RUNS = 5  # a time limit never cuts the timed runs below this
 BLOCK_WARMUP_RUNS = 5  # defaults for profiling blocks
@@ -92,10 +92,9 @@ def measure_config(config, num_threads: int = 1, warmup_runs: int = 5, runs: int
                    max_seconds: float | None = None) -> dict:
     """End-to-end latency of a config as exported: the float32 inference model (batch 1,
     preprocessing and argmax inside) converted to TFLite and timed by `measure_model`."""
-    from space import build_inference_model
-    from space.tflite import convert_to_tflite
+    import keras  # building needs TensorFlow; timing and describing the host do not
 
-    import keras
+    from space.builders import build_inference_model
 
     content = convert_to_tflite(build_inference_model(config))
     keras.backend.clear_session()
@@ -111,9 +110,7 @@ def invoke_overhead_ms(num_threads: int = 1, runs: int = 2000) -> float:
 
 def tiny_model_content() -> bytes:
     """A TFLite model of one ReLU on one value: it times the runtime's per-invoke overhead."""
-    import keras
-
-    from space.tflite import convert_to_tflite
+    import keras  # see measure_config
 
     inputs = keras.Input((1, 1, 1), batch_size=1)
     content = convert_to_tflite(keras.Model(inputs, keras.layers.ReLU()(inputs)))
@@ -141,6 +138,14 @@ def load_average() -> float | None:
         return round(os.getloadavg()[0], 2)
     except OSError:
         return None
+
+
+def host_description(num_threads: int = 1) -> dict:
+    """This machine as an export's timing records it: runtime, threads, CPU, load."""
+    version = _version("ai-edge-litert")
+    return {"runtime": f"ai-edge-litert {version}" if version else "tflite-runtime",
+            "num_threads": num_threads, "xnnpack": True, "cpu": cpu_description(),
+            "machine": platform.machine(), "load_average_1min": load_average()}
 
 
 def host_metadata(num_threads: int = 1, warmup_runs: int = BLOCK_WARMUP_RUNS,

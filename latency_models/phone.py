@@ -10,17 +10,16 @@ per model and `outputs/device.txt` (phone model, SoC, benchmark_model checksum).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import shlex
 from pathlib import Path
 
-from space.errors import UserInputError
-from space.files import read_json
+from tqdm.auto import tqdm
 
+from common import UserInputError, read_json, write_bytes, write_json, write_text
 from latency_models.measure import tiny_model_content, utc_now
-from latency_models.table import LatencyTable, check_device_name, write_text_atomically
+from latency_models.table import LatencyTable, check_device_name
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +41,9 @@ def write_probes(blocks, out_dir: str | Path, device: str, threads: int = 4,
                  cpu_mask: str = "f0", input_sizes=()) -> Path:
     """Writes the probe folder for `blocks` (models already there are kept); returns the
     path of its run script."""
-    import keras
-    from tqdm import tqdm
+    import keras  # converting probe models needs TensorFlow; importing this module does not
 
-    from space import build_block_model
+    from space.builders import build_block_model
     from space.tflite import convert_to_tflite
 
     check_device_name(device)
@@ -58,68 +56,79 @@ def write_probes(blocks, out_dir: str | Path, device: str, threads: int = 4,
         signatures[name] = block.signature
         path = models / f"{name}.tflite"
         if not path.exists():
-            _write_bytes_atomically(path, convert_to_tflite(build_block_model(block)))
+            write_bytes(path, convert_to_tflite(build_block_model(block)))
             keras.backend.clear_session()
     overhead = models / f"{OVERHEAD_MODEL}.tflite"
     if not overhead.exists():
-        _write_bytes_atomically(overhead, tiny_model_content())
+        write_bytes(overhead, tiny_model_content())
     manifest = {"format": PROBES_FORMAT, "version": PROBES_VERSION, "device": device,
                 "threads": threads, "use_gpu": use_gpu, "warmup_runs": warmup_runs,
                 "runs": runs, "cpu_mask": cpu_mask,
                 "input_sizes": [list(size) for size in input_sizes], "models": signatures}
-    write_text_atomically(out_dir / "probes.json", json.dumps(manifest, indent=1) + "\n")
-    script = out_dir / "run_probes.sh"
-    write_text_atomically(script, run_script(threads, use_gpu, warmup_runs, runs, cpu_mask))
+    write_json(out_dir / "probes.json", manifest, indent=1)
+    script = write_text(out_dir / "run_probes.sh", adb_benchmark_script(
+        "every probe model", "models/*.tflite", "outputs", "nas_probes",
+        benchmark_flags(threads, warmup_runs, runs, use_gpu), cpu_mask, setup=_DEVICE_FILE,
+        resume=True, usage="Then: nas latency import --device NAME {this folder}"))
     script.chmod(0o755)
     return script
 
 
-def _write_bytes_atomically(path: Path, content: bytes) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(content)
-    temp.replace(path)
+def benchmark_flags(threads, warmup_runs: int = 10, runs: int = 50, use_gpu: bool = False) -> str:
+    """`benchmark_model`'s flags as the phone tables are measured (`threads` may be a shell
+    expression such as "$NUM_THREADS")."""
+    return (f"--num_threads={threads} --warmup_runs={warmup_runs} --num_runs={runs} "
+            "--enable_op_profiling=true" + (" --use_gpu=true" if use_gpu else ""))
 
 
-def run_script(threads: int, use_gpu: bool, warmup_runs: int, runs: int, cpu_mask: str) -> str:
-    """A POSIX shell script: push each model, run benchmark_model pinned to `cpu_mask` over
-    adb, keep its output; models with an output already are skipped (re-run to resume)."""
-    flags = (f"--num_threads={threads} --warmup_runs={warmup_runs} --num_runs={runs} "
-             "--enable_op_profiling=true" + (" --use_gpu=true" if use_gpu else ""))
+def adb_benchmark_script(what: str, models: str, out_dir: str, remote_name: str, flags: str,
+                         cpu_mask: str = "f0", setup: str = "", extra_flags: str = "",
+                         after: str = "", resume: bool = False, usage: str = "",
+                         suffix: str = ".txt") -> str:
+    """A POSIX shell script that pushes each of `models` (shell words) to the phone, runs
+    benchmark_model on it over adb, pinned to `cpu_mask`, with `flags`, `extra_flags` and the
+    script's own arguments, keeps its output as `out_dir/NAME{suffix}`, then runs `after`
+    (shell lines). `setup` runs once before. With `resume`, models with an output are skipped."""
+    remote_name = re.sub(r"[^A-Za-z0-9_.-]", "_", remote_name)
+    skip = f'  [ -s "$OUT/$name{suffix}" ] && continue\n' if resume else ""
     return f"""#!/bin/sh
-# Times every probe model on an Android phone with TFLite's benchmark_model, over adb.
+# Times {what} on an Android phone with TFLite's benchmark_model, over adb.
 # Needs adb, a phone with USB debugging on, and benchmark_model for the phone's ABI at
 # $BENCHMARK (TFLite's prebuilt android_aarch64_benchmark_model, pushed with adb push).
-# Then: nas latency import --device NAME {{this folder}}
+# Usage: $0 [extra benchmark_model flags]. {usage}
+# Settings (environment): ADB, BENCHMARK, REMOTE, CPU_MASK (taskset hex mask of the cores to
+# pin: the big cores; f0 = cores 4-7 of a 4+4 SoC such as the Snapdragon 845).
 set -eu
 cd "$(dirname "$0")"
 ADB=${{ADB:-adb}}
 BENCHMARK=${{BENCHMARK:-/data/local/tmp/benchmark_model}}
-REMOTE=${{REMOTE:-/data/local/tmp/nas_probes}}
-CPU_MASK=${{CPU_MASK:-{shlex.quote(cpu_mask)}}}   # hex mask of the cores to pin (big cores)
-mkdir -p outputs
+REMOTE=${{REMOTE:-/data/local/tmp/{remote_name}}}
+CPU_MASK=${{CPU_MASK:-{shlex.quote(cpu_mask)}}}
+OUT={out_dir}
+mkdir -p "$OUT"
 $ADB shell mkdir -p "$REMOTE"
-{{
+{setup}for model in {models}; do
+  name=$(basename "$model" .tflite)
+{skip}  echo "$name" >&2
+  $ADB push "$model" "$REMOTE/$name.tflite" >/dev/null
+  $ADB shell taskset "$CPU_MASK" "$BENCHMARK" --graph="$REMOTE/$name.tflite" \\
+    {flags} {extra_flags} "$@" > "$OUT/$name.tmp" 2>&1
+  mv "$OUT/$name.tmp" "$OUT/$name{suffix}"
+{after}  $ADB shell rm -f "$REMOTE/$name.tflite"
+done
+echo "done: outputs in $(pwd)/$OUT" >&2
+"""
+
+
+# The phone's identity, kept with the probe outputs (read by `import_probes`).
+_DEVICE_FILE = """{
   echo "model=$($ADB shell getprop ro.product.model | tr -d '\\r')"
   echo "soc=$($ADB shell getprop ro.board.platform | tr -d '\\r')"
   echo "android=$($ADB shell getprop ro.build.version.release | tr -d '\\r')"
   echo "benchmark_model_md5=$($ADB shell md5sum "$BENCHMARK" | cut -d' ' -f1 | tr -d '\\r')"
   echo "cpu_mask=$CPU_MASK"
   echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-}} > outputs/device.txt
-total=$(ls models/*.tflite | wc -l)
-done_count=0
-for model in models/*.tflite; do
-  name=$(basename "$model" .tflite)
-  done_count=$((done_count + 1))
-  [ -s "outputs/$name.txt" ] && continue
-  echo "[$done_count/$total] $name" >&2
-  $ADB push "$model" "$REMOTE/$name.tflite" >/dev/null
-  $ADB shell taskset "$CPU_MASK" "$BENCHMARK" --graph="$REMOTE/$name.tflite" \\
-    {flags} > "outputs/$name.tmp" 2>&1
-  mv "outputs/$name.tmp" "outputs/$name.txt"
-  $ADB shell rm -f "$REMOTE/$name.tflite"
-done
-echo "done: outputs in $(pwd)/outputs" >&2
+} > "$OUT/device.txt"
 """
 
 

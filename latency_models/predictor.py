@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import functools
 
-from space import plan_network
-from space.errors import UserInputError
-
+from common import UserInputError
+from latency_models.measure import cpu_description
+from latency_models.profiler import measure_blocks
 from latency_models.table import LatencyTable, save_measurements
+from space import plan_network
 
 
 class MissingEntries(UserInputError):
@@ -55,8 +56,6 @@ def latency_breakdown(config, table: LatencyTable,
             measure_missing = measurable_here(table)
         if not measure_missing:
             raise MissingEntries(table.device, dict.fromkeys(block.signature for block in missing))
-        from latency_models.profiler import measure_blocks
-
         measure_blocks(table, missing, save=lambda signatures: save_measurements(table, signatures),
                        progress=False)
     return {block.name: entries[block.signature]["ms"] for block in blocks}
@@ -64,8 +63,6 @@ def latency_breakdown(config, table: LatencyTable,
 
 def measurable_here(table: LatencyTable) -> bool:
     """Whether missing entries of `table` can be timed on this machine the same way."""
-    from latency_models.measure import cpu_description
-
     return (table.metadata.get("runtime") == "ai-edge-litert"
             and table.metadata.get("cpu") == _cached(cpu_description))
 

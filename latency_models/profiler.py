@@ -13,9 +13,11 @@ import random
 import time
 from pathlib import Path
 
-from space import ArchConfig, Block, plan_network
-from space.errors import UserInputError
-from space.search_space import SearchSpace
+from tqdm import tqdm
+
+from common import UserInputError
+from space import ArchConfig, Block, SearchSpace, plan_network
+from space.parameters import branch_options
 
 from latency_models.measure import (BLOCK_RUNS, BLOCK_WARMUP_RUNS, host_metadata,
                                     invoke_overhead_ms, load_average, measure_model, utc_now)
@@ -45,7 +47,7 @@ def covering_configs(space: SearchSpace, input_size) -> list[ArchConfig]:
     output stride, one cell per branch op whose first branch reads the backbone and the others
     read branch 0 covers every branch block; the decoder adds its block once per width.
     """
-    branch_ops = _branch_ops(space)
+    branch_ops = branch_options(space)
     configs = []
     for backbone, multiplier in space.backbone_widths:
         for stride in space.output_strides:
@@ -62,24 +64,12 @@ def covering_configs(space: SearchSpace, input_size) -> list[ArchConfig]:
     return configs
 
 
-def _branch_ops(space: SearchSpace) -> list[dict]:
-    ops = []
-    if "sep3x3" in space.dpc_ops:
-        ops += [{"op": "conv", "kernel": 3, "rate": [rate_h, rate_w]}
-                for rate_h in space.dpc_rates for rate_w in space.dpc_rates]
-    if "conv1x1" in space.dpc_ops:
-        ops.append({"op": "conv", "kernel": 1, "rate": [1, 1]})
-    if "pyramid_pooling" in space.dpc_ops:
-        ops += [{"op": "pyramid_pooling", "grid_size": [grid, grid]} for grid in space.dpc_grids]
-    return ops
-
-
 def measure_block(block: Block, num_threads: int = 1, warmup_runs: int = BLOCK_WARMUP_RUNS,
                   runs: int = BLOCK_RUNS, max_seconds: float | None = BLOCK_MAX_SECONDS) -> dict:
     """Converts one block alone to TFLite and times it; returns a table entry."""
-    import keras
+    import keras  # timing a block needs TensorFlow; predicting from a table does not
 
-    from space import build_block_model
+    from space.builders import build_block_model
     from space.tflite import convert_to_tflite
 
     content = convert_to_tflite(build_block_model(block))
@@ -99,8 +89,6 @@ def measure_blocks(table: LatencyTable, blocks, save=None, progress: bool = True
     """Measures the blocks missing from `table` on this machine, with the table's threads and
     runs, and adds them. `save(signatures)` is called every few blocks and at the end.
     Returns the signatures added."""
-    from tqdm import tqdm
-
     missing = list({block.signature: block for block in blocks
                     if block.signature not in table}.values())
     threads = int(table.metadata.get("threads", 1))

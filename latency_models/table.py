@@ -23,11 +23,10 @@ import json
 import logging
 import os
 import re
-import tempfile
 from pathlib import Path
 
-from space.errors import UserInputError
-from space.files import read_json
+from common import UserInputError, read_json, write_text
+from latency_models.measure import host_metadata
 
 log = logging.getLogger(__name__)
 
@@ -96,29 +95,10 @@ class LatencyTable:
     def save(self, path: str | Path | None = None) -> Path:
         """Writes the table atomically (temp file + rename) to `path` (default: its own file)."""
         path = Path(path or self.path)
-        write_text_atomically(path, self.to_text())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, self.to_text())
         self.path = path
         return path
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Writes `text` to `path` so that readers see either the old or the whole new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(text)
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def user_dir() -> Path:
@@ -178,9 +158,7 @@ def load_table(device: str) -> LatencyTable:
     check_device_name(device)
     shipped, user = SHIPPED_DIR / f"{device}.json", user_dir() / f"{device}.json"
     if device == HOST and not shipped.is_file() and not user.is_file():
-        from latency_models.measure import host_metadata  # an empty table, filled on demand
-
-        return LatencyTable(HOST, host_metadata(), cache_path=user)
+        return LatencyTable(HOST, host_metadata(), cache_path=user)  # filled on demand
     if not shipped.is_file() and not user.is_file():
         raise UserInputError(
             f"unknown latency device {device!r}; known: {', '.join(known_devices()) or 'none'} "

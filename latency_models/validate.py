@@ -6,8 +6,9 @@ import dataclasses
 import random
 
 import numpy as np
+from tqdm import tqdm
 
-from space.errors import UserInputError
+from common import UserInputError
 from space.search_space import SearchSpace
 
 from latency_models.measure import load_average, measure_config
@@ -41,8 +42,6 @@ def measure_samples(table: LatencyTable, samples: int, seed: int, input_sizes=No
                     verb: str = "measuring") -> tuple[list[dict], dict]:
     """Sampled configs' sum of blocks (`summed_ms`, uncalibrated) and measured end-to-end
     latency on this machine: (one row per config, the run's settings)."""
-    from tqdm import tqdm
-
     if not measurable_here(table):
         raise UserInputError(f"latency table {table.device!r} was not measured on this machine "
                              f"({table.metadata.get('cpu')}); it cannot be compared with "

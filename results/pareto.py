@@ -21,11 +21,9 @@ def dominates(a: tuple[float, float], b: tuple[float, float]) -> bool:
 def pareto_front(table: pd.DataFrame) -> pd.DataFrame:
     """The completed trials no other completed trial dominates, fastest first."""
     done = completed_trials(table)
-    miou, latency = done["miou"].to_numpy(), done["latency_ms"].to_numpy()
-    better_or_equal = (miou[None, :] >= miou[:, None]) & (latency[None, :] <= latency[:, None])
-    strictly_better = (miou[None, :] > miou[:, None]) | (latency[None, :] < latency[:, None])
-    dominated = (better_or_equal & strictly_better).any(axis=1)
-    return done[~dominated].sort_values(["latency_ms", "miou"], ascending=[True, False])
+    points = list(zip(done["miou"], done["latency_ms"]))
+    dominated = [any(dominates(other, point) for other in points) for point in points]
+    return done[~np.asarray(dominated, bool)].sort_values(["latency_ms", "miou"], ascending=[True, False])
 
 
 def reference_latency(table: pd.DataFrame) -> float | None:

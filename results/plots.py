@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+import matplotlib
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+
+from common import atomic_write
 
 from results.pareto import pareto_front
 from results.table import completed_trials
@@ -55,18 +57,13 @@ def comparison_figure(tables: dict[str, pd.DataFrame],
 
 def write_figure_html(figure: go.Figure, path: str | Path) -> None:
     """Writes a self-contained HTML file (plotly.js embedded: opens offline), atomically."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.tmp")
-    figure.write_html(temporary, include_plotlyjs=True)
-    os.replace(temporary, path)
+    atomic_write(path, lambda temporary: figure.write_html(temporary, include_plotlyjs=True))
 
 
 def write_pareto_png(table: pd.DataFrame, path: str | Path, title: str = "Pareto front") -> None:
     """A static PNG of the same plot, drawn with matplotlib (no browser needed)."""
-    import matplotlib
-
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # after choosing the backend
 
     done, front = completed_trials(table), pareto_front(table)
     markers = dict(zip(sorted(done["backbone"].unique()), "os^Dv"))
@@ -83,8 +80,7 @@ def write_pareto_png(table: pd.DataFrame, path: str | Path, title: str = "Pareto
     axes.grid(alpha=0.3)
     axes.legend(fontsize="small")
     figure.tight_layout()
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.tmp.png")
-    figure.savefig(temporary)
-    plt.close(figure)
-    os.replace(temporary, path)
+    try:
+        atomic_write(path, figure.savefig)
+    finally:
+        plt.close(figure)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import pandas as pd
+
+from common import write_json, write_text
 
 from results.pareto import pareto_front
 from results.plots import pareto_figure, write_figure_html, write_pareto_png
@@ -17,16 +17,11 @@ def write_run_report(run_dir: str | Path, table: pd.DataFrame,
                      latency_targets: list[float] = ()) -> dict:
     """Writes `pareto.csv`, `pareto.html`, `pareto.png` and `summary.json`; returns the summary."""
     run_dir = Path(run_dir)
-    _write_text(run_dir / "pareto.csv", pareto_front(table).to_csv(index=False))
+    write_text(run_dir / "pareto.csv", pareto_front(table).to_csv(index=False))
     title = f"Pareto front: {run_dir.name}"
     write_figure_html(pareto_figure(table, title), run_dir / "pareto.html")
     write_pareto_png(table, run_dir / "pareto.png", title)
     summary = summarize(table, latency_targets)
-    _write_text(run_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
+    write_json(run_dir / "summary.json", summary)
     return summary
 
-
-def _write_text(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)

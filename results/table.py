@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
+
+from common import atomic_write
 
 # Trial states in the table. Only `completed` trials (trained for every step they were given)
 # enter the Pareto front; `early_stopped` ones (stopped by ASHA) keep their last evaluation.
@@ -38,12 +39,8 @@ def as_table(rows: list[dict]) -> pd.DataFrame:
 
 def write_trials(table: pd.DataFrame, run_dir: str | Path) -> None:
     """Writes `trials.csv` and `trials.parquet` atomically (temp file, then rename)."""
-    for suffix, write in ((".csv", lambda path: table.to_csv(path, index=False)),
-                          (".parquet", lambda path: table.to_parquet(path, index=False))):
-        path = trials_path(run_dir, suffix)
-        temporary = path.with_name(f".{path.name}.tmp")
-        write(temporary)
-        os.replace(temporary, path)
+    atomic_write(trials_path(run_dir, ".csv"), lambda path: table.to_csv(path, index=False))
+    atomic_write(trials_path(run_dir), lambda path: table.to_parquet(path, index=False))
 
 
 def read_trials(run_dir: str | Path) -> pd.DataFrame:

@@ -4,12 +4,13 @@ import json
 
 import pytest
 
+from common import UserInputError
 from latency_models import load_table
 from latency_models.phone import (import_probes, model_name, parse_benchmark_output,
                                   write_probes)
 from latency_models.profiler import unique_blocks
 from nas.cli import main
-from space import UserInputError, get_preset
+from space import get_preset
 
 # benchmark_model (TFLite 2.16 android_aarch64 build) with --enable_op_profiling=true, as
 # `adb shell taskset f0 /data/local/tmp/benchmark_model ...` prints it.

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
+from common import UserInputError
 from latency_models import LatencyTable, load_table
 from latency_models import table as tables
 from latency_models.measure import host_metadata
-from space import UserInputError
 
 
 @pytest.fixture
