@@ -18,8 +18,7 @@ import numpy as np
 
 from latency_models.validate import accuracy
 from space import ArchConfig
-from space.flops import count_params
-from space.network import build_model
+from space.builders import build_model, count_params
 
 DATA = Path(__file__).parent / "data"
 

@@ -40,12 +40,13 @@ def main() -> None:
     if code:
         sys.exit(code)
 
+    from nas.search.options import read_search_options
     from results import completed_trials, read_trials
 
     table = read_trials(out)
     done = completed_trials(table)
-    options = json.loads((out / "search.json").read_text())
-    slots = max(1, (os.cpu_count() or 1) // options["cpus_per_trial"])
+    options = read_search_options(out)
+    slots = max(1, (os.cpu_count() or 1) // options.cpus_per_trial)
     work = float((table["train_seconds"].fillna(0) + table["eval_seconds"].fillna(0)).sum())
     inside = done["trial_seconds"]
     fit = sum(json.loads((out / "trials" / trial_id / "result.json").read_text())["fit_seconds"]
@@ -53,7 +54,7 @@ def main() -> None:
     clocks = float((done["train_seconds"] + done["eval_seconds"]).sum())
     report = {
         "budget": args.budget, "wall_seconds": round(wall, 1), "cpus": os.cpu_count(),
-        "slots": slots, "proxy": {key: options[key] for key in
+        "slots": slots, "proxy": {key: options.to_dict()[key] for key in
                                   ("input_size", "steps_per_trial", "evaluations_per_trial",
                                    "batch_size", "cpus_per_trial")},
         "trials": len(table), "completed": len(done),

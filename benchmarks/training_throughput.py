@@ -36,10 +36,11 @@ def main() -> None:
 
     import keras
 
-    from space import build_model, get_preset, parse_input_size
-    from trainers import configure_threads, load_dataset
+    from space import get_preset, parse_input_size
+    from space.builders import build_model
+    from trainers import load_dataset
     from trainers.pipeline import training_pipeline
-    from trainers.training import PolyLearningRate, make_train_step
+    from trainers.training import PolyLearningRate, configure_threads, make_train_step
 
     configure_threads(args.threads)
     options = {"train_size": args.train_images} if args.data.startswith("synthetic") else {}

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
+import typing
+from typing import Callable
+
+from common import UserInputError
+from space import ArchConfig, get_preset, load_dpc_json, parse_input_size
 
 
 def add_config_arguments(parser, required: bool = True):
@@ -22,8 +28,6 @@ def add_config_arguments(parser, required: bool = True):
 
 def config_from_arguments(args):
     """The `ArchConfig` the config arguments describe (validated)."""
-    from space import ArchConfig, get_preset, load_dpc_json, parse_input_size
-
     config = get_preset(args.preset) if args.preset else ArchConfig.from_file(args.config)
     changes = {}
     if args.dpc_json:
@@ -36,6 +40,62 @@ def config_from_arguments(args):
     return config.with_settings(args.set)
 
 
+def add_json_argument(parser, help: str = "one JSON object on stdout") -> None:
+    parser.add_argument("--json", action="store_true", help=help)
+
+
 def print_json(data) -> None:
     json.dump(data, sys.stdout, indent=2)
     sys.stdout.write("\n")
+
+
+def print_result(args, result: dict, text: Callable[[dict], str]) -> None:
+    """`result` as one JSON object with `--json`, otherwise as `text(result)` for people."""
+    if args.json:
+        print_json(result)
+    else:
+        print(text(result))
+
+
+def add_setting_arguments(parser, settings_class) -> None:
+    """One flag per field of a settings dataclass (`common.settings.setting`): its help, its
+    default and its type come from the field; fields with `flag=None` are left out."""
+    hints = typing.get_type_hints(settings_class)
+    for field in dataclasses.fields(settings_class):
+        flag = field.metadata.get("flag", "")
+        if flag is None:
+            continue
+        flag, help_text = flag or "--" + field.name.replace("_", "-"), field.metadata["help"]
+        if field.default is True:
+            parser.add_argument(flag, dest=field.name, action="store_false", help=help_text)
+            continue
+        kinds = [kind for kind in typing.get_args(hints[field.name]) if kind is not type(None)]
+        if typing.get_origin(hints[field.name]) is tuple:  # tuple[float, ...]: repeatable
+            options = {"action": "append", "type": kinds[0], "default": []}
+        else:
+            kind = kinds[0] if kinds else hints[field.name]
+            options = {"type": kind if kind in (int, float) else str, "default": field.default}
+            help_text += f" (default {_shown(field.default)})" if field.default is not None else ""
+        parser.add_argument(flag, dest=field.name, help=help_text, **options,
+                            metavar=field.metadata.get("metavar") or _METAVARS.get(kind))
+
+
+def settings_from_arguments(settings_class, args):
+    """The settings dataclass the `add_setting_arguments` flags describe."""
+    names = [field.name for field in dataclasses.fields(settings_class)]
+    return settings_class(**{name: getattr(args, name) for name in names if hasattr(args, name)})
+
+
+def positive(value: int, flag: str) -> int:
+    """`value` when it is at least 1; otherwise one line naming the flag."""
+    if value < 1:
+        raise UserInputError(f"{flag} {value}: must be at least 1")
+    return value
+
+
+def _shown(value) -> str:
+    """A default as a user would type it (an input size as HxW)."""
+    return "x".join(str(item) for item in value) if isinstance(value, tuple) else str(value)
+
+
+_METAVARS = {int: "N", float: "X"}

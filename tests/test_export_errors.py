@@ -5,8 +5,8 @@ import json
 import keras
 import pytest
 
+from common import UserInputError
 from nas.cli import main
-from space import UserInputError
 from space.tflite import convert_to_tflite
 
 

@@ -27,11 +27,12 @@ def latency_tables(tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
     """A run folder of `nas train`: a tiny network trained for a few steps on synthetic data."""
-    from trainers import train
+    from trainers import TrainConfig
+    from trainers.trainer import train
 
     folder = tmp_path_factory.mktemp("run") / "tiny"
-    train(TINY, "synthetic", 30, batch_size=4, learning_rate=2e-2, out_dir=folder,
-          eval_images=4, progress=False, threads=1)
+    recipe = TrainConfig(steps=30, batch_size=4, learning_rate=2e-2, eval_images=4, threads=1)
+    train(TINY, recipe, dataset="synthetic", out_dir=folder, progress=False)
     return folder
 
 

@@ -4,8 +4,9 @@ import pickle
 
 import pytest
 
-from nas.search.budget import Budget, TimeBudget, format_duration, parse_budget
-from space.errors import UserInputError
+from common import UserInputError
+from nas.search.budget import TimeBudget
+from nas.search.options import Budget, format_duration, parse_budget
 
 
 @pytest.mark.parametrize("text, budget", [

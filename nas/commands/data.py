@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from nas.arguments import print_json
+from nas.arguments import add_json_argument, print_result
+from trainers import inspect_dataset
 
 
 def register(subparsers):
@@ -13,26 +14,25 @@ def register(subparsers):
                          help="synthetic, cityscapes:PATH, coco:PATH or folder:PATH")
     inspect.add_argument("--split", default="train", help="split to read (default: train)")
     inspect.add_argument("--limit", type=int, metavar="N", help="read only the first N images")
-    inspect.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    inspect.set_defaults(run=run_inspect)
+    add_json_argument(inspect)
+    inspect.set_defaults(run=run_inspect, needs_tensorflow=False)
 
 
 def run_inspect(args):
-    from trainers import inspect_dataset
+    print_result(args, inspect_dataset(args.spec, args.split, limit=args.limit), _text)
 
-    report = inspect_dataset(args.spec, args.split, limit=args.limit)
-    if args.json:
-        print_json(report)
-        return
-    total = sum(report["class_pixels"].values()) + report["ignored_pixels"] + report["outside_pixels"]
-    print(f"{report['data']} ({report['split']}): {report['images']} images, "
-          f"{report['num_classes']} classes, sizes {', '.join(report['image_sizes'][:5])}")
+
+def _text(report: dict) -> str:
+    total = max(1, sum(report["class_pixels"].values()) + report["ignored_pixels"]
+                + report["outside_pixels"])
+    lines = [f"{report['data']} ({report['split']}): {report['images']} images, "
+             f"{report['num_classes']} classes, sizes {', '.join(report['image_sizes'][:5])}"]
     for class_id, name in enumerate(report["class_names"]):
         pixels = report["class_pixels"][str(class_id)]
-        print(f"  {class_id:3d} {name:20s} {pixels:14,d}  {100 * pixels / max(total, 1):6.2f}%")
-    print(f"  ignore (255)             {report['ignored_pixels']:14,d}  "
-          f"{100 * report['ignored_pixels'] / max(total, 1):6.2f}%")
-    for problem in report["problems"]:
-        print(f"problem: {problem}")
+        lines.append(f"  {class_id:3d} {name:20s} {pixels:14,d}  {100 * pixels / total:6.2f}%")
+    lines.append(f"  ignore (255)             {report['ignored_pixels']:14,d}  "
+                 f"{100 * report['ignored_pixels'] / total:6.2f}%")
+    lines += [f"problem: {problem}" for problem in report["problems"]]
     if not report["problems"]:
-        print("no problems found")
+        lines.append("no problems found")
+    return "\n".join(lines)

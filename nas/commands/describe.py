@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from nas.arguments import add_config_arguments, config_from_arguments, print_json
+from nas.arguments import (add_config_arguments, add_json_argument, config_from_arguments,
+                           print_result)
+from space import plan_network
 
 log = logging.getLogger(__name__)
 
@@ -12,13 +14,13 @@ log = logging.getLogger(__name__)
 def register(subparsers):
     parser = subparsers.add_parser("describe", help="GFLOPs, params and TFLite size of a config")
     add_config_arguments(parser)
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    add_json_argument(parser)
     parser.set_defaults(run=run)
 
 
 def describe(config) -> dict:
     """GFLOPs (2 x MACs, the converter's estimate), params and float32 TFLite bytes."""
-    from space import build_inference_model, count_flops, count_params, plan_network
+    from space.builders import build_inference_model, count_flops, count_params
     from space.tflite import convert_to_tflite
 
     log.info("building %s at %dx%d", config.id, *config.input_size)
@@ -32,14 +34,17 @@ def describe(config) -> dict:
 
 def run(args):
     config = config_from_arguments(args)
-    result = describe(config)
-    if args.json:
-        print_json(result)
-        return
-    height, width = config.input_size
-    print(f"config {result['config_id']}: {config.backbone} x{config.depth_multiplier}, "
-          f"output stride {config.output_stride}, head {config.head}, decoder {config.decoder}, "
-          f"{config.num_classes} classes, input {height}x{width}")
-    print(f"GFLOPs:      {result['gflops']:.3f}")
-    print(f"parameters:  {result['params']:,}")
-    print(f"TFLite size: {result['tflite_bytes']:,} bytes ({result['tflite_bytes'] / 1e6:.2f} MB, float32)")
+    print_result(args, describe(config), _text)
+
+
+def _text(result: dict) -> str:
+    config = result["config"]
+    height, width = config["input_size"]
+    return "\n".join([
+        f"config {result['config_id']}: {config['backbone']} x{config['depth_multiplier']}, "
+        f"output stride {config['output_stride']}, head {config['head']}, decoder "
+        f"{config['decoder']}, {config['num_classes']} classes, input {height}x{width}",
+        f"GFLOPs:      {result['gflops']:.3f}",
+        f"parameters:  {result['params']:,}",
+        f"TFLite size: {result['tflite_bytes']:,} bytes ({result['tflite_bytes'] / 1e6:.2f} MB, "
+        "float32)"])

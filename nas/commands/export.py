@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nas.arguments import add_config_arguments, config_from_arguments, print_json
+import logging
+
+from common import UserInputError
+from nas.arguments import (add_config_arguments, add_json_argument, config_from_arguments,
+                           print_result)
+from space import parse_input_size
 
 
 def register(subparsers):
@@ -36,15 +41,11 @@ def register(subparsers):
                         help="training images for int8 calibration (default 32)")
     parser.add_argument("--out", metavar="DIR", help="output folder (default: export/<name>, or "
                         "<run>/export[/<trial>|/pareto])")
-    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    add_json_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args):
-    import logging
-
-    from space import UserInputError
-
     from nas.export import ExportOptions, export
 
     chosen = [flag for flag, value in (("--preset", args.preset), ("--config", args.config),
@@ -61,17 +62,10 @@ def run(args):
                             calibration_images=args.calibration_images)
     sources = _sources(args)
     out = Path(args.out) if args.out else _default_out(args, sources)
-    summary = export(sources, out, options, pareto=args.pareto)
-    if args.json:
-        print_json(summary)
-        return
-    for row in summary.get("models") or [summary]:
-        _print_export(row, summary["out"])
+    print_result(args, export(sources, out, options, pareto=args.pareto), _export_text)
 
 
 def _sources(args):
-    from space import UserInputError, parse_input_size
-
     from nas.export import source_from_config, sources_from_run
 
     if args.run_dir:
@@ -101,21 +95,27 @@ def _default_out(args, sources) -> Path:
     return folder / sources[0].name if args.trial is not None else folder
 
 
-def _print_export(row: dict, out: str) -> None:
+def _export_text(summary: dict) -> str:
+    return "\n".join(line for row in summary.get("models") or [summary]
+                     for line in _export_lines(row, summary["out"]))
+
+
+def _export_lines(row: dict, out: str) -> list[str]:
     files = row.get("files")
     if files is None:  # a Pareto index row
-        print(f"{row['name']}: config {row['config_id']}, float32 {row['float32_bytes']:,} bytes, "
-              f"agreement {row['float32_agreement']:.4%}")
-        return
-    print(f"exported {row['name']} (config {row['config_id']}, "
-          f"{'trained' if row['trained'] else 'random init'}) to {out}")
+        return [f"{row['name']}: config {row['config_id']}, float32 {row['float32_bytes']:,} "
+                f"bytes, agreement {row['float32_agreement']:.4%}"]
+    lines = [f"exported {row['name']} (config {row['config_id']}, "
+             f"{'trained' if row['trained'] else 'random init'}) to {out}"]
     for name, figures in files.items():
         line = f"  {name:<20} {figures['bytes']:>12,} bytes  agreement {figures['agreement']:.4%}"
         if "miou" in figures:
             line += f"  mIOU {figures['miou']:.4f}"
         if "host_latency_ms" in figures:
             line += f"  {figures['host_latency_ms']:.2f} ms (LiteRT)"
-        print(line)
+        lines.append(line)
     predicted = row["predicted_latency"]
     if predicted.get("latency_ms") is not None:
-        print(f"  predicted latency on {predicted['device']}: {predicted['latency_ms']:.2f} ms")
+        lines.append(f"  predicted latency on {predicted['device']}: "
+                     f"{predicted['latency_ms']:.2f} ms")
+    return lines

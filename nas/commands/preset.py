@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-from nas.arguments import print_json
+from nas.arguments import add_json_argument, print_json
+from space import PRESETS, get_preset
 
 
 def register(subparsers):
     parser = subparsers.add_parser("preset", help="list and show named configs")
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="names and descriptions of the presets")
-    listing.set_defaults(run=run_list)
+    listing.set_defaults(run=run_list, needs_tensorflow=False)
     show = actions.add_parser("show", help="one preset's config")
     show.add_argument("name")
-    show.add_argument("--json", action="store_true", help="the config JSON (--config accepts it)")
-    show.set_defaults(run=run_show)
+    add_json_argument(show, "the config JSON (--config accepts it)")
+    show.set_defaults(run=run_show, needs_tensorflow=False)
 
 
 def run_list(args):
-    from space import PRESETS
-
     width = max(len(name) for name in PRESETS)
     for name, preset in PRESETS.items():
         print(f"{name:<{width}}  {preset['description']}")
 
 
 def run_show(args):
-    from space import PRESETS, get_preset
-
     config = get_preset(args.name)
     if args.json:
         print_json(config.to_dict())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nas.arguments import print_json
+from common import UserInputError
+from nas.arguments import add_json_argument, print_result
+from nas.search.options import SEARCH_FILE, read_search_options
 
 SHOW_COLUMNS = ["trial_id", "status", "preset", "backbone", "depth_multiplier", "output_stride",
                 "head", "decoder", "miou", "latency_ms", "gflops", "score"]
@@ -17,14 +19,14 @@ def register(subparsers):
     show = commands.add_parser("show", help="summary and Pareto front of a run")
     show.add_argument("--run", dest="run_dir", required=True, type=Path, metavar="DIR",
                       help="run folder")
-    show.add_argument("--json", action="store_true", help="the summary as JSON on stdout")
-    show.set_defaults(run=run_show)
+    add_json_argument(show, "the summary as JSON on stdout")
+    show.set_defaults(run=run_show, needs_tensorflow=False)
     compare = commands.add_parser("compare", help="fronts of several runs in one plot")
     compare.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="run folders")
     compare.add_argument("--out", type=Path, metavar="FILE",
                          help="HTML plot to write (default: compare.html here)")
-    compare.add_argument("--json", action="store_true", help="the comparison as JSON on stdout")
-    compare.set_defaults(run=run_compare)
+    add_json_argument(compare, "the comparison as JSON on stdout")
+    compare.set_defaults(run=run_compare, needs_tensorflow=False)
 
     pareto = subparsers.add_parser("pareto", help="Pareto plots of a run")
     pareto_commands = pareto.add_subparsers(dest="pareto_command", required=True,
@@ -33,13 +35,12 @@ def register(subparsers):
                                                    "from the trial table")
     plot.add_argument("--run", dest="run_dir", required=True, type=Path, metavar="DIR",
                       help="run folder")
-    plot.set_defaults(run=run_plot)
+    plot.set_defaults(run=run_plot, needs_tensorflow=False)
 
 
 def read_run(run_dir: Path):
     """The trial table of a run folder; UserInputError when there is none."""
     from results import read_trials
-    from space.errors import UserInputError
 
     try:
         return read_trials(run_dir)
@@ -49,9 +50,10 @@ def read_run(run_dir: Path):
 
 
 def latency_targets(run_dir: Path) -> list[float]:
-    from nas.search.driver import read_options
-
-    return list(read_options(run_dir).latency_target) if (run_dir / "search.json").is_file() else []
+    """The search's latency targets (none for a folder without `search.json`)."""
+    if not (run_dir / SEARCH_FILE).is_file():
+        return []
+    return list(read_search_options(run_dir).latency_target)
 
 
 def run_show(args):
@@ -60,29 +62,31 @@ def run_show(args):
 
     table = read_run(args.run_dir)
     summary = summarize(table, latency_targets(args.run_dir))
-    if args.json:
-        print_json(summary)
-        return
+    print_result(args, summary, lambda summary: _summary_text(args.run_dir, summary,
+                                                               pareto_front(table)))
+
+
+def _summary_text(run_dir: Path, summary: dict, front) -> str:
     counts = ", ".join(f"{count} {status}" for status, count in summary["by_status"].items()
                        if count)
-    print(f"run {args.run_dir}: {summary['trials']} trials ({counts or 'none'})")
+    lines = [f"run {run_dir}: {summary['trials']} trials ({counts or 'none'})"]
     for label, trial in (("best", summary["best"]), ("paper", summary["paper"])):
         if trial:
-            print(f"{label:6s} trial {trial['trial_id']}: mIOU {trial['miou']:.4f}, "
-                  f"{trial['latency_ms']:.2f} ms, {trial['gflops']:.3f} GFLOPs "
-                  f"({trial['backbone']} x{trial['depth_multiplier']}, {trial['head']})")
+            lines.append(f"{label:6s} trial {trial['trial_id']}: mIOU {trial['miou']:.4f}, "
+                         f"{trial['latency_ms']:.2f} ms, {trial['gflops']:.3f} GFLOPs "
+                         f"({trial['backbone']} x{trial['depth_multiplier']}, {trial['head']})")
     if summary["hypervolume"] is not None:
         reference = summary["hypervolume_reference"]
-        print(f"hypervolume {summary['hypervolume']:.4f} (mIOU x ms, reference: mIOU 0, "
-              f"{reference['latency_ms']:.2f} ms)")
+        lines.append(f"hypervolume {summary['hypervolume']:.4f} (mIOU x ms, reference: mIOU 0, "
+                     f"{reference['latency_ms']:.2f} ms)")
     for target, trial in summary["best_under_target"].items():
         found = (f"trial {trial['trial_id']}, mIOU {trial['miou']:.4f} at "
                  f"{trial['latency_ms']:.2f} ms" if trial else "none")
-        print(f"best under {target} ms: {found}")
-    front = pareto_front(table)
-    print(f"Pareto front ({len(front)} trials):")
+        lines.append(f"best under {target} ms: {found}")
+    lines.append(f"Pareto front ({len(front)} trials):")
     columns = [column for column in SHOW_COLUMNS if front[column].notna().any()]
-    print(front[columns].to_string(index=False) if len(front) else "  (no completed trial)")
+    lines.append(front[columns].to_string(index=False) if len(front) else "  (no completed trial)")
+    return "\n".join(lines)
 
 
 def run_plot(args):
@@ -98,20 +102,21 @@ def run_compare(args):
     from results import compare_fronts, comparison_figure, write_figure_html
 
     tables = {_run_name(run, args.runs): read_run(run) for run in args.runs}
-    comparison = compare_fronts(tables)
     out = args.out or Path("compare.html")
     write_figure_html(comparison_figure(tables), out)
-    if args.json:
-        print_json({**comparison, "plot": str(out)})
-        return
+    print_result(args, {**compare_fronts(tables), "plot": str(out)}, _comparison_text)
+
+
+def _comparison_text(comparison: dict) -> str:
     reference = comparison["reference_latency_ms"]
-    print(f"hypervolume reference: mIOU 0, {reference:.2f} ms (shared by all runs)"
-          if reference is not None else "no completed trials: no hypervolume")
+    lines = [f"hypervolume reference: mIOU 0, {reference:.2f} ms (shared by all runs)"
+             if reference is not None else "no completed trials: no hypervolume"]
     for row in comparison["runs"]:
         volume = "n/a" if row["hypervolume"] is None else f"{row['hypervolume']:.4f}"
-        print(f"{row['run']}: {row['trials']} trials, front of {row['front']}, "
-              f"hypervolume {volume}")
-    print(f"plot: {out}")
+        lines.append(f"{row['run']}: {row['trials']} trials, front of {row['front']}, "
+                     f"hypervolume {volume}")
+    lines.append(f"plot: {comparison['plot']}")
+    return "\n".join(lines)
 
 
 def _run_name(run: Path, runs: list[Path]) -> str:

@@ -6,16 +6,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import os
-import platform
 from pathlib import Path
 
-from space import UserInputError
-from space.tflite import QUANTIZATIONS, convert_to_tflite, custom_op_names, tflite_op_names
+import pandas as pd
 
-from nas.export.folders import check_out_folder, staged_folder, write_json
-from nas.export.phone_script import BENCHMARK_FLAGS, benchmark_script
+from common import UserInputError, write_json
+from latency_models import MissingEntries, load_table, measure_model, predict_latency
+from latency_models.measure import host_description
+from latency_models.phone import benchmark_flags
+from nas.export.folders import check_out_folder, staged_folder
+from nas.export.phone_script import SCRIPT_FILE, benchmark_script
 from nas.export.verify import verification_images, verify_models
+from space.builders import count_flops, count_params
+from space.network import PIXEL_MEAN, PIXEL_STD
+from space.tflite import QUANTIZATIONS, convert_to_tflite, custom_op_names, tflite_op_names
+from trainers import load_dataset
+from trainers.datasets.base import palette
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +31,9 @@ NON_NATIVE_DILATION_OPS = ("SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND")
 DEFAULT_DATA = "synthetic"
 RANDOM_INIT_NOTE = ("random init: logits are tiny and near-tied, so the fp16/int8 agreement "
                     "says little; float32 agreement is the check")
-# The graph normalises by itself: apps feed raw RGB pixels 0..255.
-NORMALISATION = {"in_graph": True, "formula": "x * 2 / 255 - 1", "mean": 127.5, "std": 127.5}
+# The graph normalises by itself (`space.normalize_pixels`): apps feed raw RGB pixels 0..255.
+NORMALISATION = {"in_graph": True, "formula": "x * 2 / 255 - 1", "mean": PIXEL_MEAN,
+                 "std": PIXEL_STD}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,8 +67,6 @@ def export(sources, out: str | Path, options: ExportOptions, pareto: bool = Fals
         " ".join(source.export_key() for source in sources).encode()).hexdigest()[:16])
     check_out_folder(out, export_key)
     if options.device:  # an unknown device fails now, not after the conversions
-        from latency_models import load_table
-
         load_table(options.device)
     with staged_folder(out) as staging:
         if not pareto:
@@ -81,22 +86,46 @@ def export(sources, out: str | Path, options: ExportOptions, pareto: bool = Fals
 
 
 def export_model(source, folder: Path, options: ExportOptions, export_key: str) -> dict:
-    """Writes one model's export into the empty `folder`; returns its metadata."""
-    from space import count_flops, count_params
-    from trainers import load_dataset
-
+    """Writes one model's export into the empty `folder`; returns its metadata. Phases: read
+    the data, build, convert, verify against Keras, time on LiteRT, write."""
     config = source.config
-    height, width = config.input_size
     data_spec = options.data_spec or source.data_spec or DEFAULT_DATA
     dataset = load_dataset(data_spec)
-    classes = _class_table(dataset, config.num_classes)
     with_miou = source.trained and dataset.num_classes == config.num_classes
     if source.trained and not with_miou:
         log.warning("%s has %d classes, the model %d: no mIOU, agreement only", data_spec,
                     dataset.num_classes, config.num_classes)
-    log.info("%s: building %s at %dx%d (%s)", source.name, config.id, height, width,
+    log.info("%s: building %s at %dx%d (%s)", source.name, config.id, *config.input_size,
              "trained weights" if source.trained else "random init")
     model = source.build_inference_model()
+    contents = _convert(model, source.name, dataset, options)
+    verification = _verify(model, contents, source, dataset, with_miou, options)
+    files = {name: {**_file_figures(content, mode), **verification["models"][name],
+                    **_host_latency(content, options.threads, name)}
+             for name, (content, mode) in contents.items()}
+    classes = _class_table(dataset, config.num_classes)
+    _write_files(folder, contents, classes, options.threads, source.name)
+    metadata = {
+        "export_key": export_key, "name": source.name, "source": source.origin,
+        "trained": source.trained, "weights_sha256": source.weights_sha256,
+        "config_id": config.id, "config": config.to_dict(), **_io_description(config, files),
+        "classes": classes, "data": data_spec, "gflops": count_flops(model) / 1e9,
+        "params": count_params(model), "files": files,
+        "host": host_description(options.threads),
+        "predicted_latency": _predicted_latency(config, options.device or source.device,
+                                                explicit=options.device is not None),
+        "search": source.search_figures,
+        "verification": {key: value for key, value in verification.items() if key != "models"},
+        "phone_benchmark": {"script": SCRIPT_FILE, "num_threads": options.threads,
+                            "flags": benchmark_flags(options.threads)},
+    }
+    write_json(folder / "metadata.json", metadata)
+    return metadata
+
+
+def _convert(model, name: str, dataset, options: ExportOptions) -> dict:
+    """{file name: (TFLite bytes, quantize mode)} for each mode, builtin ops checked."""
+    height, width = model.input_shape[1:3]
 
     def calibration_images():
         for image, _ in dataset.examples(split="train", size=(height, width),
@@ -105,59 +134,52 @@ def export_model(source, folder: Path, options: ExportOptions, export_key: str) 
 
     contents = {}
     for mode in options.quantize:
-        log.info("%s: converting to TFLite (%s)", source.name, PRECISIONS[mode])
+        log.info("%s: converting to TFLite (%s)", name, PRECISIONS[mode])
         content = convert_to_tflite(model, mode, calibration_images if mode == "int8" else None)
         _check_ops(content, MODEL_FILES[mode])
         contents[MODEL_FILES[mode]] = (content, mode)
+    return contents
 
-    images, masks = verification_images(dataset, (height, width), options.verify_images)
+
+def _verify(model, contents: dict, source, dataset, with_miou: bool, options) -> dict:
+    """Pixel agreement with Keras (and mIOU with trained weights) of every file."""
+    config = source.config
+    images, masks = verification_images(dataset, config.input_size, options.verify_images)
     log.info("%s: verifying on %d validation images against Keras", source.name, len(images))
     verification = verify_models(model, contents, images, masks if with_miou else None,
                                  config.num_classes, options.threads)
     if not source.trained:
         verification["note"] = RANDOM_INIT_NOTE
+    return verification
 
-    files = {}
-    for name, (content, mode) in contents.items():
-        (folder / name).write_bytes(content)
-        files[name] = {"quantize": mode, "precision": PRECISIONS[mode],
-                       "input_dtype": "uint8" if mode == "int8" else "float32",
-                       "bytes": len(content), "ops": sorted(set(tflite_op_names(content))),
-                       **verification["models"][name],
-                       **_host_latency(content, options.threads, name)}
-    (folder / "labels.txt").write_text("".join(f"{entry['name']}\n" for entry in classes))
-    script = folder / "benchmark_on_phone.sh"
-    script.write_text(benchmark_script(list(files), options.threads, f"nas_{source.name}"))
-    script.chmod(0o755)
 
-    metadata = {
-        "export_key": export_key,
-        "name": source.name,
-        "source": source.origin,
-        "trained": source.trained,
-        "weights_sha256": source.weights_sha256,
-        "config_id": config.id,
-        "config": config.to_dict(),
+def _file_figures(content: bytes, mode: str) -> dict:
+    return {"quantize": mode, "precision": PRECISIONS[mode],
+            "input_dtype": "uint8" if mode == "int8" else "float32",
+            "bytes": len(content), "ops": sorted(set(tflite_op_names(content)))}
+
+
+def _io_description(config, files: dict) -> dict:
+    """What the exported model takes and returns (pixels 0..255 in, class ids out)."""
+    height, width = config.input_size
+    return {
         "input": {"shape": [1, height, width, 3], "layout": "NHWC", "channels": "RGB",
                   "range": [0, 255], "dtype": {name: figures["input_dtype"]
                                                for name, figures in files.items()}},
         "normalisation": NORMALISATION,
         "output": {"shape": [1, height, width], "dtype": "int32", "meaning": "class id per pixel"},
-        "classes": classes,
-        "data": data_spec,
-        "gflops": count_flops(model) / 1e9,
-        "params": count_params(model),
-        "files": files,
-        "host": _host_description(options.threads),
-        "predicted_latency": _predicted_latency(config, options.device or source.device,
-                                                explicit=options.device is not None),
-        "search": source.search_figures,
-        "verification": {key: value for key, value in verification.items() if key != "models"},
-        "phone_benchmark": {"script": script.name, "num_threads": options.threads,
-                            "flags": BENCHMARK_FLAGS},
     }
-    write_json(folder / "metadata.json", metadata)
-    return metadata
+
+
+def _write_files(folder: Path, contents: dict, classes: list[dict], threads: int,
+                 name: str) -> None:
+    """The model files, labels.txt and the phone benchmark script."""
+    for file_name, (content, _) in contents.items():
+        (folder / file_name).write_bytes(content)
+    (folder / "labels.txt").write_text("".join(f"{entry['name']}\n" for entry in classes))
+    script = folder / SCRIPT_FILE
+    script.write_text(benchmark_script(list(contents), threads, f"nas_{name}"))
+    script.chmod(0o755)
 
 
 def _check_ops(content: bytes, name: str) -> None:
@@ -173,27 +195,11 @@ def _check_ops(content: bytes, name: str) -> None:
 
 
 def _host_latency(content: bytes, threads: int, name: str) -> dict:
-    from latency_models import measure_model
-
     log.info("timing %s on LiteRT (%d thread%s)", name, threads, "s" * (threads > 1))
     timing = measure_model(content, num_threads=threads)
     return {"host_latency_ms": timing["latency_ms"],
             **{f"host_{key}": value for key, value in timing.items()
                if key != "latency_ms" and isinstance(value, (int, float, str))}}
-
-
-def _host_description(threads: int) -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
-    from latency_models.measure import cpu_description
-
-    try:
-        runtime = f"ai-edge-litert {version('ai-edge-litert')}"
-    except PackageNotFoundError:
-        runtime = "tflite-runtime"
-    return {"runtime": runtime, "num_threads": threads, "xnnpack": True,
-            "cpu": cpu_description(), "machine": platform.machine(),
-            "load_average_1min": round(os.getloadavg()[0], 2)}
 
 
 def _predicted_latency(config, device: str | None, explicit: bool) -> dict:
@@ -203,8 +209,6 @@ def _predicted_latency(config, device: str | None, explicit: bool) -> dict:
     end anyway): the prediction is then None with a note. An unknown device named with
     `--device` is an error; the default one is only noted.
     """
-    from latency_models import MissingEntries, load_table, predict_latency
-
     device = device or "host"
     try:
         table = load_table(device)
@@ -223,8 +227,6 @@ def _predicted_latency(config, device: str | None, explicit: bool) -> dict:
 def _class_table(dataset, num_classes: int) -> list[dict]:
     """Class ids, names and RGB colours: the dataset's when it has `num_classes` classes,
     otherwise `class_<i>` with the PASCAL VOC colour map."""
-    from trainers.datasets.base import palette
-
     if dataset.num_classes == num_classes:
         names, colors = list(dataset.class_names), list(dataset.class_colors)
     else:
@@ -257,7 +259,5 @@ def _index_row(metadata: dict, source) -> dict:
 
 
 def _write_index(folder: Path, summary: dict) -> None:
-    import pandas as pd
-
     write_json(folder / "index.json", summary)
     pd.DataFrame(summary["models"]).to_csv(folder / "index.csv", index=False)

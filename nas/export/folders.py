@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from space import UserInputError
+from common import UserInputError
 
 IDENTITY_FILES = ("metadata.json", "index.json")
 
@@ -53,7 +53,3 @@ def staged_folder(path: Path):
             shutil.rmtree(old)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=2) + "\n")

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from pathlib import Path
 
-from space import ArchConfig, UserInputError, parse_input_size
+import keras
+import pandas as pd
 
-WEIGHTS_FILE = "model.weights.h5"
+from common import UserInputError
+from nas.search.options import SEARCH_FILE, SearchOptions, read_search_options
+from space import ArchConfig
+from space.builders import build_inference_model, build_model
+from trainers.runs import WEIGHTS_FILE, load_run
+
 RANDOM_INIT_SEED = 0
 
 
@@ -47,10 +52,6 @@ class ExportSource:
 
     def build_inference_model(self):
         """The batch-1 inference model (pixels 0..255 -> class ids) with this source's weights."""
-        import keras
-
-        from space import build_inference_model, build_model
-
         if self.weights is None:
             keras.utils.set_random_seed(RANDOM_INIT_SEED)
             return build_inference_model(self.config)
@@ -91,22 +92,19 @@ def sources_from_run(run: str, edit_config, trial: str | None = None, pareto: bo
         raise UserInputError(f"run folder {run}: a training run; --trial and --pareto need a "
                              "search run folder (nas search --out)")
     checkpoint = _weights_file(weights) or _required_weights(folder, f"run folder {run}")
-    from trainers import load_run
-
     loaded = load_run(folder)
     return [ExportSource(name=folder.name, config=edit_config(loaded.config), weights=checkpoint,
                          data_spec=loaded.data_spec, origin={"run": str(folder)})]
 
 
 def _sources_from_search(folder: Path, edit_config, trial, pareto, weights) -> list[ExportSource]:
-    import pandas as pd
-
     if trial is None and not pareto:
         raise UserInputError(f"run folder {folder}: a search run; choose a model with --trial ID "
                              "or export the front with --pareto")
     if pareto and weights:
         raise UserInputError("--weights names one checkpoint; it cannot be combined with --pareto")
-    settings = _read_json(folder / "search.json") if (folder / "search.json").is_file() else {}
+    search = (read_search_options(folder) if (folder / SEARCH_FILE).is_file()
+              else SearchOptions())
     table_file = folder / ("pareto.csv" if pareto else "trials.csv")
     if not table_file.is_file():
         raise UserInputError(f"run folder {folder}: no {table_file.name} (is the search finished?)")
@@ -128,13 +126,13 @@ def _sources_from_search(folder: Path, edit_config, trial, pareto, weights) -> l
         if not (trial_folder / "config.json").is_file():
             raise UserInputError(f"{where}: no config.json in {trial_folder}")
         checkpoint = _weights_file(weights) or _required_weights(trial_folder, where)
-        config = ArchConfig.from_file(trial_folder / "config.json")
-        if settings.get("latency_input_size"):  # trials train at a proxy size
-            config = config.replace(input_size=parse_input_size(settings["latency_input_size"]))
+        # trials train at a proxy size; export at the size the search predicted latency for
+        config = ArchConfig.from_file(trial_folder / "config.json").replace(
+            input_size=search.latency_input_size)
         figures = {key: _plain(row[key]) for key in ("miou", "latency_ms") if key in row}
         sources.append(ExportSource(
             name=f"trial_{row['trial_id']}", config=edit_config(config), weights=checkpoint,
-            data_spec=settings.get("data"), device=settings.get("device"),
+            data_spec=search.data, device=search.device,
             origin={"run": str(folder), "trial_id": row["trial_id"]}, search_figures=figures))
     return sources
 
@@ -153,13 +151,6 @@ def _weights_file(path: str | None) -> Path | None:
     if not Path(path).is_file():
         raise UserInputError(f"--weights {path}: file not found")
     return Path(path)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as error:
-        raise UserInputError(f"{path}: cannot read ({error})") from None
 
 
 def _plain(value):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from space import UserInputError
-from space.tflite import make_interpreter
+from common import UserInputError
+from space.tflite import predict_tflite
+from trainers.metrics import ConfusionMatrix
 
 FLOAT32_MIN_AGREEMENT = 0.999
 
@@ -32,27 +33,12 @@ def predict_keras(model, images) -> np.ndarray:
     return np.concatenate([np.asarray(model(image[None], training=False)) for image in images])
 
 
-def predict_tflite(model_content: bytes, images, num_threads: int = 1) -> np.ndarray:
-    """Class ids [N, H, W] of a TFLite inference model (float32 or uint8 input) on LiteRT."""
-    interpreter = make_interpreter(model_content, num_threads)
-    input_detail = interpreter.get_input_details()[0]
-    output_index = interpreter.get_output_details()[0]["index"]
-    predictions = []
-    for image in images:
-        interpreter.set_tensor(input_detail["index"], image[None].astype(input_detail["dtype"]))
-        interpreter.invoke()
-        predictions.append(interpreter.get_tensor(output_index).copy())
-    return np.concatenate(predictions)
-
-
 def pixel_agreement(predictions, reference) -> float:
     """The fraction of pixels where two class maps name the same class."""
     return float(np.mean(np.asarray(predictions) == np.asarray(reference)))
 
 
 def mean_iou(predictions, masks, num_classes: int) -> float:
-    from trainers import ConfusionMatrix
-
     matrix = ConfusionMatrix(num_classes)
     for prediction, mask in zip(predictions, masks):
         matrix.update(mask, prediction)

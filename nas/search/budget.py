@@ -1,62 +1,18 @@
-"""The search budget: a wall-clock duration (`90s`, `30m`, `2h`, `1h30m`) or a number of trials.
-
-Time already spent survives a restore: `TimeBudget` (a Ray Tune stopper) keeps it in the run
-folder.
-"""
+"""The wall-clock search budget as a Ray Tune stopper (the budget's text is parsed by
+`nas.search.options.parse_budget`). Time already spent survives a restore: `TimeBudget` keeps it
+in the run folder."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
-import re
 import time
 from pathlib import Path
 
 from ray.tune.stopper import Stopper
 
-from space.errors import UserInputError
+from common import write_json
 
 BUDGET_FILE = "budget.json"  # in the run folder: the time a search has spent
-_UNITS = {"s": 1, "m": 60, "h": 3600}
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
-
-
-@dataclasses.dataclass(frozen=True)
-class Budget:
-    """Either `seconds` of wall-clock time or a number of `trials`."""
-
-    seconds: float | None = None
-    trials: int | None = None
-
-    def __str__(self):
-        return f"{self.trials} trials" if self.trials else format_duration(self.seconds)
-
-
-def parse_budget(text: str) -> Budget:
-    """`40` -> 40 trials; `90s`, `30m`, `2h`, `1h30m` -> a duration."""
-    text = str(text).strip().lower()
-    if text.isdigit():
-        if int(text) < 1:
-            raise UserInputError(f"--budget {text}: needs at least 1 trial")
-        return Budget(trials=int(text))
-    match = _DURATION.match(text)
-    if not text or not match or not any(match.groups()):
-        raise UserInputError(f"--budget {text!r}: expected a duration (90s, 30m, 2h) "
-                             "or a number of trials (40)")
-    seconds = sum(float(value) * _UNITS[unit]
-                  for value, unit in zip(match.groups(), "hms") if value)
-    if seconds <= 0:
-        raise UserInputError(f"--budget {text}: the duration must be positive")
-    return Budget(seconds=seconds)
-
-
-def format_duration(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return (f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s" if minutes
-            else f"{seconds}s")
 
 
 class TimeBudget(Stopper):
@@ -101,10 +57,7 @@ class TimeBudget(Stopper):
         self.spent = max(self.spent, read_spent(self.state_file))
 
     def save(self) -> None:
-        path = Path(self.state_file)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(json.dumps({"seconds": self.seconds, "spent": self.spent}))
-        os.replace(temporary, path)
+        write_json(self.state_file, {"seconds": self.seconds, "spent": self.spent}, indent=None)
 
     def __setstate__(self, state):
         self.__dict__.update(state)

@@ -5,17 +5,29 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
-import json
 import logging
 import os
 from pathlib import Path
 
-from nas.search.options import ALGORITHMS, SearchOptions
-from space.errors import UserInputError
+import optuna
+import ray
+from ray import tune
+from ray.tune.schedulers import ASHAScheduler
+from ray.tune.search.optuna import OptunaSearch
+
+from common import UserInputError
+from latency_models import load_table
+from nas.search.budget import BUDGET_FILE, TimeBudget
+from nas.search.options import SearchOptions, read_search_options, write_search_options
+from nas.search.param_space import ray_param_space
+from nas.search.recorder import RayRecorder, TrialRecorder
+from nas.search.trainable import TrialSettings, run_trial
+from results import read_trials, write_run_report
+from space import SearchSpace, get_preset
+from trainers import load_dataset
 
 log = logging.getLogger("nas.search")
 
-SEARCH_FILE = "search.json"
 RAY_EXPERIMENT = "ray"
 PRESET = "paper-dpc"
 
@@ -26,8 +38,7 @@ class Search:
 
     options: SearchOptions
     run_dir: Path
-    budget: object  # nas.search.budget.Budget
-    settings: object  # nas.search.trainable.TrialSettings
+    settings: TrialSettings
     presets: dict  # config id -> preset name
     first_params: list  # flat parameters evaluated before sampling (the paper preset)
 
@@ -41,26 +52,15 @@ def prepare(options: SearchOptions, run_dir: Path, resume: bool = False) -> Sear
     creates the run folder and `search.json`, or reads them back with `resume`."""
     run_dir = Path(run_dir)
     if resume:
-        options = dataclasses.replace(read_options(run_dir), address=options.address)
+        options = dataclasses.replace(read_search_options(run_dir), address=options.address)
     elif run_dir.exists() and any(run_dir.iterdir()):
         raise UserInputError(f"--out {run_dir}: the folder exists and is not empty; "
                              "pass --resume to continue that search, or choose another --out")
     search = _validate(options, run_dir)
     if not resume:
         run_dir.mkdir(parents=True, exist_ok=True)
-        _write_json(run_dir / SEARCH_FILE, options.to_dict())
+        write_search_options(options, run_dir)
     return search
-
-
-def read_options(run_dir: Path) -> SearchOptions:
-    path = Path(run_dir) / SEARCH_FILE
-    if not path.is_file():
-        raise UserInputError(f"--resume: {run_dir} holds no search ({SEARCH_FILE} is missing); "
-                             "start one with `nas search --out DIR`")
-    try:
-        return SearchOptions.from_dict(json.loads(path.read_text()))
-    except (json.JSONDecodeError, TypeError) as error:
-        raise UserInputError(f"--resume: {path} is not a search file ({error})") from None
 
 
 def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> dict:
@@ -68,16 +68,14 @@ def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> d
     search = prepare(options, run_dir, resume)
     log.info("search %s: %s, %s on %s, budget %s, proxy %s for %d steps, latency on %s at %s",
              run_dir, search.options.engine, search.options.algorithm, search.options.data,
-             search.budget, search.options.input_size, search.options.steps_per_trial,
+             search.options.limit, search.options.input_size, search.options.steps_per_trial,
              search.options.device, search.options.latency_input_size)
     if search.options.engine == "keras-tuner":
-        from nas.search.keras_tuner_engine import run_keras_tuner
+        from nas.search.keras_tuner_engine import run_keras_tuner  # keras-tuner only when used
 
         run_keras_tuner(search, resume)
     else:
         run_ray_tune(search, resume)
-    from results import read_trials, write_run_report
-
     summary = write_run_report(run_dir, read_trials(run_dir), list(search.options.latency_target))
     log.info("search done: %d trials, front of %d, hypervolume %s; results in %s",
              summary["trials"], len(summary["front"]), summary["hypervolume"], run_dir)
@@ -88,10 +86,6 @@ def run_ray_tune(search: Search, resume: bool) -> None:
     """Runs the trials with Ray Tune: multi-objective Optuna (NSGA-II or random sampling),
     optionally ASHA on mIOU; `Tuner.restore` continues a killed search."""
     _quiet_ray()
-    from ray import tune
-
-    from nas.search.trainable import run_trial
-
     options = search.options
     trainable = tune.with_resources(tune.with_parameters(run_trial, settings=search.settings),
                                     {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
@@ -109,16 +103,6 @@ def run_ray_tune(search: Search, resume: bool) -> None:
 
 
 def _new_tuner(search: Search, trainable):
-    import optuna
-    import ray
-    from ray import tune
-    from ray.tune.schedulers import ASHAScheduler
-    from ray.tune.search.optuna import OptunaSearch
-
-    from nas.search.budget import BUDGET_FILE, TimeBudget
-    from nas.search.param_space import ray_param_space
-    from nas.search.recorder import RayRecorder, TrialRecorder
-
     options = search.options
     sampler = (optuna.samplers.NSGAIISampler(seed=options.seed) if options.algorithm == "nsga2"
                else optuna.samplers.RandomSampler(seed=options.seed))
@@ -128,16 +112,16 @@ def _new_tuner(search: Search, trainable):
     if options.algorithm == "asha-random":
         scheduler = ASHAScheduler(metric="miou", mode="max", time_attr="step",
                                   max_t=options.steps_per_trial,
-                                  grace_period=search.settings.eval_every, reduction_factor=2)
+                                  grace_period=options.eval_every, reduction_factor=2)
     slots = max(1, int(ray.cluster_resources().get("CPU", 1) // options.cpus_per_trial))
-    time_budget = TimeBudget(search.budget.seconds, search.run_dir.resolve() / BUDGET_FILE)
+    time_budget = TimeBudget(options.limit.seconds, search.run_dir.resolve() / BUDGET_FILE)
     recorder = TrialRecorder(search.run_dir.resolve(), search.settings, search.presets,
                              options.latency_target, budget=time_budget)
     return tune.Tuner(
         trainable,
         param_space=ray_param_space(search.settings.space),
         tune_config=tune.TuneConfig(search_alg=searcher, scheduler=scheduler,
-                                    num_samples=search.budget.trials or -1,
+                                    num_samples=options.limit.trials or -1,
                                     max_concurrent_trials=slots, reuse_actors=True),
         run_config=tune.RunConfig(name=RAY_EXPERIMENT, storage_path=str(search.run_dir.resolve()),
                                   verbose=0, stop=time_budget, callbacks=[RayRecorder(recorder)],
@@ -147,8 +131,6 @@ def _new_tuner(search: Search, trainable):
 def _quiet_ray() -> None:
     """Ray Tune's console tables and per-trial loggers off (our progress lines and trial table
     replace them); experiment state saved every few seconds, so a kill loses little."""
-    import optuna
-
     settings = {"RAY_AIR_NEW_OUTPUT": "0", "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
                 "TUNE_GLOBAL_CHECKPOINT_S": "5",
                 "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "1e9"}
@@ -162,8 +144,6 @@ def _quiet_ray() -> None:
 def ray_session(address: str | None):
     """Connects to the cluster at `address`, or starts a quiet local Ray with this machine's
     cores; a Ray already initialised in this process (e.g. by tests) is used as it is."""
-    import ray
-
     if ray.is_initialized():
         yield
         return
@@ -180,49 +160,17 @@ def ray_session(address: str | None):
 
 
 def _validate(options: SearchOptions, run_dir: Path) -> Search:
-    from latency_models import load_table
-    from space import get_preset, parse_input_size
-    from space.search_space import SearchSpace
-    from trainers import load_dataset
-
-    from nas.search.budget import parse_budget
-    from nas.search.trainable import TrialSettings
-
-    if options.engine not in ALGORITHMS:
-        raise UserInputError(f"--engine {options.engine}: allowed: {', '.join(ALGORITHMS)}")
-    if options.algorithm not in ALGORITHMS[options.engine]:
-        raise UserInputError(f"--algo {options.algorithm}: not available with --engine "
-                             f"{options.engine}; allowed: {', '.join(ALGORITHMS[options.engine])}")
-    for name in ("steps_per_trial", "evaluations_per_trial", "batch_size", "cpus_per_trial"):
-        if getattr(options, name) < 1:
-            raise UserInputError(f"--{name.replace('_', '-')}: must be at least 1")
-    if any(target <= 0 for target in options.latency_target):
-        raise UserInputError("--latency-target: must be a positive number of milliseconds")
-    budget = parse_budget(options.budget)
-    input_size = parse_input_size(options.input_size)
-    latency_input_size = parse_input_size(options.latency_input_size)
+    """The search of `options`: reads the space, dataset and latency table (each may raise)."""
     space = SearchSpace() if options.space == "default" else SearchSpace.from_file(options.space)
     space = dataclasses.replace(space, num_classes=load_dataset(options.data).num_classes)
     load_table(options.device)
-    settings = TrialSettings(
-        space=space, data=options.data, device=options.device, input_size=input_size,
-        latency_input_size=latency_input_size,
-        steps=options.steps_per_trial,
-        eval_every=max(1, options.steps_per_trial // options.evaluations_per_trial),
-        batch_size=options.batch_size, learning_rate=options.learning_rate, seed=options.seed,
-        run_dir=str(run_dir.resolve()), cpus=options.cpus_per_trial, gpus=options.gpus_per_trial)
-    preset = get_preset(PRESET).replace(input_size=list(space.input_size),
+    settings = TrialSettings.from_options(options, space, run_dir)
+    preset = get_preset(PRESET).replace(input_size=list(settings.space.input_size),
                                         num_classes=space.num_classes)
-    if preset in space:
-        params = space.params_from_config(preset)
+    if preset in settings.space:
+        params = settings.space.params_from_config(preset)
         presets, first_params = {settings.config(params).id: PRESET}, [params]
     else:
         log.warning("the %s preset is not in this search space: it will not be evaluated", PRESET)
         presets, first_params = {}, []
-    return Search(options, run_dir, budget, settings, presets, first_params)
-
-
-def _write_json(path: Path, data: dict) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(temporary, path)
+    return Search(options, run_dir, settings, presets, first_params)

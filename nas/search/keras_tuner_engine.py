@@ -16,6 +16,7 @@ import sys
 
 import keras_tuner
 
+from common import UserInputError
 from nas.search.budget import BUDGET_FILE, TimeBudget
 from nas.search.param_space import keras_tuner_params
 from nas.search.recorder import TrialRecorder
@@ -45,7 +46,7 @@ def run_keras_tuner(search, resume: bool) -> None:
     if options.algorithm == "hyperband":
         arguments.update(max_epochs=options.evaluations_per_trial, hyperband_iterations=None)
     oracle = oracle_class(search.first_params, **arguments)
-    oracle.max_trials = search.budget.trials
+    oracle.max_trials = options.limit.trials
     with contextlib.redirect_stdout(sys.stderr):  # keras-tuner prints; stdout is for results
         tuner = SegmentationTuner(search, target, oracle=oracle, directory=str(search.run_dir),
                                   project_name=PROJECT, overwrite=not resume)
@@ -76,7 +77,7 @@ class SegmentationTuner(keras_tuner.Tuner):
     def __init__(self, search, target_ms: float, **kwargs):
         self.search_setup = search
         self.target_ms = target_ms
-        self.budget = TimeBudget(search.budget.seconds, search.run_dir / BUDGET_FILE)
+        self.budget = TimeBudget(search.options.limit.seconds, search.run_dir / BUDGET_FILE)
         self.budget.stop_all()  # starts the clock
         self.recorder = TrialRecorder(search.run_dir, search.settings, search.presets,
                                       search.options.latency_target, budget=self.budget,
@@ -90,7 +91,9 @@ class SegmentationTuner(keras_tuner.Tuner):
         settings = self.search_setup.settings
         epochs = trial.hyperparameters.values.get("tuner/epochs")
         if epochs:  # Hyperband: train for `epochs` evaluation intervals
-            settings = dataclasses.replace(settings, steps=int(epochs) * settings.eval_every)
+            recipe = settings.recipe
+            settings = dataclasses.replace(settings, recipe=dataclasses.replace(
+                recipe, steps=int(epochs) * recipe.eval_every))
         self.recorder.started(trial.trial_id, params)
         try:
             metrics = train_trial(params, settings, settings.trial_dir(trial.trial_id))
@@ -98,7 +101,7 @@ class SegmentationTuner(keras_tuner.Tuner):
             self.recorder.finished(trial.trial_id, params, "failed",
                                    error=f"{type(error).__name__}: {error}")
             raise
-        full = metrics["step"] >= self.search_setup.settings.steps
+        full = metrics["step"] >= self.search_setup.settings.recipe.steps
         status = "completed" if full else "early_stopped"
         self.recorder.finished(trial.trial_id, params, status, metrics)
         return {"score": latency_score(metrics["miou"], metrics["latency_ms"], self.target_ms)}
@@ -111,8 +114,6 @@ class SegmentationTuner(keras_tuner.Tuner):
 
 def _preset_latency(search) -> float:
     if not search.first_params:
-        from space.errors import UserInputError
-
         raise UserInputError("--engine keras-tuner needs --latency-target MS when the paper "
                              "preset is not in the search space")
     settings = search.settings

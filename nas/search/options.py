@@ -1,46 +1,157 @@
-"""The options of a search (`nas search` flags), stored as `search.json` in the run folder.
+"""The options of a search (`nas search` flags, derived from `SearchOptions`' fields), checked
+when they are made and stored as `search.json` in the run folder; `read_search_options` is the
+one reader of that file. The budget: a wall-clock duration (`90s`, `30m`, `2h`, `1h30m`) or a
+number of trials.
 
-Kept free of TensorFlow imports so that the CLI can build its parser quickly.
+Kept free of TensorFlow and Ray imports so that the CLI builds its parser and reads run
+folders quickly.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
+from common import UserInputError, read_json, write_json
+from common.settings import as_dict, setting
+from space import parse_input_size
+
+SEARCH_FILE = "search.json"
 ALGORITHMS = {"ray": ("nsga2", "random", "asha-random"),
               "keras-tuner": ("bayesian", "hyperband", "random")}
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Budget:
+    """Either `seconds` of wall-clock time or a number of `trials`."""
+
+    seconds: float | None = None
+    trials: int | None = None
+
+    def __str__(self):
+        return f"{self.trials} trials" if self.trials else format_duration(self.seconds)
 
 
 @dataclasses.dataclass(frozen=True)
 class SearchOptions:
     """Everything a search was started with (stored as `search.json` for `--resume`)."""
 
-    budget: str = "10m"
-    space: str = "default"
-    data: str = "synthetic"
-    device: str = "host"
-    input_size: str = "64x64"
-    latency_input_size: str = "224x224"
-    steps_per_trial: int = 200
-    evaluations_per_trial: int = 4
-    batch_size: int = 16
-    learning_rate: float = 1e-3
-    algo: str | None = None  # default: the engine's first algorithm
-    latency_target: tuple = ()
-    engine: str = "ray"
-    address: str | None = None
-    cpus_per_trial: int = 1
-    gpus_per_trial: float = 0.0
-    seed: int = 0
+    budget: str = setting("10m", "wall-clock time (90s, 30m, 2h) or number of trials (40)",
+                          metavar="TIME|N")
+    space: str = setting("default", "search space JSON file", metavar="default|FILE")
+    data: str = setting("synthetic", "dataset", metavar="SPEC")
+    device: str = setting("host", "latency table: host, a device name or a table file",
+                          metavar="NAME")
+    input_size: tuple = setting((64, 64), "proxy training size", metavar="HxW")
+    latency_input_size: tuple = setting((224, 224), "deployment size for latency and GFLOPs",
+                                        metavar="HxW")
+    steps_per_trial: int = setting(200, "training steps per trial")
+    evaluations_per_trial: int = setting(4, "mIOU evaluations per trial, reported to the "
+                                         "scheduler")
+    batch_size: int = setting(16, "batch size of the proxy training")
+    learning_rate: float = setting(1e-3, "initial learning rate of the proxy training",
+                                   metavar="LR")
+    algo: str | None = setting(None, "ray: nsga2 (default), random, asha-random; keras-tuner: "
+                               "bayesian (default), hyperband, random")
+    latency_target: tuple[float, ...] = setting(
+        (), "report the best trial under this latency and rank by the MnasNet score "
+        "miou * (latency/target)^-0.07 (repeatable; the first one is the score's target)",
+        metavar="MS")
+    engine: str = setting("ray", "search engine: ray or keras-tuner")
+    address: str | None = setting(None, "connect to an existing Ray cluster",
+                                  metavar="RAY_ADDRESS")
+    cpus_per_trial: int = setting(1, "CPUs (and TensorFlow threads) per trial")
+    gpus_per_trial: float = setting(0.0, "GPUs per trial", metavar="N")
+    seed: int = setting(0, "seed of the sampler", metavar="S")
+
+    def __post_init__(self):
+        for name in ("input_size", "latency_input_size"):
+            value = getattr(self, name)
+            size = parse_input_size(value) if isinstance(value, str) else tuple(value)
+            object.__setattr__(self, name, size)
+        object.__setattr__(self, "latency_target", tuple(self.latency_target))
+        self._check()
+
+    def _check(self) -> None:
+        if self.engine not in ALGORITHMS:
+            raise UserInputError(f"--engine {self.engine}: allowed: {', '.join(ALGORITHMS)}")
+        if self.algorithm not in ALGORITHMS[self.engine]:
+            raise UserInputError(f"--algo {self.algorithm}: not available with --engine "
+                                 f"{self.engine}; allowed: {', '.join(ALGORITHMS[self.engine])}")
+        for name in ("steps_per_trial", "evaluations_per_trial", "batch_size", "cpus_per_trial"):
+            if getattr(self, name) < 1:
+                raise UserInputError(f"--{name.replace('_', '-')}: must be at least 1")
+        if any(target <= 0 for target in self.latency_target):
+            raise UserInputError("--latency-target: must be a positive number of milliseconds")
+        parse_budget(self.budget)
 
     @property
     def algorithm(self) -> str:
         return self.algo or ALGORITHMS[self.engine][0]
 
+    @property
+    def limit(self) -> Budget:
+        """The budget as seconds or a number of trials."""
+        return parse_budget(self.budget)
+
+    @property
+    def eval_every(self) -> int:
+        """Steps between a trial's evaluations."""
+        return max(1, self.steps_per_trial // self.evaluations_per_trial)
+
     def to_dict(self) -> dict:
-        return {**dataclasses.asdict(self), "latency_target": list(self.latency_target)}
+        return as_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "SearchOptions":
+        """Options from `to_dict` data; keys this version does not know are ignored."""
         names = {field.name for field in dataclasses.fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in names})
+
+
+def write_search_options(options: SearchOptions, run_dir: str | Path) -> None:
+    write_json(Path(run_dir) / SEARCH_FILE, options.to_dict())
+
+
+def read_search_options(run_dir: str | Path) -> SearchOptions:
+    """The options a search run folder was started with (its `search.json`)."""
+    path = Path(run_dir) / SEARCH_FILE
+    if not path.is_file():
+        raise UserInputError(f"{run_dir} holds no search ({SEARCH_FILE} is missing); "
+                             "start one with `nas search --out DIR`")
+    data = read_json(path, "search file")
+    if not isinstance(data, dict):
+        raise UserInputError(f"search file {path}: expected a JSON object")
+    try:
+        return SearchOptions.from_dict(data)
+    except (TypeError, UserInputError) as error:
+        raise UserInputError(f"search file {path}: {error}") from None
+
+
+def parse_budget(text: str) -> Budget:
+    """`40` -> 40 trials; `90s`, `30m`, `2h`, `1h30m` -> a duration."""
+    text = str(text).strip().lower()
+    if text.isdigit():
+        if int(text) < 1:
+            raise UserInputError(f"--budget {text}: needs at least 1 trial")
+        return Budget(trials=int(text))
+    match = _DURATION.match(text)
+    if not text or not match or not any(match.groups()):
+        raise UserInputError(f"--budget {text!r}: expected a duration (90s, 30m, 2h) "
+                             "or a number of trials (40)")
+    seconds = sum(float(value) * _UNITS[unit]
+                  for value, unit in zip(match.groups(), "hms") if value)
+    if seconds <= 0:
+        raise UserInputError(f"--budget {text}: the duration must be positive")
+    return Budget(seconds=seconds)
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return (f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s" if minutes
+            else f"{seconds}s")

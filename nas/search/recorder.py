@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ray.tune import Callback
 
-from nas.search.budget import format_duration
+from nas.search.options import format_duration
 from results import read_trials, summarize, write_run_report, write_trials
 from results.score import latency_score
 from results.table import as_table

@@ -5,41 +5,55 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import math
-import os
 import time
 from pathlib import Path
 
+import keras
+import tensorflow as tf
 from ray import tune
+
+from common import read_json, write_json
+from latency_models import load_table, predict_latency
+from nas.search.options import SearchOptions
+from space import ArchConfig, SearchSpace
+from space.builders import build_inference_model, count_flops, count_params
+from trainers import TrainConfig, load_dataset
+from trainers.trainer import train
+from trainers.training import configure_threads
 
 RESULT_FILE = "result.json"
 
 
 @dataclasses.dataclass(frozen=True)
 class TrialSettings:
-    """What every trial of a search shares."""
+    """What every trial of a search shares: the space (at the proxy training size, with the
+    dataset's classes), the training recipe and where latency is predicted."""
 
-    space: object  # space.search_space.SearchSpace
-    data: str
+    space: SearchSpace
+    recipe: TrainConfig  # data, steps, eval_every, batch size, learning rate, seed, threads
     device: str
-    input_size: tuple  # proxy training size
     latency_input_size: tuple  # deployment size the latency and GFLOPs are given at
-    steps: int
-    eval_every: int
-    batch_size: int
-    learning_rate: float
-    seed: int
     run_dir: str
-    cpus: int
     gpus: float
+
+    @classmethod
+    def from_options(cls, options: SearchOptions, space: SearchSpace, run_dir: Path):
+        """The settings of a search with `options` over `space` (classes set)."""
+        recipe = TrainConfig(data=options.data, steps=options.steps_per_trial,
+                             batch_size=options.batch_size, learning_rate=options.learning_rate,
+                             seed=options.seed, eval_every=options.eval_every,
+                             threads=options.cpus_per_trial)
+        return cls(dataclasses.replace(space, input_size=options.input_size), recipe,
+                   options.device, options.latency_input_size, str(run_dir.resolve()),
+                   options.gpus_per_trial)
 
     def trial_dir(self, trial_id: str) -> Path:
         return Path(self.run_dir) / "trials" / trial_id
 
-    def config(self, params: dict):
+    def config(self, params: dict) -> ArchConfig:
         """The trial's `ArchConfig` at the proxy training size."""
-        return self.space.config_from_params(params).replace(input_size=list(self.input_size))
+        return self.space.config_from_params(params)
 
 
 def run_trial(params: dict, settings: TrialSettings) -> None:
@@ -49,7 +63,7 @@ def run_trial(params: dict, settings: TrialSettings) -> None:
     trial_dir = settings.trial_dir(trial_id)
     stored = trial_dir / RESULT_FILE
     if stored.is_file():
-        tune.report(json.loads(stored.read_text()))
+        tune.report(read_json(stored, "trial result"))
         return
     metrics = train_trial(params, settings, trial_dir, report=tune.report)
     tune.report(metrics)
@@ -57,14 +71,11 @@ def run_trial(params: dict, settings: TrialSettings) -> None:
 
 def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=None) -> dict:
     """Trains one trial (engine-independent); `report(metrics)` after each evaluation. Writes
-    `config.json`, `model.weights.h5` and `result.json` into `trial_dir`; returns the final
+    `config.json`, the weights and `result.json` into `trial_dir`; returns the final
     metrics (`final: True`). Raises FloatingPointError on a NaN or infinite loss."""
-    import keras
-
-    from trainers import configure_threads, train
-
     start = time.monotonic()
-    configure_threads(settings.cpus)  # before any TensorFlow work in this process
+    recipe = settings.recipe
+    configure_threads(recipe.threads)  # before any TensorFlow work in this process
     keras.backend.clear_session()  # workers are reused: drop the previous trial's graphs
     if settings.gpus:
         _gpu_memory_growth()
@@ -76,15 +87,13 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
         _check_loss(evaluation["loss"], evaluation["step"])
         # The last evaluation is reported with the final metrics, once the weights are saved
         # (a scheduler stops a trial as soon as it reports its last step).
-        if report and evaluation["step"] < settings.steps:
+        if report and evaluation["step"] < recipe.steps:
             report({**costs, "miou": evaluation["miou"], "step": evaluation["step"],
                     "train_seconds": evaluation["train_seconds"], "final": False})
 
     fit_start = time.monotonic()
-    result = train(config, _dataset(settings.data), settings.steps,
-                   batch_size=settings.batch_size, learning_rate=settings.learning_rate,
-                   out_dir=trial_dir, eval_every=settings.eval_every, on_evaluation=on_evaluation,
-                   seed=settings.seed, progress=False, threads=settings.cpus,
+    result = train(config, recipe, dataset=_dataset(recipe.data), out_dir=trial_dir,
+                   on_evaluation=on_evaluation, progress=False,
                    resume=True)  # a trial interrupted by a kill continues from its checkpoint
     _check_loss(result.metrics["loss"], result.metrics["steps"])
     metrics = {**costs, "miou": float(result.metrics["miou"]), "step": int(result.metrics["steps"]),
@@ -93,17 +102,12 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
                "fit_seconds": time.monotonic() - fit_start,  # the whole `train` call
                "trial_seconds": time.monotonic() - start, "final": True}
     trial_dir.mkdir(parents=True, exist_ok=True)
-    temporary = trial_dir / f".{RESULT_FILE}.tmp"
-    temporary.write_text(json.dumps(metrics, indent=2) + "\n")
-    os.replace(temporary, trial_dir / RESULT_FILE)
+    write_json(trial_dir / RESULT_FILE, metrics)
     return metrics
 
 
 def deployment_costs(config, device: str) -> dict:
     """Predicted latency (ms), GFLOPs and parameters of `config` at its (deployment) input size."""
-    from latency_models import predict_latency
-    from space import build_inference_model, count_flops, count_params
-
     model = build_inference_model(config)
     return {"latency_ms": float(predict_latency(config, _latency_table(device))),
             "gflops": count_flops(model) / 1e9, "params": int(count_params(model))}
@@ -112,8 +116,6 @@ def deployment_costs(config, device: str) -> dict:
 def _gpu_memory_growth() -> None:
     """GPU memory on demand, so that fractional-GPU trials can share one (TensorFlow otherwise
     takes the whole GPU); only possible before TensorFlow starts its runtime."""
-    import tensorflow as tf
-
     try:
         for gpu in tf.config.list_physical_devices("GPU"):
             tf.config.experimental.set_memory_growth(gpu, True)
@@ -123,15 +125,11 @@ def _gpu_memory_growth() -> None:
 
 @functools.lru_cache(maxsize=2)
 def _dataset(spec: str):
-    from trainers import load_dataset
-
     return load_dataset(spec)
 
 
 @functools.lru_cache(maxsize=2)
 def _latency_table(device: str):
-    from latency_models import load_table
-
     return load_table(device)
 
 
