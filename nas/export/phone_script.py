@@ -15,7 +15,8 @@ _TEMPLATE = """#!/usr/bin/env bash
 # Usage: ./benchmark_on_phone.sh [extra benchmark_model flags, e.g. --use_gpu=true]
 # Settings (environment): ADB, BENCHMARK, REMOTE_DIR, NUM_THREADS, CPU_MASK (taskset mask of the
 # big cores; f0 = cores 4-7, as on a Snapdragon 845). Results land in ./phone_results/:
-# the log (its "Timings (microseconds)" line) and the op profile CSV of every file.
+# the log and the op profile CSV of every file. The latency is the log's "count=... avg=..."
+# line after the second "Running benchmark for at least" (the profile's "Timings" line sums ops).
 set -euo pipefail
 cd "$(dirname "$0")"
 ADB="${{ADB:-adb}}"
