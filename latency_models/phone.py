@@ -18,6 +18,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from common import UserInputError, read_json, write_bytes, write_json, write_text
+from latency_models.benchmark_output import BenchmarkReading, parse_benchmark_output
 from latency_models.measure import tiny_model_content, utc_now
 from latency_models.table import LatencyTable, check_device_name
 
@@ -26,9 +27,6 @@ log = logging.getLogger(__name__)
 PROBES_FORMAT = "mobile-seg-nas/latency-probes"
 PROBES_VERSION = 1
 OVERHEAD_MODEL = "overhead"
-_TIMINGS = re.compile(r"Timings \(microseconds\):\s*(count=.*)")
-_COUNTS = re.compile(r"^(?:INFO:\s*)?(count=\d+ .*avg=.*)$")
-_FIELD = re.compile(r"(\w+)=([-+0-9.eE]+)")
 
 
 def model_name(signature: str) -> str:
@@ -98,6 +96,8 @@ def adb_benchmark_script(what: str, models: str, out_dir: str, remote_name: str,
 # Usage: $0 [extra benchmark_model flags]. {usage}
 # Settings (environment): ADB, BENCHMARK, REMOTE, CPU_MASK (taskset hex mask of the cores to
 # pin: the big cores; f0 = cores 4-7 of a 4+4 SoC such as the Snapdragon 845).
+# The latency is each output's "count=... avg=..." line after the second "Running benchmark for
+# at least" (an op profile's "Timings" line sums per-op times; it is not the latency).
 set -eu
 cd "$(dirname "$0")"
 ADB=${{ADB:-adb}}
@@ -132,30 +132,6 @@ _DEVICE_FILE = """{
 """
 
 
-def parse_benchmark_output(text: str) -> dict:
-    """The steady-state timing summary of one benchmark_model run, in microseconds.
-
-    Reads the `Timings (microseconds): count=50 first=... curr=... min=... max=... avg=...
-    std=...` line of the op-profiling summary of the regular runs (the earlier one with
-    count=1 is the initialization profile); without op profiling, the last `count=... avg=...`
-    line (the regular runs follow the warm-up runs). Returns count, first, curr, min, max,
-    avg, std; raises ValueError when there is no summary.
-    """
-    text = text.replace("\r", "")
-    regular = text.rfind("Profiling Info for Regular Benchmark Runs")
-    candidates = _TIMINGS.findall(text[regular:] if regular >= 0 else text)
-    if not candidates:
-        candidates = [match.group(1) for line in text.splitlines()
-                      if (match := _COUNTS.match(line.strip()))]
-    for summary in reversed(candidates):
-        fields = {key: float(value) for key, value in _FIELD.findall(summary)}
-        if "avg" in fields and "count" in fields:
-            fields["count"] = int(fields["count"])
-            return fields
-    raise ValueError("no benchmark_model timing summary ('Timings (microseconds): count=... "
-                     "avg=...') found")
-
-
 def import_probes(probe_dir: str | Path, device: str) -> LatencyTable:
     """A latency table from a probe folder's benchmark_model outputs."""
     check_device_name(device)
@@ -171,16 +147,14 @@ def import_probes(probe_dir: str | Path, device: str) -> LatencyTable:
         raise UserInputError(f"{manifest_path}: version {manifest.get('version')!r} is not "
                              f"supported (expected {PROBES_VERSION}); re-create the probes")
     outputs = probe_dir / "outputs"
-    entries, missing = {}, []
+    entries, missing, lines_read = {}, [], set()
     for name, signature in manifest["models"].items():
-        timing = _read_output(outputs / f"{name}.txt")
-        if timing is None:
+        reading = _read_output(outputs / f"{name}.txt")
+        if reading is None:
             missing.append(name)
             continue
-        entries[signature] = {"ms": round(timing["avg"] / 1000, 5),
-                              "std_ms": round(timing.get("std", 0.0) / 1000, 5),
-                              "min_ms": round(timing.get("min", timing["avg"]) / 1000, 5),
-                              "runs": timing["count"]}
+        entries[signature] = _entry(reading)
+        lines_read.add(reading.source)
     if not entries:
         raise UserInputError(f"{outputs}: no benchmark_model outputs yet; run "
                              f"{probe_dir / 'run_probes.sh'} with the phone attached")
@@ -200,22 +174,34 @@ def import_probes(probe_dir: str | Path, device: str) -> LatencyTable:
         "method": ("benchmark_model over adb, pinned with taskset, --enable_op_profiling; each "
                    "block converted alone; mean of runs after warm-up"),
         "statistic": "mean",
+        "timing_line": "; ".join(sorted(lines_read)),
         "warmup_runs": manifest.get("warmup_runs"),
         "runs": manifest.get("runs"),
         "date": phone.get("date") or utc_now(),
         "imported": utc_now(),
         "input_sizes": manifest.get("input_sizes", []),
-        "invoke_overhead_ms": round(overhead["avg"] / 1000, 5) if overhead else 0.0,
+        "invoke_overhead_ms": round(overhead.mean_us / 1000, 5) if overhead else 0.0,
     }
     return LatencyTable(device, metadata, entries)
 
 
-def _read_output(path: Path) -> dict | None:
+def _entry(reading: BenchmarkReading) -> dict:
+    """A table entry (milliseconds) with the spread and run count where the output gives them."""
+    entry = {"ms": round(reading.mean_us / 1000, 5)}
+    for key, value_us in (("std_ms", reading.std_us), ("min_ms", reading.min_us)):
+        if value_us is not None:
+            entry[key] = round(value_us / 1000, 5)
+    if reading.runs is not None:
+        entry["runs"] = reading.runs
+    return entry
+
+
+def _read_output(path: Path) -> BenchmarkReading | None:
     if not path.is_file():
         return None
     try:
         return parse_benchmark_output(path.read_text(errors="replace"))
-    except ValueError as error:
+    except UserInputError as error:
         raise UserInputError(f"{path}: {error}; delete it and run the probe script again") from None
 
 

@@ -1,4 +1,7 @@
-"""Phone probes: probe folder + adb script, benchmark_model output parsing, import to a table."""
+"""Phone probes: probe folder + adb script, import of benchmark_model outputs to a table.
+
+How an output is read is shown on real outputs in test_latency_benchmark_output.py.
+"""
 
 import json
 
@@ -6,8 +9,8 @@ import pytest
 
 from common import UserInputError
 from latency_models import load_table
-from latency_models.phone import (import_probes, model_name, parse_benchmark_output,
-                                  write_probes)
+from latency_models.benchmark_output import COUNT_LINE
+from latency_models.phone import import_probes, model_name, write_probes
 from latency_models.profiler import unique_blocks
 from nas.cli import main
 from space import get_preset
@@ -85,22 +88,6 @@ PLAIN_OUTPUT = (
     "Inference (avg): 9.2\r\n")
 
 
-def test_parser_reads_the_regular_runs_summary_not_the_init_profile():
-    timing = parse_benchmark_output(OP_PROFILING_OUTPUT)
-    assert timing == {"count": 2410, "first": 414.0, "curr": 409.0, "min": 384.0,
-                      "max": 702.0, "avg": 412.73, "std": 21.0}
-
-
-def test_parser_reads_output_without_op_profiling():
-    timing = parse_benchmark_output(PLAIN_OUTPUT)
-    assert timing["count"] == 9800 and timing["avg"] == 9.2
-
-
-def test_parser_rejects_output_without_timings():
-    with pytest.raises(ValueError, match="no benchmark_model timing summary"):
-        parse_benchmark_output("ERROR: Could not open '/data/local/tmp/x.tflite'.\n")
-
-
 @pytest.fixture(scope="module")
 def probe_blocks():
     config = get_preset("paper-basic").replace(input_size=[32, 32], num_classes=3)
@@ -139,6 +126,7 @@ def test_probes_then_import_make_a_phone_table(tmp_path, probe_blocks, monkeypat
     assert meta["cpu"].startswith("ONEPLUS A6003 (sdm845)") and meta["threads"] == 4
     assert meta["runtime"] == "TFLite benchmark_model" and "0123abcd" in meta["runtime_version"]
     assert meta["delegate"] == "XNNPACK" and meta["statistic"] == "mean"
+    assert meta["timing_line"] == COUNT_LINE
     assert meta["invoke_overhead_ms"] == pytest.approx(0.0092)
     assert meta["input_sizes"] == [[32, 32]]
 
@@ -149,7 +137,7 @@ def test_import_of_a_broken_output_names_the_file(tmp_path, probe_blocks):
     name = model_name(probe_blocks[-1].signature)
     (folder / "outputs").mkdir()
     (folder / "outputs" / f"{name}.txt").write_text("adb: device offline\n")
-    with pytest.raises(UserInputError, match=f"{name}.txt: no benchmark_model timing"):
+    with pytest.raises(UserInputError, match=f"{name}.txt: no wall-clock mean"):
         import_probes(folder, "phone")
     with pytest.raises(UserInputError, match="no probes.json"):
         import_probes(tmp_path, "phone")
