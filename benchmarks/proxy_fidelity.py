@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from space import ArchConfig, get_preset  # noqa: E402
 from space.config import PAPER_DPC_BRANCHES  # noqa: E402
+from trainers import TrainConfig  # noqa: E402
 
 CACHE = HERE / "data" / "proxy_fidelity_runs.jsonl"
 REPORT = HERE / "data" / "proxy_fidelity.json"
@@ -173,15 +174,15 @@ def data_version(data) -> str:
 def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_dir: Path,
               threads: int | None) -> dict:
     """Trains one (config, setting, seed), continuing from a checkpoint left by a kill."""
-    from trainers import train
+    from trainers.trainer import train  # TensorFlow: not needed for the report
 
     sized = config.replace(input_size=[setting.input_size] * 2)
     folder = work_dir / f"{sized.id}-{setting.key}-seed{seed}"
+    recipe = TrainConfig(steps=setting.steps, batch_size=setting.batch_size,
+                         learning_rate=setting.learning_rate, seed=seed, threads=threads,
+                         checkpoint_every=max(50, setting.steps // 8))
     started = time.monotonic()
-    result = train(sized, data, setting.steps, batch_size=setting.batch_size,
-                   learning_rate=setting.learning_rate, seed=seed, out_dir=folder, resume=True,
-                   progress=False, threads=threads,
-                   checkpoint_every=max(50, setting.steps // 8))
+    result = train(sized, recipe, dataset=data, out_dir=folder, resume=True, progress=False)
     metrics = result.metrics
     return {"miou": metrics["miou"], "per_class": metrics["per_class"],
             "train_seconds": metrics["train_seconds"], "eval_seconds": metrics["eval_seconds"],
@@ -198,8 +199,7 @@ def missing_runs(cache: RunCache, data: str, settings, seeds, panel=None) -> lis
 def run_missing(cache: RunCache, data: str, settings, seeds, work_dir: Path, threads=None,
                 shard=(0, 1), panel=None, log=print) -> None:
     """Trains every missing run of this shard, adding each to the cache as it finishes."""
-    from space import count_flops, count_params
-    from space.network import build_model
+    from space.builders import build_model, count_flops, count_params
 
     version = data_version(data)
     todo = missing_runs(cache, version, settings, seeds, panel)
