@@ -68,7 +68,7 @@ class Setting:
                 "learning_rate": self.learning_rate, "batch_size": self.batch_size}
 
 
-REFERENCE = Setting("reference", 256, 800, 4e-3, 16)
+REFERENCE = Setting("reference", 256, 800, 4e-3, 8)
 SETTINGS = (
     Setting("search-before", 64, 200, 1e-3, 16),  # the search's proxy before this benchmark
     Setting("64px-lr4e-3", 64, 200, 4e-3, 16),
@@ -104,7 +104,6 @@ def _panel() -> dict[str, ArchConfig]:
         "paper-dpc": dpc,
         "shufflenet0.5-basic": basic.replace(depth_multiplier=0.5),
         "shufflenet1.5-basic": basic.replace(depth_multiplier=1.5),
-        "shufflenet2.0-dpc": dpc.replace(depth_multiplier=2.0),
         "paper-basic-os8": basic.replace(output_stride=8),
         "paper-basic-decoder": basic.replace(decoder="deeplabv3plus"),
         "dpc-rates1": dpc.replace(dpc_branches=CELLS["rates1"]),
@@ -112,9 +111,8 @@ def _panel() -> dict[str, ArchConfig]:
         "dpc-pooling": dpc.replace(dpc_branches=CELLS["pooling"]),
         "dpc-wide": dpc.replace(dpc_branches=CELLS["wide"]),
         "mobilenet0.5-basic": get_preset("mobilenetv2-basic").replace(depth_multiplier=0.5),
-        "mobilenetv2-dpc": get_preset("mobilenetv2-dpc"),
-        "mobilenet0.35-os8-decoder": get_preset("mobilenetv2-basic").replace(
-            depth_multiplier=0.35, output_stride=8, decoder="deeplabv3plus"),
+        "mobilenet0.35-dpc-decoder": get_preset("mobilenetv2-dpc").replace(
+            depth_multiplier=0.35, decoder="deeplabv3plus"),
         "shufflenet0.5-os8-dpc-decoder": dpc.replace(depth_multiplier=0.5, output_stride=8,
                                                      decoder="deeplabv3plus"),
     }
