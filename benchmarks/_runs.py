@@ -21,26 +21,38 @@ WORK_DIR = Path.home() / ".cache" / "mobile-seg-nas" / "benchmark_runs"
 
 @dataclasses.dataclass(frozen=True)
 class Setting:
-    """One training fidelity: crop size, steps, learning rate and batch size."""
+    """One training fidelity: crop size (HxW, or one number for a square), steps, learning
+    rate and batch size."""
 
     name: str
-    input_size: int
+    input_size: tuple
     steps: int
     learning_rate: float
     batch_size: int
 
+    def __post_init__(self):
+        size = self.input_size
+        object.__setattr__(self, "input_size", (size, size) if isinstance(size, int) else tuple(size))
+
+    @classmethod
+    def of_search(cls, options, name: str = "search") -> "Setting":
+        """The proxy training of a search's options (`nas.search.options.SearchOptions`)."""
+        return cls(name, options.input_size, options.steps_per_trial, options.learning_rate,
+                   options.batch_size)
+
     @property
     def key(self) -> str:
-        return (f"{self.input_size}x{self.input_size}-{self.steps}steps-lr{self.learning_rate:g}"
+        height, width = self.input_size
+        return (f"{height}x{width}-{self.steps}steps-lr{self.learning_rate:g}"
                 f"-batch{self.batch_size}")
 
     @property
     def pixels(self) -> int:
         """Pixels trained on: the compute of the setting, up to a per-config constant."""
-        return self.input_size ** 2 * self.steps * self.batch_size
+        return self.input_size[0] * self.input_size[1] * self.steps * self.batch_size
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "input_size": [self.input_size] * 2, "steps": self.steps,
+        return {"name": self.name, "input_size": list(self.input_size), "steps": self.steps,
                 "learning_rate": self.learning_rate, "batch_size": self.batch_size}
 
 
@@ -87,7 +99,7 @@ def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_d
     """Trains one (config, setting, seed), continuing from a checkpoint left by a kill."""
     from trainers.trainer import train  # TensorFlow: not needed for the report
 
-    sized = config.replace(input_size=[setting.input_size] * 2)
+    sized = config.replace(input_size=setting.input_size)
     folder = work_dir / f"{sized.id}-{setting.key}-seed{seed}"
     recipe = TrainConfig(steps=setting.steps, batch_size=setting.batch_size,
                          learning_rate=setting.learning_rate, seed=seed, threads=threads,
