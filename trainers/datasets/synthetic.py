@@ -474,17 +474,24 @@ def _car(canvas, street, materials, ground_y, x):
                x + 0.34 * width, CAR, (40, 50, 60), coarse=0.05, fine=0.05)
 
 
+def _large_vehicle(canvas, street, ground_y, x, label, width_m, heights_m, wheel_size_m):
+    """The shadow and wheels of a truck or bus seen from behind; returns (pixels per metre,
+    width, top row)."""
+    metre = street.metres(ground_y)
+    width = width_m * metre
+    top = ground_y - canvas.rng.uniform(*heights_m) * metre
+    _shadow(canvas, ground_y, x, metre, width)
+    _wheels(canvas, ground_y, x, metre, 0.36 * width, label, *wheel_size_m)
+    return metre, width, top
+
+
 def _truck(canvas, street, materials, ground_y, x):
     """A truck seen from behind: a tall closed box in the same paints as cars, door seams,
     a dark bumper and wheels."""
-    rng = canvas.rng
-    metre = street.metres(ground_y)
-    width = 2.5 * metre
-    top = ground_y - rng.uniform(3.2, 3.9) * metre
-    _shadow(canvas, ground_y, x, metre, width)
-    _wheels(canvas, ground_y, x, metre, 0.36 * width, TRUCK, height=0.9, width=0.4)
+    metre, width, top = _large_vehicle(canvas, street, ground_y, x, TRUCK, 2.5, (3.2, 3.9),
+                                       (0.9, 0.4))
     _rectangle(canvas, top, ground_y - 0.9 * metre, x - width / 2, x + width / 2, TRUCK,
-               _paint(rng), coarse=0.03, fine=0.03)
+               _paint(canvas.rng), coarse=0.03, fine=0.03)
     _rectangle(canvas, ground_y - 1.0 * metre, ground_y - 0.75 * metre, x - width / 2, x + width / 2,
                TRUCK, (35, 35, 35))
     for seam in (-0.01, 0.01):
@@ -495,14 +502,10 @@ def _truck(canvas, street, materials, ground_y, x):
 def _bus(canvas, street, materials, ground_y, x):
     """A bus seen from behind: the same paints, a large dark rear window high up and a lit
     destination band."""
-    rng = canvas.rng
-    metre = street.metres(ground_y)
-    width = 2.55 * metre
-    top = ground_y - rng.uniform(3.0, 3.3) * metre
-    _shadow(canvas, ground_y, x, metre, width)
-    _wheels(canvas, ground_y, x, metre, 0.36 * width, BUS, height=0.8, width=0.35)
-    _rectangle(canvas, top, ground_y - 0.35 * metre, x - width / 2, x + width / 2, BUS, _paint(rng),
-               coarse=0.03, fine=0.03)
+    metre, width, top = _large_vehicle(canvas, street, ground_y, x, BUS, 2.55, (3.0, 3.3),
+                                       (0.8, 0.35))
+    _rectangle(canvas, top, ground_y - 0.35 * metre, x - width / 2, x + width / 2, BUS,
+               _paint(canvas.rng), coarse=0.03, fine=0.03)
     _rectangle(canvas, top + 0.35 * metre, ground_y - 1.9 * metre, x - 0.42 * width, x + 0.42 * width,
                BUS, (40, 50, 60), coarse=0.05, fine=0.05)
     _rectangle(canvas, top + 0.08 * metre, top + 0.28 * metre, x - 0.3 * width, x + 0.3 * width, BUS,
