@@ -68,6 +68,23 @@ def pareto_front(table: pd.DataFrame) -> pd.DataFrame:
     return done[~np.asarray(dominated, bool)].sort_values(["latency_ms", "miou"], ascending=[True, False])
 
 
+def ties_with_front(table: pd.DataFrame, noise: float) -> list[dict]:
+    """Completed trials off the front that a front member dominates by less than `noise` in
+    mIOU (the proxy's seed noise): measured once each, the two are a tie. One entry per such
+    trial, naming the front member that dominates it by the least."""
+    front = pareto_front(table)
+    done = completed_trials(table)
+    ties = []
+    for row in done[~done["trial_id"].isin(front["trial_id"])].itertuples():
+        margins = [(member.miou - row.miou, member.trial_id) for member in front.itertuples()
+                   if dominates((member.miou, member.latency_ms), (row.miou, row.latency_ms))]
+        margin, member = min(margins)
+        if margin < noise:
+            ties.append({"trial_id": row.trial_id, "tied_with": member,
+                         "miou_difference": float(margin)})
+    return ties
+
+
 def reference_latency(table: pd.DataFrame) -> float | None:
     """The latency of the hypervolume reference point (see REFERENCE_FACTOR)."""
     done = completed_trials(table)

@@ -7,7 +7,8 @@ import pytest
 
 from results import (best_under_target, compare_fronts, dominates, hypervolume, latency_score,
                      pareto_front, reference_latency, summarize)
-from results.pareto import crowding_distances, nondominated_ranks, pareto_order
+from results.pareto import (crowding_distances, nondominated_ranks, pareto_order,
+                            ties_with_front)
 from results.table import as_table
 
 
@@ -82,6 +83,15 @@ def test_pareto_order_ranks_by_front_then_crowding():
     # rank 0: the five on the staircase, extremes first, the crowded (0.3, 3) last; then the
     # dominated (0.30, 12)
     assert list(pareto_order(points)) == [1, 5, 2, 4, 3, 0]
+
+
+def test_trials_dominated_by_less_than_the_seed_noise_tie_with_the_front(table):
+    # c (0.45, 12 ms) is dominated by a and e (0.50, 10 ms): by 0.05 in mIOU
+    assert ties_with_front(table, noise=0.01) == []
+    tie, = ties_with_front(table, noise=0.06)
+    assert tie["trial_id"] == "c" and tie["tied_with"] in ("a", "e")
+    assert tie["miou_difference"] == pytest.approx(0.05)
+    assert summarize(table, seed_noise=0.06)["ties"] == [tie]
 
 
 def test_reference_point_is_twice_the_paper_latency(table):
