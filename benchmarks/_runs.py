@@ -68,6 +68,10 @@ class RunCache:
                     row = json.loads(line)
                     self.rows[_key(row["data"], row["config_id"], row["setting"], row["seed"])] = row
 
+    def reload(self) -> None:
+        """Reads the rows other workers appended since."""
+        self.__init__(self.path)
+
     def get(self, data: str, config: ArchConfig, setting: Setting, seed: int) -> dict | None:
         return self.rows.get(_key(data, config.id, setting.key, seed))
 
@@ -119,24 +123,60 @@ def missing_runs(cache: RunCache, data: str, settings, seeds, panel: dict) -> li
 
 
 def run_missing(cache: RunCache, data: str, settings, seeds, panel: dict, work_dir: Path = WORK_DIR,
-                threads=None, shard=(0, 1), cost_size: int = 256, log=print) -> None:
-    """Trains every missing run of this shard, adding each to the cache as it finishes, with
-    the config's GFLOPs and parameters at `cost_size`."""
-    from space.builders import build_model, count_flops, count_params
-
+                threads=None, cost_size: int = 256, log=print) -> None:
+    """Trains every missing run, adding each to the cache as it finishes, with the config's
+    GFLOPs and parameters at `cost_size`. Several workers can run at once: each claims a run
+    before training it (`claim`), and takes over the runs of workers that died."""
     version = data_version(data)
     todo = missing_runs(cache, version, settings, seeds, panel)
-    todo = [run for index, run in enumerate(todo) if index % shard[1] == shard[0]]
     for number, (name, config, setting, seed) in enumerate(todo, 1):
+        cache.reload()
+        claim = work_dir / f"{config.id}-{setting.key}-seed{seed}.claim"
+        if cache.get(version, config, setting, seed) is not None or not take_claim(claim):
+            continue
         log(f"[{number}/{len(todo)}] {setting.name} {name} seed {seed}")
-        measured = train_one(config, setting, seed, data, work_dir, threads)
-        model = build_model(config.replace(input_size=[cost_size] * 2))
-        cache.add({"data": version, "config_id": config.id, "name": name,
-                   "config": config.to_dict(), "setting": setting.key,
-                   "setting_name": setting.name, "seed": seed,
-                   "gflops": count_flops(model) / 1e9, "params": count_params(model), **measured})
+        try:
+            measured = train_one(config, setting, seed, data, work_dir, threads)
+            cache.add({"data": version, "config_id": config.id, "name": name,
+                       "config": config.to_dict(), "setting": setting.key,
+                       "setting_name": setting.name, "seed": seed,
+                       **costs(config, cost_size), **measured})
+        finally:
+            claim.unlink(missing_ok=True)
         log(f"    mIOU {measured['miou']:.4f} in {measured['wall_seconds']:.0f} s "
             f"(load {measured['load_average']:.1f})")
+
+
+def costs(config: ArchConfig, size: int) -> dict:
+    """GFLOPs and parameters of `config` at `size` x `size`."""
+    from space.builders import build_model, count_flops, count_params
+
+    model = build_model(config.replace(input_size=[size] * 2))
+    return {"gflops": count_flops(model) / 1e9, "params": count_params(model)}
+
+
+def take_claim(path: Path) -> bool:
+    """Claims the run of `path` for this process (a file holding its pid); the claim of a
+    process that is gone is taken over. False when a live process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        if _holder_alive(path):
+            return False
+        path.unlink(missing_ok=True)
+        return take_claim(path)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(str(os.getpid()))
+    return True
+
+
+def _holder_alive(path: Path) -> bool:
+    try:
+        os.kill(int(path.read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def rank_agreement(predicted, reference) -> dict:

@@ -1,7 +1,8 @@
 """Proxy fidelity: how well cheap trainings (proxy settings) rank architectures like a long one.
 
     python benchmarks/proxy_fidelity.py                 # train what is missing, then report
-    python benchmarks/proxy_fidelity.py --settings reference --shard 0/2   # one of two workers
+    python benchmarks/proxy_fidelity.py --settings reference --threads 1 &  # two workers
+    python benchmarks/proxy_fidelity.py --settings reference --threads 1 &  # (they share runs)
     python benchmarks/proxy_fidelity.py --report        # only rewrite the report from the cache
     python benchmarks/proxy_fidelity.py --data cityscapes:/data/cityscapes --cache my_runs.jsonl
 
@@ -222,7 +223,6 @@ def main(argv=None) -> None:
                         help="reference, a setting name, or all (default)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="train only these panel configs")
-    parser.add_argument("--shard", default="0/1", help="I/N: this worker trains every N-th run")
     parser.add_argument("--threads", type=int, help="TensorFlow threads per training")
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--out", type=Path, default=REPORT)
@@ -234,10 +234,8 @@ def main(argv=None) -> None:
               else [by_name[name] for name in args.settings])
     cache = RunCache(args.cache)
     if not args.report:
-        index, count = (int(part) for part in args.shard.split("/"))
         panel = {name: PANEL[name] for name in args.only} if args.only else PANEL
-        run_missing(cache, args.data, chosen, args.seeds, panel, threads=args.threads,
-                    shard=(index, count))
+        run_missing(cache, args.data, chosen, args.seeds, panel, threads=args.threads)
         cache = RunCache(args.cache)  # other workers' rows too
     result = report(cache, args.data, tuple(args.seeds), args.default)
     args.out.parent.mkdir(parents=True, exist_ok=True)

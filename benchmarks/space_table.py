@@ -1,6 +1,7 @@
 """A tabular benchmark of the default search space at the search's default proxy.
 
-    python benchmarks/space_table.py --shard 0/2 --threads 1   # one of two workers, resumable
+    python benchmarks/space_table.py --threads 1 &   # as many workers as cores; resumable
+    python benchmarks/space_table.py --threads 1 &
     python benchmarks/space_table.py --export                   # write space_table.parquet
 
 `--configs` (default 300) configs sampled uniformly from the default space (the search's own
@@ -84,7 +85,6 @@ def main(argv=None) -> None:
     parser.add_argument("--data", default="synthetic")
     parser.add_argument("--configs", type=int, default=300)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
-    parser.add_argument("--shard", default="0/1", help="I/N: this worker trains every N-th run")
     parser.add_argument("--threads", type=int, help="TensorFlow threads per training")
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--export", action="store_true", help="only write the parquet table")
@@ -95,9 +95,8 @@ def main(argv=None) -> None:
     configs = table_configs(args.configs)
     cache = RunCache(args.cache)
     if not args.export:
-        index, count = (int(part) for part in args.shard.split("/"))
         run_missing(cache, args.data, [setting], args.seeds, configs, threads=args.threads,
-                    shard=(index, count), cost_size=options.latency_input_size[0])
+                    cost_size=options.latency_input_size[0])
         cache = RunCache(args.cache)
     table = export(cache, args.data, setting, configs, args.seeds, options.device,
                    options.latency_input_size)

@@ -2,6 +2,7 @@
 seed), resumed without re-training, and rank statistics against the reference."""
 
 import json
+import os
 
 import pytest
 
@@ -96,3 +97,11 @@ def test_an_incomplete_reference_is_reported_as_such(tmp_path):
     result = bench.report(runs.RunCache(tmp_path / "none.jsonl"), "synthetic", panel=TINY_PANEL,
                           reference_setting=TINY_REFERENCE)
     assert result["status"] == "reference incomplete: 0 of 4 runs"
+
+
+def test_a_run_is_claimed_by_one_live_worker_at_a_time(tmp_path):
+    claim = tmp_path / "run.claim"
+    assert runs.take_claim(claim)
+    assert not runs.take_claim(claim)  # this process is alive: the claim holds
+    claim.write_text("999999999")  # a worker that died
+    assert runs.take_claim(claim) and claim.read_text() == str(os.getpid())
