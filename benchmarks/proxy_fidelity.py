@@ -41,11 +41,12 @@ REPORT = HERE / "data" / "proxy_fidelity.json"
 
 
 REFERENCE = Setting("reference", 256, 800, 4e-3, 8)
-SETTINGS = (
+SETTINGS = (  # candidates, each at most 1/8 of the reference's compute (pixels trained)
     Setting("search-before", 64, 200, 1e-3, 16),  # the search's proxy before this benchmark
-    Setting("64px-lr4e-3", 64, 200, 4e-3, 16),
-    Setting("128px", 128, 200, 4e-3, 16),
-    Setting("256px-batch4", 256, 200, 4e-3, 4),
+    Setting("64px", 64, 200, 4e-3, 16),
+    Setting("128px", 128, 150, 4e-3, 16),
+    Setting("192px", 192, 150, 4e-3, 8),
+    Setting("256px-batch4", 256, 150, 4e-3, 4),
 )
 
 
