@@ -4,6 +4,7 @@ the latency constraint, and staying in step with the trial table."""
 import json
 
 import optuna
+import pytest
 
 from nas.search.study import STUDY_NAME, study_url, write_study
 from results.table import as_table
@@ -57,3 +58,22 @@ def test_the_study_stays_in_step_with_the_table(tmp_path):
     trials = optuna.load_study(study_name=STUDY_NAME, storage=study_url(tmp_path)).trials
     assert [trial.user_attrs["trial_id"] for trial in trials] == ["a", "b"]
     assert all(not trial.constraints for trial in trials)  # no latency target, no constraint
+
+
+def test_the_define_by_run_space_constrains_latency_for_the_sampler():
+    import pickle
+
+    from nas.search.param_space import OptunaSpace
+
+    space = SearchSpace(input_size=(64, 64))  # the shipped host table covers it at 224x224
+    define = OptunaSpace(space, "host", (224, 224), latency_target=5.0)
+    study = optuna.create_study(directions=["maximize", "minimize"],
+                                sampler=optuna.samplers.TPESampler(seed=0))
+    for _ in range(6):
+        trial = study.ask()
+        define(trial)
+        latency = define.latency(trial.params)
+        assert trial.constraints == {"latency_ms": pytest.approx(latency - 5.0)}
+        study.tell(trial, [0.5, latency])
+    again = pickle.loads(pickle.dumps(define))  # Ray Tune saves the searcher with it
+    assert again.latency(trial.params) == pytest.approx(latency)
