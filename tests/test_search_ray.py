@@ -34,7 +34,7 @@ def ray_cluster():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTHONPATH", worker_environment()["PYTHONPATH"])
-        ray.init(num_cpus=2, include_dashboard=False, object_store_memory=80 * 2**20,
+        ray.init(address="local", num_cpus=2, include_dashboard=False, object_store_memory=80 * 2**20,
                  log_to_driver=False)
         yield
         ray.shutdown()

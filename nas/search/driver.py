@@ -143,14 +143,15 @@ def _quiet_ray() -> None:
 
 @contextlib.contextmanager
 def ray_session(address: str | None):
-    """Connects to the cluster at `address`, or starts a quiet local Ray with this machine's
-    cores; a Ray already initialised in this process (e.g. by tests) is used as it is."""
+    """Connects to the cluster at `address`, or starts a quiet local Ray of its own with this
+    machine's cores (never a cluster that `ray start` left running); a Ray already initialised
+    in this process (e.g. by tests) is used as it is."""
     if ray.is_initialized():
         yield
         return
     local = {} if address else {"num_cpus": os.cpu_count(), "object_store_memory": 200 * 2**20}
     try:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False,
+        ray.init(address=address or "local", include_dashboard=False, log_to_driver=False,
                  logging_level=logging.ERROR, **local)
     except ConnectionError as error:
         raise UserInputError(f"--address {address}: cannot connect to Ray ({error})") from None
