@@ -37,7 +37,7 @@ def make_cityscapes(root, scale: int = 1, coarse: bool = False):
 def make_coco(root, split="val", scale: int = 1):
     """One image with a person, a car, a dog (not kept) and a crowd of people; one image with
     only a dog (filtered out); sizes and coordinates times `scale` (at 4 the kept objects cover
-    more than the paper's 1000 pixels)."""
+    more than the paper's 1000 pixels). The pixels are a colour ramp, not one flat colour."""
     def square(x, y, size):
         x, y, size = x * scale, y * scale, size * scale
         return {"segmentation": [[x, y, x + size, y, x + size, y + size, x, y + size]],
@@ -59,8 +59,9 @@ def make_coco(root, split="val", scale: int = 1):
     (root / "annotations").mkdir(parents=True, exist_ok=True)
     (root / "annotations" / f"instances_{split}2017.json").write_text(json.dumps(
         {"images": images, "annotations": annotations, "categories": categories}))
+    rows, columns = np.indices((height, width))
+    pixels = np.stack([rows * 255 // height, columns * 255 // width, np.full_like(rows, 90)], -1)
     for image in images:
         (root / f"{split}2017").mkdir(exist_ok=True)
-        Image.fromarray(np.full((height, width, 3), 90, np.uint8)).save(
-            root / f"{split}2017" / image["file_name"])
+        Image.fromarray(pixels.astype(np.uint8)).save(root / f"{split}2017" / image["file_name"])
     return root

@@ -144,3 +144,5 @@ def test_report_sets_the_papers_numbers_beside_the_reproduction():
     assert "paper-dpc 71.3% val mIOU (70.33% test); this demo on synthetic scenes 60.0%" in text
     assert "  car                   25.0%" in text and "model.tflite 6,000,000 bytes" in text
     assert "per-class test IoUs (Table 3) are not part of" in text
+    failed = build_report(plan, stages, {"error": "verification: model.tflite agrees ..."}, "x")
+    assert report_text(failed).endswith("export failed: verification: model.tflite agrees ...")

@@ -133,6 +133,19 @@ def test_missing_stage_data_is_refused_before_anything_is_written(data, tmp_path
     assert not (tmp_path / "run").exists()
 
 
+def test_initial_weights_that_do_not_fit_are_refused_before_anything_is_written(data, tmp_path,
+                                                                                 capsys):
+    from space.builders import build_model
+
+    weights = tmp_path / "other.weights.h5"  # another network's weights
+    build_model(get_preset("mobilenetv2-basic").replace(
+        depth_multiplier=0.35, input_size=(32, 32))).save_weights(weights)
+    code, _, err = run_cli(capsys, "reproduce", *NETWORK, "--coco", data / "coco", "--cityscapes",
+                           data / "cityscapes", "--init", weights, "--out", tmp_path / "run")
+    assert code == 2 and f"--init {weights}: weights do not fit this model" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "run").exists()
+
+
 def test_a_skipped_stage_needs_no_data(data):
     plan = make_plan(get_preset("paper-basic"), load_recipe("paper"),
                      {"coco": None, "cityscapes": data / "fine-only"}, skip=["coco", "coarse"])

@@ -121,5 +121,9 @@ def evaluate_full_resolution(model, config, dataset, split: str = "val",
         raise UserInputError(f"{dataset.spec}: the {split} images do not share one size; "
                              "evaluate them at an --input-size HxW instead")
     whole = build_inference_model(config.replace(input_size=tuple(size)), trained=model)
-    predict = tf.function(lambda images: whole(images, training=False), reduce_retracing=True)
+
+    @tf.function(reduce_retracing=True)
+    def predict(images):  # pixels 0..255 -> class ids: the exported model's graph
+        return whole(images, training=False)
+
     return evaluate(whole, dataset, split, size, limit, batch_size=1, predict=predict)

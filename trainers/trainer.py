@@ -151,7 +151,7 @@ def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=No
     """
     configure_threads(recipe.threads)
     dataset = load_dataset(dataset if dataset is not None else recipe.data)
-    config = _trained_config(config, recipe, dataset)
+    config = trained_config(config, recipe, dataset)
     recipe = dataclasses.replace(recipe, data=dataset.spec, crop_size=config.input_size,
                                  learning_rate=recipe.initial_learning_rate)
     dataset.check(recipe.train_split)
@@ -180,8 +180,9 @@ def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=No
                        run.path if run is not None else None)
 
 
-def _trained_config(config: ArchConfig, recipe: TrainConfig, dataset) -> ArchConfig:
-    """`config` at the recipe's crop size with the dataset's class count."""
+def trained_config(config: ArchConfig, recipe: TrainConfig, dataset) -> ArchConfig:
+    """The network `train` builds: `config` at the recipe's crop size with the dataset's class
+    count."""
     if config.num_classes != dataset.num_classes:
         log.info("%s has %d classes: training with num_classes=%d", dataset.spec,
                  dataset.num_classes, dataset.num_classes)

@@ -25,7 +25,7 @@ def paper_model(config: ArchConfig) -> str | None:
 
 def build_report(plan, stages: list[dict], exported: dict, out) -> dict:
     """The report as JSON-ready data: `stages` are the stages' evaluations (or skips), the last
-    one trained is `final`; `exported` is `nas.export.export`'s summary."""
+    one trained is `final`; `exported` is `nas.export.export`'s summary (or `{"error": ...}`)."""
     final = [row for row in stages if not row.get("skipped")][-1]
     model = paper_model(plan.config)
     reference = plan.recipe.reference
@@ -43,8 +43,8 @@ def build_report(plan, stages: list[dict], exported: dict, out) -> dict:
                   "val_miou": reference.get("val_miou", {}).get(model),
                   "test_miou": reference.get("test_miou", {}).get(model),
                   "per_class": None, "note": PER_CLASS_NOTE},
-        "export": {"out": exported["out"], "files": exported["files"],
-                   "verification": exported["verification"]},
+        "export": {key: exported[key] for key in ("out", "files", "verification", "error")
+                   if key in exported},
     }
 
 
@@ -92,6 +92,8 @@ def _paper_lines(report: dict) -> list[str]:
 
 
 def _export_lines(exported: dict) -> list[str]:
+    if "error" in exported:
+        return [f"export failed: {exported['error']}"]
     lines = [f"export: {exported['out']} (metadata.json, labels.txt, benchmark_on_phone.sh)"]
     for name, figures in exported["files"].items():
         lines.append(f"  {name} {figures['bytes']:,} bytes, {figures['precision']}, agrees with "

@@ -5,7 +5,8 @@ run folder; each stage evaluated as its benchmark does; the last one exported.
     OUT/stages/N-NAME/          one training run folder per stage (`trainers.runs`)
     OUT/stages/N-NAME/evaluation.json   the stage's val evaluation (written once it is done)
     OUT/export/                 the last stage as float32 TFLite with metadata (`nas export`)
-    OUT/report.json, report.txt val mIOU per stage, per-class and category IoU, the paper's
+    OUT/report.json, report.txt val mIOU per stage, per-class and category IoU of the last,
+                                the paper's numbers beside them (written even if the export fails)
 
 A stage with `evaluation.json` is done and never repeated; one killed mid-way resumes from its
 last checkpoint. Cityscapes stages are evaluated on whole images (1024x2048, batch 1), the
@@ -18,13 +19,15 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from common import read_json, write_json, write_text
+from common import UserInputError, read_json, write_json, write_text
 from nas.export import ExportOptions, export, sources_from_run
-from nas.reproduce.plan import Plan, load_stage_data, start_folder
+from nas.reproduce.plan import PLAN_FILE, Plan, load_stage_data, start_folder
 from nas.reproduce.report import build_report, report_text
+from space.builders import build_model
 from trainers.metrics import evaluate_full_resolution
 from trainers.runs import load_run
-from trainers.trainer import train
+from trainers.trainer import train, trained_config
+from trainers.training import load_initial_weights
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,8 @@ def reproduce(plan: Plan, out: str | Path, resume: bool = False, progress: bool 
     Every stage's data is checked before anything is written."""
     out = Path(out)
     datasets = load_stage_data(plan)
+    if plan.init_weights and not (out / PLAN_FILE).is_file():
+        check_initial_weights(plan, datasets)
     start_folder(out, plan, resume)
     rows, init, stages = [], plan.init_weights, plan.recipe.stages
     for number, stage in enumerate(stages, 1):
@@ -51,12 +56,31 @@ def reproduce(plan: Plan, out: str | Path, resume: bool = False, progress: bool 
                                                       run_dir, label, progress)})
         init = str(run_dir)
     log.info("exporting the last stage to %s", out / "export")
-    exported = export(sources_from_run(init, lambda config: config), out / "export",
-                      ExportOptions())
-    report = build_report(plan, rows, exported, out)
+    try:
+        exported = export(sources_from_run(init, lambda config: config), out / "export",
+                          ExportOptions())
+    except UserInputError as error:  # e.g. a file that does not compute what Keras computes
+        write_report(build_report(plan, rows, {"error": str(error)}, out), out)
+        raise
+    return write_report(build_report(plan, rows, exported, out), out)
+
+
+def write_report(report: dict, out: Path) -> dict:
     write_json(out / "report.json", report)
     write_text(out / "report.txt", report_text(report) + "\n")
     return report
+
+
+def check_initial_weights(plan: Plan, datasets: dict) -> None:
+    """Loads `--init` into the first stage's network, so that weights that do not fit stop the
+    run before its folder is made."""
+    first = next(stage for stage in plan.recipe.stages if stage.name not in plan.skip)
+    recipe = plan.recipe.train_config(first)
+    model = build_model(trained_config(plan.config, recipe, datasets[recipe.data]))
+    try:
+        load_initial_weights(model, plan.init_weights)
+    except UserInputError as error:
+        raise UserInputError(f"--init {error}") from None
 
 
 def run_stage(config, recipe, dataset, run_dir: Path, label: str, progress: bool) -> dict:
