@@ -71,9 +71,11 @@ def make_plan(config: ArchConfig, recipe: Recipe, data: dict[str, str | None], *
     recipe = recipe.scaled(steps_scale).with_settings(settings)
     for stage in recipe.stages:
         recipe.train_config(stage)  # settings checked now, not when the stage starts
-    if init_weights is not None and not Path(init_weights).exists():
-        raise UserInputError(f"--init {init_weights}: not found (a .weights.h5 file or a run "
-                             "folder)")
+    if init_weights is not None:
+        if not Path(init_weights).exists():
+            raise UserInputError(f"--init {init_weights}: not found (a .weights.h5 file or a run "
+                                 "folder)")
+        init_weights = str(Path(init_weights).resolve())  # resumable from any folder
     return Plan(config, recipe, skip, init_weights, steps_scale, demo)
 
 
