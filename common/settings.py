@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import types
+import typing
 
 from common.errors import UserInputError
 
@@ -25,8 +27,8 @@ def as_dict(settings) -> dict:
 
 
 def from_dict(cls, data: dict, what: str):
-    """Settings of class `cls` from `as_dict` data; an unknown key raises one line naming
-    `what` the data is."""
+    """Settings of class `cls` from `as_dict` data; an unknown key or a value of the wrong type
+    (text for a number, a number for a switch) raises one line naming `what` the data is."""
     if not isinstance(data, dict):
         raise UserInputError(f"{what}: expected a JSON object, got {type(data).__name__}")
     names = [field.name for field in dataclasses.fields(cls)]
@@ -36,7 +38,34 @@ def from_dict(cls, data: dict, what: str):
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise UserInputError(f"{what}: unknown field {unknown[0]!r}{hint}; "
                              f"allowed: {', '.join(names)}")
+    hints = typing.get_type_hints(cls)
+    for name, value in data.items():
+        kinds = _kinds(hints[name])
+        if not any(_is_kind(value, kind) for kind in kinds):
+            expected = " or ".join(_KIND_NAMES.get(kind, kind.__name__) for kind in kinds)
+            raise UserInputError(f"{what}: {name} must be {expected}, not {value!r}")
     return cls(**data)
+
+
+def _kinds(hint) -> tuple:
+    """The plain types a field's type hint allows (`int | None` -> (int, NoneType))."""
+    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+    options = typing.get_args(hint) if union else (hint,)
+    return tuple(typing.get_origin(option) or option for option in options)
+
+
+def _is_kind(value, kind) -> bool:
+    if kind is tuple:  # sizes and lists: a JSON list, or "HxW" text parsed by the class
+        return isinstance(value, (list, tuple, str))
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+_KIND_NAMES = {int: "an integer", float: "a number", str: "text", bool: "true or false",
+               tuple: "a list", type(None): "null"}
 
 
 def _plain(value):

@@ -57,6 +57,35 @@ def print_result(args, result: dict, text: Callable[[dict], str]) -> None:
         print(text(result))
 
 
+def add_catalogue(subparsers, command: str, entries: dict, load, text, help: str,
+                  show_help: str, json_help: str, name: str = "NAME") -> None:
+    """`nas COMMAND list`: the names and descriptions of `entries` (`{name: {"description":
+    ...}}`); `nas COMMAND show NAME [--json]`: `load(NAME)`'s `to_dict()` with --json, else
+    `text(NAME, loaded)`. Both start without TensorFlow."""
+    parser = subparsers.add_parser(command, help=help)
+    actions = parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help=f"names and descriptions of the {command}s")
+    listing.set_defaults(run=lambda args: _print_entries(entries), needs_tensorflow=False)
+    showing = actions.add_parser("show", help=show_help)
+    showing.add_argument("name", metavar=name)
+    add_json_argument(showing, json_help)
+
+    def show(args):
+        loaded = load(args.name)
+        if args.json:
+            print_json(loaded.to_dict())
+        else:
+            print(text(args.name, loaded))
+
+    showing.set_defaults(run=show, needs_tensorflow=False)
+
+
+def _print_entries(entries: dict) -> None:
+    width = max(len(name) for name in entries)
+    for name, entry in entries.items():
+        print(f"{name:<{width}}  {entry['description']}")
+
+
 def add_setting_arguments(parser, settings_class) -> None:
     """One flag per field of a settings dataclass (`common.settings.setting`): its help, its
     default and its type come from the field; fields with `flag=None` are left out."""

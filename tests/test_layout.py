@@ -46,6 +46,8 @@ def search_run(tmp_path_factory):
 @pytest.mark.parametrize("argv", [
     ["preset", "list"],
     ["preset", "show", "paper-dpc", "--json"],
+    ["recipe", "list"],
+    ["recipe", "show", "paper", "--json"],
     ["latency", "predict", "--preset", "paper-dpc", "--input-size", "224x224", "--no-measure"],
     ["latency", "devices"],
     ["results", "show", "--run", "{run}"],

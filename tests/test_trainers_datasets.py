@@ -1,19 +1,13 @@
 """Datasets in their real on-disk formats (tiny trees), the synthetic default, inspection."""
 
-import json
 import logging
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from common import UserInputError
+from dataset_trees import make_cityscapes, make_coco, save_png
 from trainers import inspect_dataset, load_dataset
-
-
-def save_png(path, array):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.asarray(array, np.uint8)).save(path)
 
 
 def make_folder(root, masks, classes=None, image_sizes=None):
@@ -23,50 +17,6 @@ def make_folder(root, masks, classes=None, image_sizes=None):
         save_png(root / "masks" / f"img{index}.png", mask)
     if classes:
         (root / "classes.txt").write_text("\n".join(classes) + "\n")
-    return root
-
-
-def make_cityscapes(root):
-    """Two train images, one val image; labelIds 7 road, 8 sidewalk, 26 car, 0 unlabeled, 4 static."""
-    label_ids = np.array([[7, 7, 8, 8], [26, 26, 0, 4], [7, 26, 8, 0]], np.uint8)
-    for split, city, names in (("train", "aachen", ["aachen_000000_000019", "aachen_000001_000019"]),
-                               ("val", "frankfurt", ["frankfurt_000000_000294"])):
-        for name in names:
-            save_png(root / "leftImg8bit" / split / city / f"{name}_leftImg8bit.png",
-                     np.full((3, 4, 3), 100))
-            save_png(root / "gtFine" / split / city / f"{name}_gtFine_labelIds.png", label_ids)
-    return root
-
-
-def make_coco(root, split="val"):
-    """One image with a person, a car, a dog (not kept) and a crowd of people; one image with
-    only a dog (filtered out)."""
-    def square(x, y, size):
-        return [[x, y, x + size, y, x + size, y + size, x, y + size]]
-
-    images = [{"id": 1, "file_name": "000000000001.jpg", "height": 20, "width": 30},
-              {"id": 2, "file_name": "000000000002.jpg", "height": 20, "width": 30}]
-    annotations = [
-        {"id": 10, "image_id": 1, "category_id": 1, "segmentation": square(2, 2, 6), "area": 36,
-         "bbox": [2, 2, 6, 6], "iscrowd": 0},
-        {"id": 11, "image_id": 1, "category_id": 3, "segmentation": square(12, 4, 8), "area": 64,
-         "bbox": [12, 4, 8, 8], "iscrowd": 0},
-        {"id": 12, "image_id": 1, "category_id": 18, "segmentation": square(22, 12, 5), "area": 25,
-         "bbox": [22, 12, 5, 5], "iscrowd": 0},
-        {"id": 13, "image_id": 1, "category_id": 1, "segmentation": square(2, 12, 4), "area": 16,
-         "bbox": [2, 12, 4, 4], "iscrowd": 1},
-        {"id": 14, "image_id": 2, "category_id": 18, "segmentation": square(2, 2, 10), "area": 100,
-         "bbox": [2, 2, 10, 10], "iscrowd": 0},
-    ]
-    categories = [{"id": 1, "name": "person", "supercategory": "person"},
-                  {"id": 3, "name": "car", "supercategory": "vehicle"},
-                  {"id": 18, "name": "dog", "supercategory": "animal"}]
-    (root / "annotations").mkdir(parents=True)
-    (root / "annotations" / f"instances_{split}2017.json").write_text(json.dumps(
-        {"images": images, "annotations": annotations, "categories": categories}))
-    for image in images:
-        (root / f"{split}2017").mkdir(exist_ok=True)
-        Image.fromarray(np.full((20, 30, 3), 90, np.uint8)).save(root / f"{split}2017" / image["file_name"])
     return root
 
 
@@ -129,6 +79,17 @@ def test_cityscapes_maps_label_ids_to_train_ids(tmp_path):
     assert image.shape == (3, 4, 3)
     assert mask.tolist() == [[0, 0, 1, 1], [13, 13, 255, 255], [0, 13, 1, 255]]
     assert dataset.category_names[dataset.class_categories[13]] == "vehicle"
+
+
+def test_cityscapes_coarse_split_and_whole_image_size(tmp_path):
+    dataset = load_dataset(f"cityscapes:{make_cityscapes(tmp_path, scale=8, coarse=True)}")
+    assert dataset.splits == ("train", "val", "train_extra")
+    assert dataset.split_size("train_extra") == 2
+    assert "gtCoarse_labelIds" in dataset.source("train_extra", 0)
+    _, mask = next(dataset.examples("train_extra"))
+    assert mask[0, 0] == 0 and mask[8, 0] == 13  # road, car (labelIds 7, 26)
+    assert dataset.stored_size("val") == (24, 32) and dataset.full_resolution_eval
+    assert load_dataset("synthetic").stored_size("val") is None
 
 
 def test_cityscapes_image_without_labels_is_named(tmp_path):

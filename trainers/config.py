@@ -51,10 +51,10 @@ class TrainConfig:
                                        "file", flag="--init", metavar="CKPT")
 
     def __post_init__(self):
-        if isinstance(self.crop_size, str):
-            object.__setattr__(self, "crop_size", parse_input_size(self.crop_size))
-        elif self.crop_size is not None:
-            object.__setattr__(self, "crop_size", tuple(self.crop_size))
+        if self.crop_size is not None:  # "HxW" or [H, W], checked
+            size = self.crop_size if isinstance(self.crop_size, str) else "x".join(
+                str(value) for value in self.crop_size)
+            object.__setattr__(self, "crop_size", parse_input_size(size))
         if self.steps < 1 or self.batch_size < 1 or (self.learning_rate or 1) <= 0:
             raise UserInputError("steps and batch size must be at least 1 and the learning rate "
                                  "positive")
@@ -79,8 +79,9 @@ class TrainConfig:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
-        return from_dict(cls, data, "train config")
+    def from_dict(cls, data: dict, what: str = "train config") -> "TrainConfig":
+        """The recipe from `to_dict` data; bad fields raise one line naming `what`."""
+        return from_dict(cls, data, what)
 
     @classmethod
     def from_json(cls, text: str) -> "TrainConfig":

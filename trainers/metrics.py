@@ -8,7 +8,9 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from common import UserInputError
 from space import normalize_pixels
+from space.builders import build_inference_model
 from trainers.datasets import IGNORE_LABEL, load_dataset
 
 log = logging.getLogger(__name__)
@@ -78,8 +80,8 @@ def evaluate(model, dataset, split: str = "val", size: tuple[int, int] | None = 
     """mIOU of `model` (from `space.builders.build_model`) on a split, streamed batch by batch.
 
     Images are resized to `size` (default: the model's input size). Returns `miou` (0..1),
-    `per_class` (IoU or None per class), `pixel_accuracy`, `images`, `eval_seconds` and, for
-    datasets with categories (Cityscapes), `category_iou` and `category_miou`.
+    `per_class` (IoU or None per class), `pixel_accuracy`, `images`, `eval_size`, `eval_seconds`
+    and, for datasets with categories (Cityscapes), `category_iou` and `category_miou`.
     """
     dataset = load_dataset(dataset)
     size = tuple(size or model.input_shape[1:3])
@@ -97,7 +99,7 @@ def evaluate(model, dataset, split: str = "val", size: tuple[int, int] | None = 
         count += len(images)
     metrics = {"miou": matrix.miou(), "per_class": matrix.per_class_iou(),
                "pixel_accuracy": matrix.pixel_accuracy(), "images": count,
-               "class_names": list(dataset.class_names),
+               "class_names": list(dataset.class_names), "eval_size": list(size),
                "eval_seconds": time.perf_counter() - start}
     if dataset.category_names:
         categories = matrix.merged(dataset.class_categories, len(dataset.category_names))
@@ -105,3 +107,23 @@ def evaluate(model, dataset, split: str = "val", size: tuple[int, int] | None = 
         metrics["category_miou"] = categories.miou()
     log.debug("evaluated %d %s images: mIOU %.4f", count, split, metrics["miou"])
     return metrics
+
+
+def evaluate_full_resolution(model, config, dataset, split: str = "val",
+                             limit: int | None = None) -> dict:
+    """`evaluate` on whole images at their stored size (Cityscapes: 1024x2048), as the paper
+    evaluated, not resized to the training crop. The fully convolutional network `config` is
+    rebuilt at that size with batch 1 and the weights of `model` (built by `build_model`), and
+    runs one image at a time."""
+    dataset = load_dataset(dataset)
+    size = dataset.stored_size(split)
+    if size is None:
+        raise UserInputError(f"{dataset.spec}: the {split} images do not share one size; "
+                             "evaluate them at an --input-size HxW instead")
+    whole = build_inference_model(config.replace(input_size=tuple(size)), trained=model)
+
+    @tf.function(reduce_retracing=True)
+    def predict(images):  # pixels 0..255 -> class ids: the exported model's graph
+        return whole(images, training=False)
+
+    return evaluate(whole, dataset, split, size, limit, batch_size=1, predict=predict)

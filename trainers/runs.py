@@ -20,6 +20,7 @@ import io
 import json
 import logging
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -94,10 +95,18 @@ class TensorBoardLog:
 
 
 def load_weights(model, path: Path) -> None:
-    try:
-        model.load_weights(str(path))
-    except (ValueError, OSError, KeyError) as error:
-        raise UserInputError(f"{path}: weights do not fit this model ({str(error).splitlines()[0]})") from None
+    """Loads a `.weights.h5` file into `model`; a file of another network raises one line (Keras
+    would warn once per layer it skips, then fail or leave those layers fresh)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            model.load_weights(str(path))
+        except (ValueError, OSError, KeyError) as error:
+            raise UserInputError(f"{path}: weights do not fit this model "
+                                 f"({str(error).splitlines()[0]})") from None
+    skipped = [str(warning.message) for warning in caught if "Skipping" in str(warning.message)]
+    if skipped:
+        raise UserInputError(f"{path}: weights do not fit this model ({skipped[0]})")
 
 
 class RunFolder:

@@ -140,18 +140,18 @@ class Trainer:
 def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=None,
           out_dir: str | Path | None = None, resume: bool = False,
           on_evaluation: Callable[[dict], bool | None] | None = None,
-          progress: bool = True) -> TrainResult:
+          progress: bool = True, label: str = "training") -> TrainResult:
     """Trains `config` with `recipe` on `dataset` (default: `recipe.data`; a spec or a loaded
     dataset) and evaluates on the eval split, every `recipe.eval_every` steps and at the end.
 
     The crop is `recipe.crop_size` (default: the config's input size) and the class count the
     dataset's. `on_evaluation(dict(step, miou, loss, train_seconds))` returning True stops
     early. With `out_dir`, writes the run folder (see `trainers.runs`); `resume` continues from
-    its last checkpoint.
+    its last checkpoint. `label` names the run on the progress bar (e.g. a stage).
     """
     configure_threads(recipe.threads)
     dataset = load_dataset(dataset if dataset is not None else recipe.data)
-    config = _trained_config(config, recipe, dataset)
+    config = trained_config(config, recipe, dataset)
     recipe = dataclasses.replace(recipe, data=dataset.spec, crop_size=config.input_size,
                                  learning_rate=recipe.initial_learning_rate)
     dataset.check(recipe.train_split)
@@ -165,7 +165,7 @@ def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=No
         if resume:
             trainer.restore()
         run.write_metrics([row for row in run.read_metrics() if row["step"] <= trainer.steps_done])
-    last, stopped = _train_steps(trainer, on_evaluation, progress)
+    last, stopped = _train_steps(trainer, on_evaluation, progress, label)
     final = last if last is not None and last["step"] == trainer.steps_done else trainer.evaluate(
         record=False)
     train_seconds = trainer.clock["train"]
@@ -180,8 +180,9 @@ def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=No
                        run.path if run is not None else None)
 
 
-def _trained_config(config: ArchConfig, recipe: TrainConfig, dataset) -> ArchConfig:
-    """`config` at the recipe's crop size with the dataset's class count."""
+def trained_config(config: ArchConfig, recipe: TrainConfig, dataset) -> ArchConfig:
+    """The network `train` builds: `config` at the recipe's crop size with the dataset's class
+    count."""
     if config.num_classes != dataset.num_classes:
         log.info("%s has %d classes: training with num_classes=%d", dataset.spec,
                  dataset.num_classes, dataset.num_classes)
@@ -191,10 +192,11 @@ def _trained_config(config: ArchConfig, recipe: TrainConfig, dataset) -> ArchCon
     return config
 
 
-def _train_steps(trainer: Trainer, on_evaluation, progress: bool) -> tuple[dict | None, bool]:
+def _train_steps(trainer: Trainer, on_evaluation, progress: bool,
+                 label: str) -> tuple[dict | None, bool]:
     """Steps to the end of the recipe (or an early stop); returns (last evaluation, stopped)."""
     recipe, run = trainer.recipe, trainer.run
-    bar = tqdm(total=recipe.steps, initial=trainer.steps_done, unit="step", desc="training",
+    bar = tqdm(total=recipe.steps, initial=trainer.steps_done, unit="step", desc=label,
                file=sys.stderr, disable=not progress, dynamic_ncols=True)
     last, stopped = None, False
     try:

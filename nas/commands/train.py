@@ -1,10 +1,12 @@
-"""`nas train`: train a config with the paper's recipe; `nas eval`: mIOU of a trained run."""
+"""`nas train`: train a config with the paper's recipe; `nas eval`: mIOU of a trained run
+(Cityscapes: on whole images, as its benchmark scores them)."""
 
 from __future__ import annotations
 
 from nas.arguments import (add_config_arguments, add_json_argument, add_setting_arguments,
                            config_from_arguments, print_result, settings_from_arguments)
 from space import parse_input_size
+from trainers import load_dataset
 from trainers.config import TrainConfig
 
 
@@ -23,8 +25,12 @@ def register(subparsers):
                         help="a run folder from nas train")
     parser.add_argument("--data", metavar="SPEC", help="dataset (default: the one the run trained on)")
     parser.add_argument("--split", default="val", help="split (default: val)")
-    parser.add_argument("--input-size", metavar="HxW",
-                        help="evaluate at this size (default: the size the run trained at)")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--input-size", metavar="HxW", help="evaluate at this size (default: "
+                      "whole images for Cityscapes, else the size the run trained at)")
+    size.add_argument("--full-resolution", action="store_true",
+                      help="whole images at their stored size, batch 1 (the default for "
+                      "Cityscapes, as its benchmark and the paper evaluate)")
     parser.add_argument("--limit", type=int, metavar="N", help="evaluate the first N images only")
     parser.add_argument("--threads", type=int, metavar="N", help="TensorFlow threads")
     add_json_argument(parser)
@@ -43,22 +49,27 @@ def run_train(args):
 
 
 def run_eval(args):
-    from trainers.metrics import evaluate
+    from trainers.metrics import evaluate, evaluate_full_resolution
     from trainers.runs import load_run
     from trainers.training import configure_threads
 
     configure_threads(args.threads)
     size = parse_input_size(args.input_size) if args.input_size else None
     run = load_run(args.run_dir, input_size=size)
-    data = args.data or run.data_spec
-    metrics = evaluate(run.model, data, args.split, limit=args.limit)
-    print_result(args, {"run": str(run.path), "data": data, "split": args.split, **metrics},
-                 _evaluation_text)
+    dataset = load_dataset(args.data or run.data_spec)
+    if args.full_resolution or (size is None and dataset.full_resolution_eval):
+        metrics = evaluate_full_resolution(run.model, run.config, dataset, args.split, args.limit)
+    else:
+        metrics = evaluate(run.model, dataset, args.split, limit=args.limit)
+    print_result(args, {"run": str(run.path), "data": dataset.spec, "split": args.split,
+                        **metrics}, _evaluation_text)
 
 
 def _evaluation_text(result: dict) -> str:
-    lines = [f"{result['data']} ({result['split']}, {result['images']} images): mIOU "
-             f"{result['miou']:.4f}, pixel accuracy {result['pixel_accuracy']:.4f}"]
+    height, width = result["eval_size"]
+    lines = [f"{result['data']} ({result['split']}, {result['images']} images at "
+             f"{height}x{width}): mIOU {result['miou']:.4f}, pixel accuracy "
+             f"{result['pixel_accuracy']:.4f}"]
     lines += _iou_lines(zip(result["class_names"], result["per_class"]))
     if "category_iou" in result:
         lines.append(f"category mIOU {result['category_miou']:.4f}")

@@ -29,6 +29,7 @@ class SegmentationDataset:
     category_names: list[str] | None = None  # e.g. Cityscapes' 7 categories
     class_categories: list[int] | None = None  # category index of each class
     splits: tuple[str, ...] = ("train", "val")
+    full_resolution_eval: bool = False  # its benchmark scores whole images (Cityscapes)
 
     @property
     def num_classes(self) -> int:
@@ -44,6 +45,11 @@ class SegmentationDataset:
         Mask values may lie outside the classes (see `read`). Datasets without a stored
         size (synthetic) render at `size`."""
         raise NotImplementedError
+
+    def stored_size(self, split: str) -> tuple[int, int] | None:
+        """(height, width) of every image of `split`, or None when they differ (or, like the
+        synthetic scenes, have no size of their own)."""
+        return None
 
     def source(self, split: str, index: int) -> str:
         """Where example `index` comes from (a file name), for messages."""

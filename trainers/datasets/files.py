@@ -75,6 +75,11 @@ class FilePairDataset(SegmentationDataset):
             mask = self.label_map[mask]
         return image, mask
 
+    def stored_size(self, split: str) -> tuple[int, int] | None:
+        self.check_split(split)
+        sizes = {image_size(image_path) for image_path, _ in self.pairs[split]}
+        return sizes.pop()[::-1] if len(sizes) == 1 else None
+
     def check(self, split: str) -> None:
         """Reads every header of `split`: missing, corrupt or mismatched files raise."""
         self.check_split(split)
