@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from pathlib import Path
 
@@ -70,7 +71,8 @@ def own_table(machine: Fingerprint) -> LatencyTable:
 
 def shipped_cpu_tables() -> list[LatencyTable]:
     """The shipped tables measured with LiteRT on a CPU (those `host` may stand for)."""
-    return [table for table in shipped_tables() if table.metadata.get("runtime") == "ai-edge-litert"
+    return [table for table in shipped_tables()
+            if table.metadata.get("runtime") == "ai-edge-litert"
             and Fingerprint.from_metadata(table.metadata) is not None]
 
 
@@ -99,4 +101,4 @@ def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable)
 
 def _distance(machine: Fingerprint, table: LatencyTable) -> tuple:
     other = Fingerprint.from_metadata(table.metadata)
-    return other.identity() != machine.identity(), abs(machine.speed_ratio(other) - 1)
+    return other.identity() != machine.identity(), abs(math.log(machine.speed_ratio(other)))

@@ -24,8 +24,6 @@ from latency_models.table import user_dir
 
 REFERENCE_MODEL = Path(__file__).parent / "reference_model.tflite"
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
-
-
 _THIS_PROCESS: dict[str, Fingerprint] = {}  # this machine's fingerprint, once known
 
 
@@ -56,13 +54,15 @@ def describe_machine(metadata: dict) -> str:
     fingerprint = Fingerprint.from_metadata(metadata)
     if fingerprint is None:
         return f"{metadata.get('cpu', 'unknown CPU')}, no machine fingerprint"
-    return fingerprint.describe()
+    estimated = " (estimated; see machine_note)" if metadata["machine"].get("estimated") else ""
+    return fingerprint.describe() + estimated
 
 
 def reference_latency_ms() -> float:
     """The reference network's fastest run (ms, thread CPU time) in about a second of runs,
     1 thread, XNNPACK: other processes only add time, so the fastest run is what this
-    machine can do (16 processes at load 4.3-5.6: within 1.5%; their medians: up to 12%)."""
+    machine can do (36 processes at load 4.3-7.3: all within 3.5% of their median; medians of
+    runs instead: up to 12%; benchmarks/latency.md)."""
     stats = measure_model(REFERENCE_MODEL.read_bytes(), num_threads=1, warmup_runs=20,
                           runs=5000, max_seconds=1.0)
     return stats["min_ms"]

@@ -2,18 +2,22 @@
 
 A table maps a block signature (`space.Block.signature`, e.g.
 `shuffle_unit-input:28x28x116-rate:1`) to the block's measured latency. The file is
-human-readable: metadata first (device, runtime and version, delegate, threads, CPU/SoC, method,
-date, runs, spread), then one entry per line, sorted by signature:
+human-readable: metadata first (device, runtime and version, delegate, threads, CPU/SoC, the
+machine's fingerprint for CPU tables, method, date, runs, spread), then one entry per line,
+sorted by signature:
 
-    {"format": "mobile-seg-nas/latency-table", "version": 1, "device": "host",
+    {"format": "mobile-seg-nas/latency-table", "version": 1, "device": "amd-epyc-2vcpu-2026-11-24",
      "metadata": {...},
      "entries": {
       "argmax-input:224x224x19": {"ms": 0.3581, "p90_ms": 0.3702, "std_ms": 0.0113, "runs": 50},
       ...}}
 
-Shipped tables live in `latency_models/tables/`; tables a user profiles, imports or measures on
-demand live in the user table folder (`$NAS_LATENCY_DIR`, default
-`~/.cache/mobile-seg-nas/latency/`). A user table named like a shipped one extends it.
+Shipped tables live in `latency_models/tables/`, named for their machine; tables a user
+profiles, imports or measures on demand live in the user table folder (`$NAS_LATENCY_DIR`,
+default `~/.cache/mobile-seg-nas/latency/`; `host.json` is this machine's own table, and
+`machines/` keeps this machine's fingerprint and its calibrations against other machines'
+tables). A user table named like a shipped one extends it when measured the same way on the
+same machine. `host` is resolved by `latency_models.devices`.
 """
 
 from __future__ import annotations

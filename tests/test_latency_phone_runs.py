@@ -95,3 +95,10 @@ def test_outputs_of_another_thread_count_are_refused(export_dir, phone_table, tm
                  str(export_dir)]) == 2
     error = capsys.readouterr().err.strip().splitlines()[-1]
     assert "model.log: benchmark_model ran with 4 thread(s)" in error and "NUM_THREADS=1" in error
+
+
+def test_a_phone_table_is_never_timed_here(phone_table, capsys):
+    for command in ("calibrate", "validate"):
+        assert main(["latency", command, "--device", "pixel-7"]) == 2
+        error = capsys.readouterr().err.strip().splitlines()[-1]
+        assert "was measured on another machine (Pixel 7 (gs201), cores f0, no machine " in error

@@ -68,7 +68,7 @@ def _text(result: dict) -> str:
         sizes = ", ".join("x".join(str(value) for value in size)
                           for size in meta.get("input_sizes", []))
         match = ("this machine" if row["this_machine"] else "another machine"
-                 + (f", {row['speed_ratio']:.2f}x its reference latency here"
+                 + (f": the reference takes {row['speed_ratio']:.2f}x as long here"
                     if row["speed_ratio"] else ""))
         lines.append(f"{row['device']} ({row['source']}): {row['entries']} entries; "
                      f"{meta.get('runtime')} {meta.get('runtime_version')}, "
