@@ -8,34 +8,32 @@ median of measured / summed in the table's metadata; `predict_latency` multiplie
 Calibrate with another seed than the one you validate with, so that validation stays honest.
 
 Against a table of another machine, the same factors also carry this machine's speed relative
-to that machine: `fit_machine_calibration` fits them with a few networks (about 2 minutes on
-2 cores) and keeps them per machine fingerprint in the user table folder
+to that machine: `fit_machine_calibration` fits them with a few networks (12; 3.4 minutes on a
+2-core machine at load 6-7) and keeps them per machine fingerprint in the user table folder
 (`machines/calibrations.json`), never in the table, whose factors belong to its own machine.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import statistics
 from pathlib import Path
 
-from common import UserInputError, read_json, write_json
+from common import UserInputError, read_json
 from space.search_space import SearchSpace
 
 from latency_models.fingerprint import Fingerprint
+from latency_models.machine import machine_cache, write_machine_cache
 from latency_models.measure import utc_now
-from latency_models.machine import machine_cache
 from latency_models.table import LatencyTable
 from latency_models.validate import measure_samples, table_space
 
-log = logging.getLogger(__name__)
-
 CALIBRATION_SEED = 1000  # `nas latency validate` samples with seed 0
 # A new machine's first calibration against a shipped table: networks per backbone cycling
-# through the table's sizes, each timed briefly (thread CPU time medians are stable to ~2%).
+# through the table's sizes, each timed briefly (3 warm-up runs, then 20 runs or 2 s).
 QUICK = {"samples": 6, "warmup_runs": 3, "runs": 20, "max_seconds": 2.0}
 CACHE_FORMAT = "mobile-seg-nas/machine-calibrations"
+CACHE_FILE = "calibrations.json"
 
 
 def calibrate_table(table: LatencyTable, samples: int = 10, seed: int = CALIBRATION_SEED,
@@ -80,8 +78,7 @@ def fit_machine_calibration(table: LatencyTable, machine: Fingerprint, **setting
                        table_date=_table_date(table))
     kept = [old for old in _read_cache() if not (
         old.get("table") == table.device and machine.matches(Fingerprint.from_metadata(old)))]
-    write_json(machine_calibrations_path(),
-               {"format": CACHE_FORMAT, "calibrations": [*kept, calibration]}, indent=1)
+    write_machine_cache(CACHE_FILE, {"format": CACHE_FORMAT, "calibrations": [*kept, calibration]})
     return calibration
 
 
@@ -91,7 +88,7 @@ def _table_date(table: LatencyTable) -> str | None:
 
 def machine_calibrations_path() -> Path:
     """Where this machine's calibrations against other machines' tables are kept."""
-    return machine_cache("calibrations.json")
+    return machine_cache(CACHE_FILE)
 
 
 def _read_cache() -> list[dict]:

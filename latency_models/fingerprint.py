@@ -1,7 +1,7 @@
 """Machine fingerprints: what tells one machine's latencies from another's.
 
 The CPU model string does not tell machines apart: two 2-core "AMD EPYC" VMs with the same
-feature flags ran the same networks 2.2x apart (benchmarks/latency.md). A fingerprint is the
+feature flags ran the same networks 2.3x apart (benchmarks/latency.md). A fingerprint is the
 CPU model, core count and a hash of the CPU's feature flags, the runtime (LiteRT version), the
 reference network (a hash of its file) and the measured latency of that reference network on
 the machine (`latency_models.machine`). Two fingerprints match when everything but the

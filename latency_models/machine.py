@@ -23,6 +23,7 @@ from latency_models.measure import BLOCK_RUNS, BLOCK_WARMUP_RUNS, measure_model,
 from latency_models.table import user_dir
 
 REFERENCE_MODEL = Path(__file__).parent / "reference_model.tflite"
+CACHE_FILE = "fingerprint.json"
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 _THIS_PROCESS: dict[str, Fingerprint] = {}  # this machine's fingerprint, once known
 
@@ -43,8 +44,8 @@ def measure_this_machine() -> Fingerprint:
     fingerprint = Fingerprint(*_identity(), reference_ms=round(reference_latency_ms(), 4))
     boot = _boot_id()
     if boot:
-        write_json(_cache_path(), {"boot": boot, "measured": utc_now(),
-                                   "machine": fingerprint.to_dict()}, indent=1)
+        write_machine_cache(CACHE_FILE, {"boot": boot, "measured": utc_now(),
+                                         "machine": fingerprint.to_dict()})
     _THIS_PROCESS["fingerprint"] = fingerprint
     return fingerprint
 
@@ -76,19 +77,19 @@ def _identity() -> tuple:
 
 
 def machine_cache(name: str) -> Path:
-    """A file of the user table folder's `machines/` (fingerprint, calibrations), which is
-    created if needed."""
-    folder = user_dir() / "machines"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+    """A file of the user table folder's `machines/` (fingerprint, calibrations)."""
+    return user_dir() / "machines" / name
 
 
-def _cache_path() -> Path:
-    return machine_cache("fingerprint.json")
+def write_machine_cache(name: str, data: dict) -> Path:
+    """Writes `data` as JSON to `machine_cache(name)`, creating the folder if needed."""
+    path = machine_cache(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_json(path, data, indent=1)
 
 
 def _read_cache() -> Fingerprint | None:
-    path, boot = _cache_path(), _boot_id()
+    path, boot = machine_cache(CACHE_FILE), _boot_id()
     if not boot or not path.is_file():
         return None
     try:
