@@ -1,7 +1,8 @@
 """Proxy fidelity: how well cheap trainings (proxy settings) rank architectures like a long one.
 
     python benchmarks/proxy_fidelity.py                 # train what is missing, then report
-    python benchmarks/proxy_fidelity.py --settings reference --shard 0/2   # one of two workers
+    python benchmarks/proxy_fidelity.py --settings reference --threads 1 &  # two workers
+    python benchmarks/proxy_fidelity.py --settings reference --threads 1 &  # (they share runs)
     python benchmarks/proxy_fidelity.py --report        # only rewrite the report from the cache
     python benchmarks/proxy_fidelity.py --data cityscapes:/data/cityscapes --cache my_runs.jsonl
 
@@ -21,59 +22,31 @@ seed noise, the effect of each decision).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from space import ArchConfig, get_preset  # noqa: E402
 from space.config import PAPER_DPC_BRANCHES  # noqa: E402
-from trainers import TrainConfig  # noqa: E402
+from benchmarks._runs import (RunCache, Setting, data_version, rank_agreement, round_or_none,  # noqa: E402
+                              run_missing)
 
 CACHE = HERE / "data" / "proxy_fidelity_runs.jsonl"
 REPORT = HERE / "data" / "proxy_fidelity.json"
-WORK_DIR = Path.home() / ".cache" / "mobile-seg-nas" / "proxy_fidelity"
 
 
-@dataclasses.dataclass(frozen=True)
-class Setting:
-    """One training fidelity: crop size, steps, learning rate and batch size."""
-
-    name: str
-    input_size: int
-    steps: int
-    learning_rate: float
-    batch_size: int
-
-    @property
-    def key(self) -> str:
-        return (f"{self.input_size}x{self.input_size}-{self.steps}steps-lr{self.learning_rate:g}"
-                f"-batch{self.batch_size}")
-
-    @property
-    def pixels(self) -> int:
-        """Pixels trained on: the compute of the setting, up to a per-config constant."""
-        return self.input_size ** 2 * self.steps * self.batch_size
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "input_size": [self.input_size] * 2, "steps": self.steps,
-                "learning_rate": self.learning_rate, "batch_size": self.batch_size}
-
-
-REFERENCE = Setting("reference", 256, 800, 4e-3, 16)
-SETTINGS = (
+REFERENCE = Setting("reference", 256, 800, 4e-3, 8)
+SETTINGS = (  # candidates, each at most 1/8 of the reference's compute (pixels trained)
     Setting("search-before", 64, 200, 1e-3, 16),  # the search's proxy before this benchmark
-    Setting("64px-lr4e-3", 64, 200, 4e-3, 16),
-    Setting("128px", 128, 200, 4e-3, 16),
-    Setting("256px-batch4", 256, 200, 4e-3, 4),
+    Setting("64px", 64, 200, 4e-3, 16),
+    Setting("128px", 128, 150, 4e-3, 16),
+    Setting("192px", 192, 150, 4e-3, 8),
+    Setting("256px-batch4", 256, 150, 4e-3, 4),
 )
 
 
@@ -104,7 +77,6 @@ def _panel() -> dict[str, ArchConfig]:
         "paper-dpc": dpc,
         "shufflenet0.5-basic": basic.replace(depth_multiplier=0.5),
         "shufflenet1.5-basic": basic.replace(depth_multiplier=1.5),
-        "shufflenet2.0-dpc": dpc.replace(depth_multiplier=2.0),
         "paper-basic-os8": basic.replace(output_stride=8),
         "paper-basic-decoder": basic.replace(decoder="deeplabv3plus"),
         "dpc-rates1": dpc.replace(dpc_branches=CELLS["rates1"]),
@@ -112,9 +84,8 @@ def _panel() -> dict[str, ArchConfig]:
         "dpc-pooling": dpc.replace(dpc_branches=CELLS["pooling"]),
         "dpc-wide": dpc.replace(dpc_branches=CELLS["wide"]),
         "mobilenet0.5-basic": get_preset("mobilenetv2-basic").replace(depth_multiplier=0.5),
-        "mobilenetv2-dpc": get_preset("mobilenetv2-dpc"),
-        "mobilenet0.35-os8-decoder": get_preset("mobilenetv2-basic").replace(
-            depth_multiplier=0.35, output_stride=8, decoder="deeplabv3plus"),
+        "mobilenet0.35-dpc-decoder": get_preset("mobilenetv2-dpc").replace(
+            depth_multiplier=0.35, decoder="deeplabv3plus"),
         "shufflenet0.5-os8-dpc-decoder": dpc.replace(depth_multiplier=0.5, output_stride=8,
                                                      decoder="deeplabv3plus"),
     }
@@ -132,105 +103,7 @@ DECISIONS = {
 }
 
 
-# -- the run cache ---------------------------------------------------------------------------
-class RunCache:
-    """Finished trainings, one JSON line each, keyed by (data, config id, setting key, seed)."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.rows = {}
-        if self.path.is_file():
-            for line in self.path.read_text().splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    self.rows[_key(row["data"], row["config_id"], row["setting"], row["seed"])] = row
-
-    def get(self, data: str, config: ArchConfig, setting: Setting, seed: int) -> dict | None:
-        return self.rows.get(_key(data, config.id, setting.key, seed))
-
-    def add(self, row: dict) -> None:
-        """Appends one finished training (a single write, so concurrent workers do not mix)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a") as file:
-            file.write(json.dumps(row, sort_keys=True) + "\n")
-        self.rows[_key(row["data"], row["config_id"], row["setting"], row["seed"])] = row
-
-
-def _key(data, config_id, setting_key, seed) -> tuple:
-    return data, config_id, setting_key, int(seed)
-
-
-def data_version(data) -> str:
-    """The data spec (of a spec string or a loaded dataset), with the scene version for the
-    synthetic default."""
-    spec = getattr(data, "spec", data)
-    if spec.split(":")[0] == "synthetic":
-        from trainers.datasets.synthetic import SCENE_VERSION
-
-        return f"{spec}@scenes-v{SCENE_VERSION}"
-    return spec
-
-
-def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_dir: Path,
-              threads: int | None) -> dict:
-    """Trains one (config, setting, seed), continuing from a checkpoint left by a kill."""
-    from trainers.trainer import train  # TensorFlow: not needed for the report
-
-    sized = config.replace(input_size=[setting.input_size] * 2)
-    folder = work_dir / f"{sized.id}-{setting.key}-seed{seed}"
-    recipe = TrainConfig(steps=setting.steps, batch_size=setting.batch_size,
-                         learning_rate=setting.learning_rate, seed=seed, threads=threads,
-                         checkpoint_every=max(50, setting.steps // 8))
-    started = time.monotonic()
-    result = train(sized, recipe, dataset=data, out_dir=folder, resume=True, progress=False)
-    metrics = result.metrics
-    return {"miou": metrics["miou"], "per_class": metrics["per_class"],
-            "train_seconds": metrics["train_seconds"], "eval_seconds": metrics["eval_seconds"],
-            "wall_seconds": time.monotonic() - started, "load_average": os.getloadavg()[0]}
-
-
-def missing_runs(cache: RunCache, data: str, settings, seeds, panel=None) -> list:
-    """(name, config, setting, seed) not yet in the cache, reference first."""
-    panel = panel or PANEL
-    return [(name, config, setting, seed) for setting in settings for seed in seeds
-            for name, config in panel.items() if cache.get(data, config, setting, seed) is None]
-
-
-def run_missing(cache: RunCache, data: str, settings, seeds, work_dir: Path, threads=None,
-                shard=(0, 1), panel=None, log=print) -> None:
-    """Trains every missing run of this shard, adding each to the cache as it finishes."""
-    from space.builders import build_model, count_flops, count_params
-
-    version = data_version(data)
-    todo = missing_runs(cache, version, settings, seeds, panel)
-    todo = [run for index, run in enumerate(todo) if index % shard[1] == shard[0]]
-    for number, (name, config, setting, seed) in enumerate(todo, 1):
-        log(f"[{number}/{len(todo)}] {setting.name} {name} seed {seed}")
-        measured = train_one(config, setting, seed, data, work_dir, threads)
-        model = build_model(config.replace(input_size=[REFERENCE.input_size] * 2))
-        cache.add({"data": version, "config_id": config.id, "name": name,
-                   "config": config.to_dict(), "setting": setting.key,
-                   "setting_name": setting.name, "seed": seed,
-                   "gflops": count_flops(model) / 1e9, "params": count_params(model), **measured})
-        log(f"    mIOU {measured['miou']:.4f} in {measured['wall_seconds']:.0f} s "
-            f"(load {measured['load_average']:.1f})")
-
-
 # -- statistics ------------------------------------------------------------------------------
-def rank_agreement(predicted, reference) -> dict:
-    """Spearman and Kendall tau of two score lists over the same configs (None when either
-    list holds no order)."""
-    if len(set(predicted)) < 2 or len(set(reference)) < 2:
-        return {"spearman": None, "kendall": None}
-    spearman = stats.spearmanr(predicted, reference).statistic
-    kendall = stats.kendalltau(predicted, reference).statistic
-    return {"spearman": _round(spearman), "kendall": _round(kendall)}
-
-
-def _round(value, digits=4):
-    return None if value is None or not np.isfinite(value) else round(float(value), digits)
-
-
 def seed_table(cache: RunCache, data: str, setting: Setting, seeds, panel) -> dict | None:
     """{name: [mIOU per seed]} when every panel config has every seed, else None."""
     table = {}
@@ -251,9 +124,9 @@ def setting_summary(table: dict, reference: dict, rows: list[dict]) -> dict:
     seconds = [row["wall_seconds"] for row in rows]
     return {**rank_agreement(means, reference_means),
             "seed_spearman": rank_agreement(first, second)["spearman"],
-            "mean_abs_seed_difference": _round(np.mean(np.abs(np.subtract(first, second)))),
-            "seconds_per_trial": _round(np.mean(seconds), 1),
-            "load_average": _round(np.mean([row["load_average"] for row in rows]), 2)}
+            "mean_abs_seed_difference": round_or_none(np.mean(np.abs(np.subtract(first, second)))),
+            "seconds_per_trial": round_or_none(np.mean(seconds), 1),
+            "load_average": round_or_none(np.mean([row["load_average"] for row in rows]), 2)}
 
 
 def data_checks(reference: dict) -> dict:
@@ -265,11 +138,11 @@ def data_checks(reference: dict) -> dict:
     for decision, pairs in DECISIONS.items():
         decisions[decision] = [
             {"worse_on_cityscapes": low, "better_on_cityscapes": high,
-             "difference": _round(means[high] - means[low]),
+             "difference": round_or_none(means[high] - means[low]),
              "significant": bool(means[high] - means[low] > 2 * seed_std)}
             for low, high in pairs if low in means and high in means]
-    return {"spread": _round(max(means.values()) - min(means.values())),
-            "seed_std": _round(seed_std), "decisions": decisions}
+    return {"spread": round_or_none(max(means.values()) - min(means.values())),
+            "seed_std": round_or_none(seed_std), "decisions": decisions}
 
 
 def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
@@ -295,7 +168,7 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
             continue
         rows = [cache.get(version, panel[name], setting, seed) for name in names for seed in seeds]
         entries.append({"setting": setting.to_dict(), **setting_summary(table, reference, rows),
-                         "relative_compute": _round(setting.pixels / reference_setting.pixels),
+                         "relative_compute": round_or_none(setting.pixels / reference_setting.pixels),
                          "miou": {name: table[name] for name in names},
                          "default": setting.name == default})
     reference_rows = [cache.get(version, panel[name], reference_setting, seed) for name in names
@@ -304,11 +177,11 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
         "data": version, "seeds": list(seeds),
         "reference": {"setting": reference_setting.to_dict(),
                       "seed_spearman": rank_agreement(*zip(*reference.values()))["spearman"],
-                      "seconds_per_trial": _round(np.mean([r["wall_seconds"] for r in reference_rows]), 1),
-                      "load_average": _round(np.mean([r["load_average"] for r in reference_rows]), 2),
+                      "seconds_per_trial": round_or_none(np.mean([r["wall_seconds"] for r in reference_rows]), 1),
+                      "load_average": round_or_none(np.mean([r["load_average"] for r in reference_rows]), 2),
                       **data_checks(reference)},
         "panel": [{"name": name, "config": panel[name].to_dict(), "reference_miou": reference[name],
-                   "gflops": _round(first[name]["gflops"]), "params": first[name]["params"]}
+                   "gflops": round_or_none(first[name]["gflops"]), "params": first[name]["params"]}
                   for name in names],
         "gflops_spearman": rank_agreement(gflops, reference_means)["spearman"],
         "gflops_kendall": rank_agreement(gflops, reference_means)["kendall"],
@@ -351,11 +224,9 @@ def main(argv=None) -> None:
                         help="reference, a setting name, or all (default)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="train only these panel configs")
-    parser.add_argument("--shard", default="0/1", help="I/N: this worker trains every N-th run")
     parser.add_argument("--threads", type=int, help="TensorFlow threads per training")
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--out", type=Path, default=REPORT)
-    parser.add_argument("--work-dir", type=Path, default=WORK_DIR)
     parser.add_argument("--default", help="the setting `nas search` uses (marked in the report)")
     parser.add_argument("--report", action="store_true", help="only write the report")
     args = parser.parse_args(argv)
@@ -364,10 +235,8 @@ def main(argv=None) -> None:
               else [by_name[name] for name in args.settings])
     cache = RunCache(args.cache)
     if not args.report:
-        index, count = (int(part) for part in args.shard.split("/"))
         panel = {name: PANEL[name] for name in args.only} if args.only else PANEL
-        run_missing(cache, args.data, chosen, args.seeds, args.work_dir, args.threads,
-                    (index, count), panel)
+        run_missing(cache, args.data, chosen, args.seeds, panel, threads=args.threads)
         cache = RunCache(args.cache)  # other workers' rows too
     result = report(cache, args.data, tuple(args.seeds), args.default)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from results.pareto import REFERENCE_FACTOR, hypervolume, pareto_front, reference_latency
+from results.pareto import (REFERENCE_FACTOR, hypervolume, pareto_front, reference_latency,
+                            ties_with_front)
 from results.table import STATUSES, completed_trials
 
 TRIAL_FIELDS = ("trial_id", "config_id", "preset", "backbone", "depth_multiplier",
@@ -30,10 +31,11 @@ def best_under_target(table: pd.DataFrame, target_ms: float) -> dict | None:
 
 
 def summarize(table: pd.DataFrame, latency_targets: list[float] = (),
-              reference_latency_ms: float | None = None) -> dict:
-    """Counts by status, the best and paper trials, the front and its hypervolume, and the best
-    trial under each latency target. The hypervolume's reference point is (mIOU 0,
-    `reference_latency_ms`), by default REFERENCE_FACTOR x the paper preset's latency."""
+              reference_latency_ms: float | None = None, seed_noise: float | None = None) -> dict:
+    """Counts by status, the best and paper trials, the front and its hypervolume, the best
+    trial under each latency target and, given the proxy's `seed_noise`, the trials that tie
+    with the front. The hypervolume's reference point is (mIOU 0, `reference_latency_ms`), by
+    default REFERENCE_FACTOR x the paper preset's latency."""
     done = completed_trials(table)
     front = pareto_front(table)
     reference = reference_latency_ms or reference_latency(table)
@@ -51,6 +53,8 @@ def summarize(table: pd.DataFrame, latency_targets: list[float] = (),
                     f"(or the slowest completed trial without it)"},
         "best_under_target": {f"{target:g}": best_under_target(table, target)
                               for target in latency_targets},
+        "seed_noise": seed_noise,
+        "ties": ties_with_front(table, seed_noise) if seed_noise else [],
         "train_seconds": _sum(table["train_seconds"]),
         "eval_seconds": _sum(table["eval_seconds"]),
         "trial_seconds": _sum(table["trial_seconds"]),

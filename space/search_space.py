@@ -9,8 +9,8 @@ from pathlib import Path
 
 from common import UserInputError, read_json
 from space import parameters
-from space.config import (DECODERS, DEPTH_MULTIPLIERS, DPC_GRIDS, DPC_RATES, HEADS,
-                          OUTPUT_STRIDES, ArchConfig)
+from space.config import (DECODERS, DEPTH_MULTIPLIERS, DPC_GRIDS, DPC_NUM_BRANCHES_MAX,
+                          DPC_RATES, HEADS, OUTPUT_STRIDES, ArchConfig)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,6 +32,7 @@ class SearchSpace:
     dpc_ops: tuple = parameters.BRANCH_OPS
     dpc_rates: tuple = DPC_RATES
     dpc_grids: tuple = DPC_GRIDS
+    dpc_inputs: str = "any"  # "any": the backbone or an earlier branch; "backbone": only it
     num_classes: int = 19
     input_size: tuple = (224, 224)
 
@@ -46,6 +47,12 @@ class SearchSpace:
             if op not in parameters.BRANCH_OPS:
                 raise UserInputError(f"search space dpc_ops: {op!r} is not allowed; "
                                      f"allowed: {', '.join(parameters.BRANCH_OPS)}")
+        if self.dpc_inputs not in ("any", "backbone"):
+            raise UserInputError(f"search space dpc_inputs: {self.dpc_inputs!r} is not allowed; "
+                                 "allowed: any, backbone")
+        if not 1 <= self.dpc_num_branches <= DPC_NUM_BRANCHES_MAX:
+            raise UserInputError(f"search space dpc_num_branches: {self.dpc_num_branches}; "
+                                 f"allowed: 1..{DPC_NUM_BRANCHES_MAX}")
         if not isinstance(self.backbones, dict) or not self.backbones:
             raise UserInputError("search space backbones: expected {backbone: [depth multipliers]}")
         # Every corner of the space must be a valid config: build one of each backbone width.
@@ -61,11 +68,17 @@ class SearchSpace:
         return [(name, float(multiplier)) for name, multipliers in self.backbones.items()
                 for multiplier in multipliers]
 
-    # -- flat parameters (see `space.parameters`) ----------------------------------------------
+    # -- parameters (see `space.parameters`) ---------------------------------------------------
     def choices(self) -> dict[str, list]:
-        """Every parameter of the space with its options: the form samplers (Ray Tune, Optuna,
-        keras-tuner) take. DPC parameters are ignored when the head is basic."""
+        """Every parameter that may occur, with its options (the flat form, e.g. for
+        keras-tuner); a config uses only some of them."""
         return parameters.choices(self)
+
+    def suggest(self, ask) -> dict:
+        """The parameters of one config, asked one at a time as `ask(name, options)`: DPC
+        parameters only for a DPC head, rates only for separable convs, grids only for pooling
+        (pass an Optuna trial's `suggest_categorical` for a define-by-run search)."""
+        return parameters.suggest(self, ask)
 
     def config_from_params(self, params: dict) -> ArchConfig:
         """The `ArchConfig` a set of flat parameters (one option per parameter) describes."""
@@ -79,15 +92,15 @@ class SearchSpace:
 
     # -- sampling, size, membership ----------------------------------------------------------
     def sample(self, rng: random.Random | int | None = None) -> ArchConfig:
-        """A uniformly random config (per parameter) of this space."""
+        """A random config of this space, each parameter it uses drawn uniformly."""
         rng = rng if isinstance(rng, random.Random) else random.Random(rng)
-        return self.config_from_params(
-            {name: rng.choice(options) for name, options in self.choices().items()})
+        return self.config_from_params(self.suggest(lambda name, options: rng.choice(options)))
 
     @property
     def dpc_cell_count(self) -> int:
         branches = len(parameters.branch_options(self))
-        return math.prod(branches * (index + 1) for index in range(self.dpc_num_branches))
+        return math.prod(branches * len(parameters.input_options(self, index))
+                         for index in range(self.dpc_num_branches))
 
     @property
     def size(self) -> int:
@@ -107,7 +120,8 @@ class SearchSpace:
             return False
         options = parameters.branch_options(self)
         return all({key: value for key, value in branch.items() if key != "input"} in options
-                   for branch in config.dpc_branches)
+                   and branch["input"] in parameters.input_options(self, index)
+                   for index, branch in enumerate(config.dpc_branches))
 
     # -- files -------------------------------------------------------------------------------
     def to_dict(self) -> dict:

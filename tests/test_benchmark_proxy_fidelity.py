@@ -2,9 +2,11 @@
 seed), resumed without re-training, and rank statistics against the reference."""
 
 import json
+import os
 
 import pytest
 
+from benchmarks import _runs as runs
 from benchmarks import proxy_fidelity as bench
 from space import ArchConfig
 from trainers import load_dataset
@@ -14,14 +16,14 @@ TINY_PANEL = {
     "mobilenet0.35": ArchConfig(backbone="mobilenet_v2", depth_multiplier=0.35, head="basic",
                                 dpc_branches=()),
 }
-TINY_REFERENCE = bench.Setting("reference", 64, 6, 4e-3, 2)
-TINY_PROXY = bench.Setting("proxy", 48, 3, 4e-3, 2)
+TINY_REFERENCE = runs.Setting("reference", 64, 6, 4e-3, 2)
+TINY_PROXY = runs.Setting("proxy", 48, 3, 4e-3, 2)
 
 
 def test_rank_agreement_of_identical_reversed_and_tied_orders():
-    assert bench.rank_agreement([1, 2, 3, 4], [10, 20, 30, 40]) == {"spearman": 1.0, "kendall": 1.0}
-    assert bench.rank_agreement([4, 3, 2, 1], [10, 20, 30, 40]) == {"spearman": -1.0, "kendall": -1.0}
-    assert bench.rank_agreement([1, 1, 1, 1], [10, 20, 30, 40])["spearman"] is None  # no order
+    assert runs.rank_agreement([1, 2, 3, 4], [10, 20, 30, 40]) == {"spearman": 1.0, "kendall": 1.0}
+    assert runs.rank_agreement([4, 3, 2, 1], [10, 20, 30, 40]) == {"spearman": -1.0, "kendall": -1.0}
+    assert runs.rank_agreement([1, 1, 1, 1], [10, 20, 30, 40])["spearman"] is None  # no order
 
 
 def test_data_checks_report_spread_seed_noise_and_decisions():
@@ -36,34 +38,70 @@ def test_data_checks_report_spread_seed_noise_and_decisions():
 
 
 @pytest.mark.slow
-def test_runs_are_cached_and_resumed_and_the_report_ranks_settings(tmp_path):
-    cache = bench.RunCache(tmp_path / "runs.jsonl")
-    settings, seeds = [TINY_REFERENCE, TINY_PROXY], (0, 1)
-    assert len(bench.missing_runs(cache, "synthetic@scenes-v2", settings, seeds, TINY_PANEL)) == 8
-
+def test_trainings_are_cached_and_a_later_run_trains_only_what_is_missing(tmp_path):
+    cache = runs.RunCache(tmp_path / "runs.jsonl")
+    panel = {"shufflenet0.5": TINY_PANEL["shufflenet0.5"]}
     data = load_dataset("synthetic", train_size=16, val_size=4)
-    bench.run_missing(cache, data, settings, seeds, tmp_path / "work", threads=1,
-                      panel=TINY_PANEL, log=lambda line: None)
-    reread = bench.RunCache(tmp_path / "runs.jsonl")  # a later run reads what is done
-    version = bench.data_version("synthetic")
-    assert bench.missing_runs(reread, version, settings, seeds, TINY_PANEL) == []
-    row = reread.get(version, TINY_PANEL["mobilenet0.35"], TINY_PROXY, 1)
-    assert 0 <= row["miou"] <= 1 and row["wall_seconds"] > 0 and row["gflops"] > 0
+    version = runs.data_version(data)
+    assert version == "synthetic@scenes-v2"
+    assert len(runs.missing_runs(cache, version, [TINY_PROXY], (0, 1), panel)) == 2
 
-    result = bench.report(reread, "synthetic", seeds, default="proxy", panel=TINY_PANEL,
-                          reference_setting=TINY_REFERENCE, settings=[TINY_PROXY])
+    runs.run_missing(cache, data, [TINY_PROXY], (0,), panel, tmp_path / "work", threads=1,
+                     cost_size=64, log=lambda line: None)
+    reread = runs.RunCache(tmp_path / "runs.jsonl")  # a later run reads what is done
+    missing = runs.missing_runs(reread, version, [TINY_PROXY], (0, 1), panel)
+    assert [(name, seed) for name, _, _, seed in missing] == [("shufflenet0.5", 1)]
+    row = reread.get(version, panel["shufflenet0.5"], TINY_PROXY, 0)
+    assert 0 <= row["miou"] <= 1 and row["wall_seconds"] > 0 and row["gflops"] > 0
+    assert row["setting"] == "48x48-3steps-lr0.004-batch2" and row["seed"] == 0
+
+
+def cached(tmp_path, panel: dict, results: dict) -> runs.RunCache:
+    """A run cache holding {(setting, name, seed): mIOU} of `panel`'s configs."""
+    cache = runs.RunCache(tmp_path / "runs.jsonl")
+    for (setting, name, seed), miou in results.items():
+        config = panel[name]
+        cache.add({"data": "synthetic@scenes-v2", "config_id": config.id, "name": name,
+                   "config": config.to_dict(), "setting": setting.key, "seed": seed,
+                   "miou": miou, "wall_seconds": 10.0 if setting is TINY_PROXY else 80.0,
+                   "load_average": 1.0, "gflops": 0.1 + len(name) / 100, "params": len(name)})
+    return cache
+
+
+def test_the_report_ranks_each_setting_against_the_reference(tmp_path):
+    panel = {**TINY_PANEL, "shufflenet0.5-dpc": TINY_PANEL["shufflenet0.5"].replace(
+        head="dpc", dpc_branches=[{"op": "conv", "kernel": 3, "rate": [1, 1], "input": -1}])}
+    results = {}
+    for name, reference, proxy in (("shufflenet0.5", (0.40, 0.42), (0.20, 0.21)),
+                                   ("mobilenet0.35", (0.50, 0.50), (0.26, 0.24)),
+                                   ("shufflenet0.5-dpc", (0.45, 0.47), (0.23, 0.25))):
+        for seed in (0, 1):
+            results[TINY_REFERENCE, name, seed] = reference[seed]
+            results[TINY_PROXY, name, seed] = proxy[seed]
+    result = bench.report(cached(tmp_path, panel, results), "synthetic", (0, 1), default="proxy",
+                          panel=panel, reference_setting=TINY_REFERENCE, settings=[TINY_PROXY])
     json.dumps(result)  # the report is plain JSON
-    assert [entry["name"] for entry in result["panel"]] == list(TINY_PANEL)
+    assert [entry["name"] for entry in result["panel"]] == list(panel)
     proxy, = result["settings"]
-    assert proxy["default"] is True and proxy["relative_compute"] == pytest.approx(48 ** 2 * 3 / 64 ** 2 / 6, abs=1e-3)
-    for key in ("spearman", "kendall", "seed_spearman", "mean_abs_seed_difference",
-                "seconds_per_trial"):
-        assert key in proxy
-    assert {"gflops_spearman", "params_spearman", "settings", "panel"} <= set(result)
+    assert proxy["default"] is True
+    assert proxy["spearman"] == 1.0 and proxy["kendall"] == 1.0  # same order as the reference
+    assert proxy["seed_spearman"] == pytest.approx(0.5)  # seed 1 swaps the last two
+    assert proxy["mean_abs_seed_difference"] == pytest.approx(0.0167, abs=1e-4)
+    assert proxy["seconds_per_trial"] == 10.0
+    assert proxy["relative_compute"] == pytest.approx(48 ** 2 * 3 / 64 ** 2 / 6, abs=1e-3)
+    assert result["reference"]["spread"] == pytest.approx(0.09)
     assert "| proxy (default)" in bench.format_table(result)
 
 
 def test_an_incomplete_reference_is_reported_as_such(tmp_path):
-    result = bench.report(bench.RunCache(tmp_path / "none.jsonl"), "synthetic", panel=TINY_PANEL,
+    result = bench.report(runs.RunCache(tmp_path / "none.jsonl"), "synthetic", panel=TINY_PANEL,
                           reference_setting=TINY_REFERENCE)
     assert result["status"] == "reference incomplete: 0 of 4 runs"
+
+
+def test_a_run_is_claimed_by_one_live_worker_at_a_time(tmp_path):
+    claim = tmp_path / "run.claim"
+    assert runs.take_claim(claim)
+    assert not runs.take_claim(claim)  # this process is alive: the claim holds
+    claim.write_text("999999999")  # a worker that died
+    assert runs.take_claim(claim) and claim.read_text() == str(os.getpid())

@@ -2,10 +2,13 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from results import (best_under_target, compare_fronts, dominates, hypervolume, latency_score,
                      pareto_front, reference_latency, summarize)
+from results.pareto import (crowding_distances, nondominated_ranks, pareto_order,
+                            ties_with_front)
 from results.table import as_table
 
 
@@ -54,6 +57,41 @@ def test_hypervolume_by_hand(table):
     # Points at or beyond the reference latency add nothing.
     assert hypervolume(pareto_front(table), 10.0) == pytest.approx(0.4 * 5.0)
     assert hypervolume(pareto_front(table).iloc[:0], 10.0) == 0.0
+
+
+def test_hypervolume_of_plain_points_and_of_dominated_ones():
+    assert hypervolume([(0.4, 5.0), (0.6, 20.0)], 30.0) == pytest.approx(0.4 * 15 + 0.6 * 10)
+    # a dominated point adds nothing: the area is the union of the points' boxes
+    assert hypervolume([(0.4, 5.0), (0.3, 10.0), (0.6, 20.0)], 30.0) == pytest.approx(12.0)
+
+
+def test_nondominated_sorting_peels_fronts():
+    points = [(0.6, 20.0), (0.4, 5.0), (0.45, 12.0), (0.5, 10.0), (0.3, 12.0)]
+    assert list(nondominated_ranks(points)) == [0, 0, 1, 0, 2]
+
+
+def test_crowding_distance_prefers_isolated_points_and_keeps_the_extremes():
+    points = [(0.1, 1.0), (0.2, 2.0), (0.3, 3.0), (0.31, 3.1), (0.5, 5.0)]
+    distances = crowding_distances(points)
+    assert np.isinf(distances[0]) and np.isinf(distances[4])
+    assert distances[1] == pytest.approx(1.0) and distances[3] == pytest.approx(1.0)
+    assert distances[2] == pytest.approx(0.55)  # (0.3, 3) sits close to (0.31, 3.1)
+
+
+def test_pareto_order_ranks_by_front_then_crowding():
+    points = [(0.30, 12.0), (0.1, 1.0), (0.2, 2.0), (0.3, 3.0), (0.31, 3.1), (0.5, 5.0)]
+    # rank 0: the five on the staircase, extremes first, the crowded (0.3, 3) last; then the
+    # dominated (0.30, 12)
+    assert list(pareto_order(points)) == [1, 5, 2, 4, 3, 0]
+
+
+def test_trials_dominated_by_less_than_the_seed_noise_tie_with_the_front(table):
+    # c (0.45, 12 ms) is dominated by a and e (0.50, 10 ms): by 0.05 in mIOU
+    assert ties_with_front(table, noise=0.01) == []
+    tie, = ties_with_front(table, noise=0.06)
+    assert tie["trial_id"] == "c" and tie["tied_with"] in ("a", "e")
+    assert tie["miou_difference"] == pytest.approx(0.05)
+    assert summarize(table, seed_noise=0.06)["ties"] == [tie]
 
 
 def test_reference_point_is_twice_the_paper_latency(table):

@@ -56,7 +56,55 @@ def test_params_round_trip_for_the_paper_preset():
     space = SearchSpace(input_size=(769, 769))
     params = space.params_from_config(get_preset("paper-dpc"))
     assert space.config_from_params(params) == get_preset("paper-dpc")
-    assert set(params) == set(space.choices())
+    assert set(params) <= set(space.choices())
+    assert "dpc0_grid" not in params  # the paper's branches are separable convs: no grids
+
+
+def test_the_space_is_conditional():
+    """DPC parameters exist only for a DPC head, rates only for separable convs, grids only
+    for pyramid pooling."""
+    space = SearchSpace(input_size=(64, 64))
+    basic = space.params_from_config(get_preset("paper-basic").replace(input_size=(64, 64)))
+    assert set(basic) == {"backbone", "output_stride", "head", "decoder"}
+    cell = [{"op": "pyramid_pooling", "grid_size": [2, 2], "input": -1},
+            {"op": "conv", "kernel": 1, "input": 0}, {"op": "conv", "kernel": 3, "rate": [3, 6],
+                                                       "input": 1}]
+    config = get_preset("paper-dpc").replace(input_size=(64, 64), dpc_branches=cell)
+    params = SearchSpace(input_size=(64, 64), dpc_num_branches=3).params_from_config(config)
+    assert {name for name in params if name.startswith("dpc")} == {
+        "dpc0_op", "dpc0_grid", "dpc0_input", "dpc1_op", "dpc1_input",
+        "dpc2_op", "dpc2_rate_h", "dpc2_rate_w", "dpc2_input"}
+    samples = [space.sample(seed) for seed in range(40)]
+    assert {config.head for config in samples} == {"basic", "dpc"}
+    assert all(config.dpc_branches == () for config in samples if config.head == "basic")
+
+
+def test_optuna_asks_the_conditional_space_define_by_run():
+    import optuna
+
+    space = SearchSpace(input_size=(64, 64), dpc_num_branches=2)
+    study = optuna.create_study(directions=["maximize", "minimize"],
+                                sampler=optuna.samplers.TPESampler(seed=0))
+    for _ in range(12):
+        trial = study.ask()
+        config = space.config_from_params(space.suggest(trial.suggest_categorical))
+        assert config in space
+        assert ("dpc0_op" in trial.params) == (config.head == "dpc")
+        study.tell(trial, [0.5, 1.0])
+
+
+def test_a_space_file_shrinks_the_dpc_cell(tmp_path):
+    path = tmp_path / "small-cell.json"
+    path.write_text('{"dpc_num_branches": 2, "dpc_rates": [1, 6], "dpc_ops": ["sep3x3"], '
+                    '"dpc_inputs": "backbone"}')
+    small = SearchSpace.from_file(path)
+    assert small.dpc_cell_count == 4 * 4  # 2 branches, 2 x 2 rate pairs each, input fixed
+    assert small.choices()["dpc1_input"] == [-1]
+    assert all(branch["input"] == -1 for seed in range(20) for branch in
+               small.sample(seed).dpc_branches)
+    path.write_text('{"dpc_inputs": "previous"}')
+    with pytest.raises(UserInputError, match="dpc_inputs: 'previous' is not allowed"):
+        SearchSpace.from_file(path)
 
 
 def test_space_file(tmp_path):

@@ -19,7 +19,7 @@ from common import UserInputError
 from latency_models import load_table, predict_latency
 from nas.search.budget import BUDGET_FILE, TimeBudget
 from nas.search.options import SearchOptions, read_search_options, write_search_options
-from nas.search.param_space import ray_param_space
+from nas.search.param_space import OptunaSpace
 from nas.search.recorder import RayRecorder, TrialRecorder
 from nas.search.trainable import TrialSettings, run_trial
 from results import read_trials, write_run_report
@@ -106,8 +106,10 @@ def _new_tuner(search: Search, trainable):
     options = search.options
     sampler = (optuna.samplers.NSGAIISampler(seed=options.seed) if options.algorithm == "nsga2"
                else optuna.samplers.RandomSampler(seed=options.seed))
-    searcher = OptunaSearch(metric=["miou", "latency_ms"], mode=["max", "min"], sampler=sampler,
-                            points_to_evaluate=search.first_params)
+    space = OptunaSpace(search.settings.space, options.device, options.latency_input_size,
+                        (options.latency_target or (None,))[0])
+    searcher = OptunaSearch(space=space, metric=["miou", "latency_ms"], mode=["max", "min"],
+                            sampler=sampler, points_to_evaluate=search.first_params)
     scheduler = None
     if options.algorithm == "asha-random":
         scheduler = ASHAScheduler(metric="miou", mode="max", time_attr="step",
@@ -119,7 +121,6 @@ def _new_tuner(search: Search, trainable):
                              options.latency_target, budget=time_budget)
     return tune.Tuner(
         trainable,
-        param_space=ray_param_space(search.settings.space),
         tune_config=tune.TuneConfig(search_alg=searcher, scheduler=scheduler,
                                     num_samples=options.limit.trials or -1,
                                     max_concurrent_trials=slots, reuse_actors=True),

@@ -1,15 +1,41 @@
-"""A `SearchSpace`'s flat parameters (`SearchSpace.choices()`) as each sampler wants them."""
+"""A `SearchSpace` as each engine asks it: define-by-run for Optuna (through Ray Tune's
+`OptunaSearch`), flat choices for keras-tuner."""
 
 from __future__ import annotations
 
-from ray import tune
+from latency_models import load_table, predict_latency
+
+CONSTRAINT = "latency_ms"  # Optuna constraint: predicted latency - target (feasible when <= 0)
 
 
-def ray_param_space(space) -> dict:
-    """`tune.choice` per parameter (OptunaSearch turns these into categorical distributions)."""
-    return {name: tune.choice(options) for name, options in space.choices().items()}
+class OptunaSpace:
+    """The define-by-run space of a search: asks an Optuna trial for the parameters a config
+    uses (`SearchSpace.suggest`) and, with a latency target, sets the constraint
+    `latency - target`, so that the sampler prefers configs under the target (Optuna 5's
+    `Trial.set_constraint`). Picklable, as Ray Tune saves the searcher with the experiment."""
+
+    def __init__(self, space, device: str, latency_input_size, latency_target: float | None):
+        self.space, self.device = space, device
+        self.latency_input_size, self.latency_target = tuple(latency_input_size), latency_target
+        self._table = None
+
+    def __call__(self, trial) -> None:
+        params = self.space.suggest(trial.suggest_categorical)
+        if self.latency_target:
+            trial.set_constraint(CONSTRAINT, self.latency(params) - self.latency_target)
+
+    def latency(self, params: dict) -> float:
+        """Predicted latency (ms) of the config of `params` at the deployment size."""
+        if self._table is None:
+            self._table = load_table(self.device)
+        config = self.space.config_from_params(params).replace(input_size=self.latency_input_size)
+        return float(predict_latency(config, self._table))
+
+    def __getstate__(self):
+        return {**self.__dict__, "_table": None}  # read again where it is unpickled
 
 
 def keras_tuner_params(space, hp) -> dict:
-    """Declares every parameter as an `hp.Choice` and returns the chosen values."""
+    """Declares every parameter as an `hp.Choice` and returns the chosen values (keras-tuner
+    has no conditional parameters here: those a config does not use are ignored)."""
     return {name: hp.Choice(name, options) for name, options in space.choices().items()}

@@ -278,22 +278,35 @@ def _facade(canvas, street, side, materials):
         _low_wall(canvas, street, side, 1.0, color * canvas.rng.uniform(0.92, 1.08))
 
 
+class _Footing:
+    """Where a structure stands along the street on line `where` (see `_Street.lateral`),
+    between fractions `start`..`end` of the ground below the horizon: per pixel, the depth
+    below the horizon of the structure's foot in its column (`foot`), pixels per metre there
+    (`metre`), and the columns it stands in, up to its foot (`span`)."""
+
+    def __init__(self, canvas, street, side, where, start, end):
+        self.depth = canvas.y - street.horizon
+        slope = street.road[side] + where * (street.kerb[side] - street.road[side])
+        reach = side * (canvas.x - street.vanish_x)
+        self.foot = reach / slope
+        self.below = street.height - street.horizon
+        self.road_slopes = street.road[-1] + street.road[1]
+        self.metre = self.road_slopes * np.maximum(self.foot, 1e-3) / ROAD_METRES
+        self.span = (reach > 0) & (self.depth < self.foot) \
+            & (self.foot > start * self.below) & (self.foot < end * self.below)
+
+    def under(self, height_m):
+        """Pixels lower than `height_m` above the foot."""
+        return self.depth > self.foot - height_m * self.metre
+
+
 def _low_wall(canvas, street, side, where, color, start=0.0, end=1.0):
-    """A windowless wall 0.8-2 m high standing on the line `where` (see `_Street.lateral`)
-    between fractions `start`..`end` of the ground below the horizon."""
-    rng = canvas.rng
-    height_m = rng.uniform(0.8, 2.0)
-    depth = canvas.y - street.horizon
-    slope = street.road[side] + where * (street.kerb[side] - street.road[side])
-    reach = side * (canvas.x - street.vanish_x)
-    ground_depth = reach / slope  # depth below the horizon of the wall's foot in this column
-    below = street.height - street.horizon
-    metre = (street.road[-1] + street.road[1]) * np.maximum(ground_depth, 1e-3) / ROAD_METRES
-    region = (reach > 0) & (depth < ground_depth) & (depth > ground_depth - height_m * metre) \
-        & (ground_depth > start * below) & (ground_depth < end * below)
+    """A windowless wall 0.8-2 m high along the street (see `_Footing`)."""
+    height_m = canvas.rng.uniform(0.8, 2.0)
+    footing = _Footing(canvas, street, side, where, start, end)
+    region = footing.span & footing.under(height_m)
     canvas.fill(region, WALL, color, coarse=0.06, fine=0.04)
-    coping = region & (depth < ground_depth - (height_m - 0.12) * metre)
-    canvas.shade(coping, 1.2)
+    canvas.shade(region & ~footing.under(height_m - 0.12), 1.2)  # the lit coping
 
 
 def _open_side(canvas, street, side, materials):
@@ -327,20 +340,13 @@ def _open_side(canvas, street, side, materials):
 def _hedge(canvas, street, side, where, green, start, end):
     """A hedge of the terrain's green, 0.8-1.6 m high: only its shaded foot and its lit top
     edge tell it from the grass behind."""
-    rng = canvas.rng
-    height_m = rng.uniform(0.8, 1.6)
-    depth = canvas.y - street.horizon
-    slope = street.road[side] + where * (street.kerb[side] - street.road[side])
-    reach = side * (canvas.x - street.vanish_x)
-    ground_depth = reach / slope
-    below = street.height - street.horizon
-    metre = (street.road[-1] + street.road[1]) * np.maximum(ground_depth, 1e-3) / ROAD_METRES
-    top = ground_depth - height_m * metre * (1 + 0.15 * canvas.coarse)
-    region = (reach > 0) & (depth < ground_depth) & (depth > top) \
-        & (ground_depth > start * below) & (ground_depth < end * below)
+    height_m = canvas.rng.uniform(0.8, 1.6)
+    footing = _Footing(canvas, street, side, where, start, end)
+    top = footing.foot - height_m * footing.metre * (1 + 0.15 * canvas.coarse)
+    region = footing.span & (footing.depth > top)
     canvas.fill(region, VEGETATION, green, coarse=0.15, fine=0.1)
-    canvas.shade(region & (depth > ground_depth - 0.15 * metre), 0.7)
-    canvas.shade(region & (depth < top + 0.1 * metre + 0.5), 1.15)
+    canvas.shade(region & footing.under(0.15), 0.7)
+    canvas.shade(region & (footing.depth < top + 0.1 * footing.metre + 0.5), 1.15)
 
 
 def _fence(canvas, street, side, where, start, end):
@@ -348,22 +354,16 @@ def _fence(canvas, street, side, where, start, end):
     rng = canvas.rng
     height_m = rng.uniform(1.0, 1.8)
     color = np.full(3, rng.uniform(70, 160)) * rng.uniform(0.9, 1.1, 3)
-    depth = canvas.y - street.horizon
-    slope = street.road[side] + where * (street.kerb[side] - street.road[side])
-    reach = side * (canvas.x - street.vanish_x)
-    ground_depth = reach / slope
-    below = street.height - street.horizon
-    metre = (street.road[-1] + street.road[1]) * np.maximum(ground_depth, 1e-3) / ROAD_METRES
-    height = depth > ground_depth - height_m * metre
-    span = (reach > 0) & (depth < ground_depth) & height \
-        & (ground_depth > start * below) & (ground_depth < end * below)
-    # slats every 0.25 m along the fence line, 0.06 m wide: in perspective, distance along
-    # the street is proportional to 1 / ground_depth
-    along = ROAD_METRES * below / np.maximum(ground_depth, 1e-3) / (street.road[-1] + street.road[1])
+    footing = _Footing(canvas, street, side, where, start, end)
+    depth, foot, metre = footing.depth, footing.foot, footing.metre
+    # slats every third of a metre along the fence line: in perspective, distance along the
+    # street is proportional to 1 / foot
+    along = ROAD_METRES * footing.below / np.maximum(foot, 1e-3) / footing.road_slopes
     slat = (along * 3) % 1 < 0.35
-    rail = (np.abs(depth - (ground_depth - 0.2 * metre)) < 0.05 * metre + 0.3) | (
-        np.abs(depth - (ground_depth - (height_m - 0.1) * metre)) < 0.05 * metre + 0.3)
-    canvas.fill(span & (slat | rail), FENCE, color, coarse=0.03, fine=0.05)
+    rail = (np.abs(depth - (foot - 0.2 * metre)) < 0.05 * metre + 0.3) | (
+        np.abs(depth - (foot - (height_m - 0.1) * metre)) < 0.05 * metre + 0.3)
+    canvas.fill(footing.span & footing.under(height_m) & (slat | rail), FENCE, color,
+                coarse=0.03, fine=0.05)
 
 
 def _objects(rng, street):
@@ -474,17 +474,24 @@ def _car(canvas, street, materials, ground_y, x):
                x + 0.34 * width, CAR, (40, 50, 60), coarse=0.05, fine=0.05)
 
 
+def _large_vehicle(canvas, street, ground_y, x, label, width_m, heights_m, wheel_size_m):
+    """The shadow and wheels of a truck or bus seen from behind; returns (pixels per metre,
+    width, top row)."""
+    metre = street.metres(ground_y)
+    width = width_m * metre
+    top = ground_y - canvas.rng.uniform(*heights_m) * metre
+    _shadow(canvas, ground_y, x, metre, width)
+    _wheels(canvas, ground_y, x, metre, 0.36 * width, label, *wheel_size_m)
+    return metre, width, top
+
+
 def _truck(canvas, street, materials, ground_y, x):
     """A truck seen from behind: a tall closed box in the same paints as cars, door seams,
     a dark bumper and wheels."""
-    rng = canvas.rng
-    metre = street.metres(ground_y)
-    width = 2.5 * metre
-    top = ground_y - rng.uniform(3.2, 3.9) * metre
-    _shadow(canvas, ground_y, x, metre, width)
-    _wheels(canvas, ground_y, x, metre, 0.36 * width, TRUCK, height=0.9, width=0.4)
+    metre, width, top = _large_vehicle(canvas, street, ground_y, x, TRUCK, 2.5, (3.2, 3.9),
+                                       (0.9, 0.4))
     _rectangle(canvas, top, ground_y - 0.9 * metre, x - width / 2, x + width / 2, TRUCK,
-               _paint(rng), coarse=0.03, fine=0.03)
+               _paint(canvas.rng), coarse=0.03, fine=0.03)
     _rectangle(canvas, ground_y - 1.0 * metre, ground_y - 0.75 * metre, x - width / 2, x + width / 2,
                TRUCK, (35, 35, 35))
     for seam in (-0.01, 0.01):
@@ -495,14 +502,10 @@ def _truck(canvas, street, materials, ground_y, x):
 def _bus(canvas, street, materials, ground_y, x):
     """A bus seen from behind: the same paints, a large dark rear window high up and a lit
     destination band."""
-    rng = canvas.rng
-    metre = street.metres(ground_y)
-    width = 2.55 * metre
-    top = ground_y - rng.uniform(3.0, 3.3) * metre
-    _shadow(canvas, ground_y, x, metre, width)
-    _wheels(canvas, ground_y, x, metre, 0.36 * width, BUS, height=0.8, width=0.35)
-    _rectangle(canvas, top, ground_y - 0.35 * metre, x - width / 2, x + width / 2, BUS, _paint(rng),
-               coarse=0.03, fine=0.03)
+    metre, width, top = _large_vehicle(canvas, street, ground_y, x, BUS, 2.55, (3.0, 3.3),
+                                       (0.8, 0.35))
+    _rectangle(canvas, top, ground_y - 0.35 * metre, x - width / 2, x + width / 2, BUS,
+               _paint(canvas.rng), coarse=0.03, fine=0.03)
     _rectangle(canvas, top + 0.35 * metre, ground_y - 1.9 * metre, x - 0.42 * width, x + 0.42 * width,
                BUS, (40, 50, 60), coarse=0.05, fine=0.05)
     _rectangle(canvas, top + 0.08 * metre, top + 0.28 * metre, x - 0.3 * width, x + 0.3 * width, BUS,

@@ -1,0 +1,195 @@
+"""Plumbing of the benchmarks that train many configs: training settings, the run cache (one
+JSON line per finished training, so hours of training can be built in several runs and resumed
+after a kill), and rank statistics."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from space import ArchConfig
+from trainers import TrainConfig
+
+WORK_DIR = Path.home() / ".cache" / "mobile-seg-nas" / "benchmark_runs"
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """One training fidelity: crop size (HxW, or one number for a square), steps, learning
+    rate and batch size."""
+
+    name: str
+    input_size: tuple
+    steps: int
+    learning_rate: float
+    batch_size: int
+
+    def __post_init__(self):
+        size = self.input_size
+        object.__setattr__(self, "input_size", (size, size) if isinstance(size, int) else tuple(size))
+
+    @classmethod
+    def of_search(cls, options, name: str = "search") -> "Setting":
+        """The proxy training of a search's options (`nas.search.options.SearchOptions`)."""
+        return cls(name, options.input_size, options.steps_per_trial, options.learning_rate,
+                   options.batch_size)
+
+    @property
+    def key(self) -> str:
+        height, width = self.input_size
+        return (f"{height}x{width}-{self.steps}steps-lr{self.learning_rate:g}"
+                f"-batch{self.batch_size}")
+
+    @property
+    def pixels(self) -> int:
+        """Pixels trained on: the compute of the setting, up to a per-config constant."""
+        return self.input_size[0] * self.input_size[1] * self.steps * self.batch_size
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "input_size": list(self.input_size), "steps": self.steps,
+                "learning_rate": self.learning_rate, "batch_size": self.batch_size}
+
+
+class RunCache:
+    """Finished trainings, one JSON line each, keyed by (data, config id, setting key, seed)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.rows = {}
+        if self.path.is_file():
+            for line in self.path.read_text().splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    self.rows[_key(row["data"], row["config_id"], row["setting"], row["seed"])] = row
+
+    def reload(self) -> None:
+        """Reads the rows other workers appended since."""
+        self.__init__(self.path)
+
+    def get(self, data: str, config: ArchConfig, setting: Setting, seed: int) -> dict | None:
+        return self.rows.get(_key(data, config.id, setting.key, seed))
+
+    def add(self, row: dict) -> None:
+        """Appends one finished training (a single write, so concurrent workers do not mix)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a") as file:
+            file.write(json.dumps(row, sort_keys=True) + "\n")
+        self.rows[_key(row["data"], row["config_id"], row["setting"], row["seed"])] = row
+
+
+def _key(data, config_id, setting_key, seed) -> tuple:
+    return data, config_id, setting_key, int(seed)
+
+
+def data_version(data) -> str:
+    """The data spec (of a spec string or a loaded dataset), with the scene version for the
+    synthetic default."""
+    spec = getattr(data, "spec", data)
+    if spec.split(":")[0] == "synthetic":
+        from trainers.datasets.synthetic import SCENE_VERSION
+
+        return f"{spec}@scenes-v{SCENE_VERSION}"
+    return spec
+
+
+def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_dir: Path,
+              threads: int | None) -> dict:
+    """Trains one (config, setting, seed), continuing from a checkpoint left by a kill."""
+    from trainers.trainer import train  # TensorFlow: not needed for the report
+
+    sized = config.replace(input_size=setting.input_size)
+    folder = work_dir / f"{sized.id}-{setting.key}-seed{seed}"
+    recipe = TrainConfig(steps=setting.steps, batch_size=setting.batch_size,
+                         learning_rate=setting.learning_rate, seed=seed, threads=threads,
+                         checkpoint_every=max(50, setting.steps // 8))
+    started = time.monotonic()
+    result = train(sized, recipe, dataset=data, out_dir=folder, resume=True, progress=False)
+    metrics = result.metrics
+    return {"miou": metrics["miou"], "per_class": metrics["per_class"],
+            "train_seconds": metrics["train_seconds"], "eval_seconds": metrics["eval_seconds"],
+            "wall_seconds": time.monotonic() - started, "load_average": os.getloadavg()[0]}
+
+
+def missing_runs(cache: RunCache, data: str, settings, seeds, panel: dict) -> list:
+    """(name, config, setting, seed) not yet in the cache, in the order of `settings`."""
+    return [(name, config, setting, seed) for setting in settings for seed in seeds
+            for name, config in panel.items() if cache.get(data, config, setting, seed) is None]
+
+
+def run_missing(cache: RunCache, data: str, settings, seeds, panel: dict, work_dir: Path = WORK_DIR,
+                threads=None, cost_size: int = 256, log=print) -> None:
+    """Trains every missing run, adding each to the cache as it finishes, with the config's
+    GFLOPs and parameters at `cost_size`. Several workers can run at once: each claims a run
+    before training it (`claim`), and takes over the runs of workers that died."""
+    version = data_version(data)
+    todo = missing_runs(cache, version, settings, seeds, panel)
+    for number, (name, config, setting, seed) in enumerate(todo, 1):
+        cache.reload()
+        claim = work_dir / f"{config.id}-{setting.key}-seed{seed}.claim"
+        if cache.get(version, config, setting, seed) is not None or not take_claim(claim):
+            continue
+        log(f"[{number}/{len(todo)}] {setting.name} {name} seed {seed}")
+        try:
+            measured = train_one(config, setting, seed, data, work_dir, threads)
+            cache.add({"data": version, "config_id": config.id, "name": name,
+                       "config": config.to_dict(), "setting": setting.key,
+                       "setting_name": setting.name, "seed": seed,
+                       **costs(config, cost_size), **measured})
+        finally:
+            claim.unlink(missing_ok=True)
+        log(f"    mIOU {measured['miou']:.4f} in {measured['wall_seconds']:.0f} s "
+            f"(load {measured['load_average']:.1f})")
+
+
+def costs(config: ArchConfig, size: int) -> dict:
+    """GFLOPs and parameters of `config` at `size` x `size`."""
+    from space.builders import build_model, count_flops, count_params
+
+    model = build_model(config.replace(input_size=[size] * 2))
+    return {"gflops": count_flops(model) / 1e9, "params": count_params(model)}
+
+
+def take_claim(path: Path) -> bool:
+    """Claims the run of `path` for this process (a file holding its pid); the claim of a
+    process that is gone is taken over. False when a live process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        if _holder_alive(path):
+            return False
+        path.unlink(missing_ok=True)
+        return take_claim(path)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(str(os.getpid()))
+    return True
+
+
+def _holder_alive(path: Path) -> bool:
+    try:
+        os.kill(int(path.read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def rank_agreement(predicted, reference) -> dict:
+    """Spearman and Kendall tau of two score lists over the same configs (None when either
+    list holds no order)."""
+    if len(set(predicted)) < 2 or len(set(reference)) < 2:
+        return {"spearman": None, "kendall": None}
+    spearman = stats.spearmanr(predicted, reference).statistic
+    kendall = stats.kendalltau(predicted, reference).statistic
+    return {"spearman": round_or_none(spearman), "kendall": round_or_none(kendall)}
+
+
+def round_or_none(value, digits=4):
+    return None if value is None or not np.isfinite(value) else round(float(value), digits)
+
+

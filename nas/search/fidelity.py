@@ -1,0 +1,101 @@
+"""Training fidelities and the ladder of a staged search.
+
+A `Fidelity` is how long and how large a trial trains: crop, steps, batch size and learning
+rate. A ladder is the fidelities a trial climbs rung by rung (`--fidelities`, written
+`HxW/STEPS/BATCH[/LR]` and comma-separated, e.g. `128x128/200/16,256x256/800/8`): the first
+rung is the proxy, each later rung continues from the weights of the one before; the last is
+the reference fidelity or, when a budget cannot afford it, a fraction of it (`fit_ladder`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from common import UserInputError
+from space import parse_input_size
+from trainers import TrainConfig
+
+FINE_TUNE_LEARNING_RATE = 1e-3  # a rung that continues from weights: the paper's fine-tune lr
+
+
+@dataclasses.dataclass(frozen=True)
+class Fidelity:
+    """Crop (height, width), steps, batch size and initial learning rate of one training."""
+
+    crop: tuple
+    steps: int
+    batch_size: int
+    learning_rate: float | None = None  # None: the recipe's default (from scratch or not)
+
+    def __post_init__(self):
+        object.__setattr__(self, "crop", tuple(self.crop))
+        if self.steps < 1 or self.batch_size < 1 or min(self.crop) < 32:
+            raise UserInputError(f"fidelity {self}: needs at least 1 step, a batch of 1 and a "
+                                 "crop of at least 32x32")
+
+    def __str__(self) -> str:
+        text = f"{self.crop[0]}x{self.crop[1]}/{self.steps}/{self.batch_size}"
+        return text if self.learning_rate is None else f"{text}/{self.learning_rate:g}"
+
+    @property
+    def pixels(self) -> int:
+        """Pixels trained on: the compute of the fidelity, up to a per-network constant."""
+        return self.crop[0] * self.crop[1] * self.steps * self.batch_size
+
+    def recipe(self, base: TrainConfig, init_weights=None) -> TrainConfig:
+        """`base` trained at this fidelity, from `init_weights` when given."""
+        learning_rate = self.learning_rate or (
+            FINE_TUNE_LEARNING_RATE if init_weights else base.learning_rate)
+        eval_every = base.eval_every and max(1, self.steps * base.eval_every // base.steps)
+        return dataclasses.replace(base, crop_size=self.crop, steps=self.steps,
+                                   batch_size=self.batch_size, learning_rate=learning_rate,
+                                   init_weights=None if init_weights is None else str(init_weights),
+                                   eval_every=eval_every)
+
+
+def parse_fidelity(text: str) -> Fidelity:
+    """`HxW/STEPS/BATCH[/LR]` -> a Fidelity."""
+    parts = text.strip().split("/")
+    try:
+        if len(parts) not in (3, 4):
+            raise ValueError
+        crop, steps, batch_size = parse_input_size(parts[0]), int(parts[1]), int(parts[2])
+        learning_rate = float(parts[3]) if len(parts) == 4 else None
+    except (ValueError, UserInputError):
+        raise UserInputError(f"--fidelities {text!r}: expected HxW/STEPS/BATCH[/LR], "
+                             "e.g. 256x256/800/8") from None
+    return Fidelity(crop, steps, batch_size, learning_rate)
+
+
+def parse_ladder(text: str) -> tuple[Fidelity, ...]:
+    """Comma-separated fidelities, each at least as large (pixels trained) as the one before."""
+    ladder = tuple(parse_fidelity(part) for part in text.split(",") if part.strip())
+    if not ladder:
+        raise UserInputError("--fidelities: give at least one fidelity, e.g. 128x128/200/16")
+    for lower, higher in zip(ladder, ladder[1:]):
+        if higher.pixels < lower.pixels:
+            raise UserInputError(f"--fidelities: {higher} trains on fewer pixels than {lower} "
+                                 "before it; a ladder climbs")
+    return ladder
+
+
+def format_ladder(ladder) -> str:
+    return ",".join(str(fidelity) for fidelity in ladder)
+
+
+def fit_ladder(ladder, last_rung_seconds: float, seconds_per_pixel: float) -> tuple[Fidelity, ...]:
+    """The ladder with the steps of its rungs after the first scaled down (never below the
+    rung before, in pixels) so that the last rung takes at most `last_rung_seconds`."""
+    last = ladder[-1]
+    affordable = last_rung_seconds / max(seconds_per_pixel, 1e-12)
+    scale = min(1.0, affordable / last.pixels)
+    if scale >= 1.0 or len(ladder) == 1:
+        return tuple(ladder)
+    fitted = [ladder[0]]
+    for fidelity in ladder[1:]:
+        steps = max(1, math.floor(fidelity.steps * scale))
+        floor = math.ceil(fitted[-1].pixels / (fidelity.crop[0] * fidelity.crop[1]
+                                               * fidelity.batch_size))
+        fitted.append(dataclasses.replace(fidelity, steps=max(steps, floor)))
+    return tuple(fitted)

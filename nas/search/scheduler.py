@@ -1,0 +1,117 @@
+"""Staged search on Ray Tune: multi-objective asynchronous successive halving (MO-ASHA,
+Schmucker et al. 2021, "Multi-objective asynchronous successive halving").
+
+A trial trains rung by rung, each rung a larger fidelity (crop and steps) continuing from the
+previous rung's weights, and reports after each rung. At a report the scheduler ranks the
+trial among every result recorded at that rung so far, by non-dominated sorting on (mIOU at
+the rung, predicted latency) with crowding distance to break ties (`results.pareto_order`),
+and promotes it to the next rung when it ranks in the best `1 / reduction_factor`; otherwise
+the trial stops there (a newcomer wins exact ties: the front's extremes, whose crowding is
+infinite, are always worth a rung more). Decisions are made at once (asynchronous: no worker waits for a rung
+to fill). A trial that would rank in that fraction with its mIOU raised by `tie_margin` (the
+proxy's seed noise) is a tie: it is promoted too, to be re-measured at the next rung rather
+than dropped on noise.
+
+Ray Tune does not save a scheduler with the experiment: the rung records and decisions live
+in the run folder (`rungs.json`), so a restored search keeps the promotions it made and a
+re-reported rung gets the decision it had.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ray.tune.schedulers import FIFOScheduler, TrialScheduler
+
+from common import read_json, write_json
+from results.pareto import pareto_order
+
+RUNGS_FILE = "rungs.json"
+
+
+class RungRecords:
+    """Results recorded per rung (trial id -> [mIOU, latency]) and the promotions made."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else None
+        self.results: dict[int, dict[str, list[float]]] = {}
+        self.promoted: dict[int, dict[str, str]] = {}  # rung -> trial id -> "rank" or "tie"
+        if self.path is not None and self.path.is_file():
+            data = read_json(self.path, "rung records")
+            self.results = {int(rung): value for rung, value in data["results"].items()}
+            self.promoted = {int(rung): value for rung, value in data["promoted"].items()}
+
+    def decide(self, trial_id: str, rung: int, miou: float, latency_ms: float,
+               reduction_factor: float, tie_margin: float = 0.0) -> str | None:
+        """Records a trial's result at `rung` and returns why it is promoted ("rank" or "tie"),
+        or None when it stops; a result recorded before keeps its decision."""
+        recorded = self.results.setdefault(rung, {})
+        promoted = self.promoted.setdefault(rung, {})
+        if trial_id in recorded:
+            return promoted.get(trial_id)
+        recorded[trial_id] = [float(miou), float(latency_ms)]
+        reason = self._reason(recorded, trial_id, reduction_factor, tie_margin)
+        if reason:
+            promoted[trial_id] = reason
+        self.save()
+        return reason
+
+    @staticmethod
+    def _reason(recorded: dict, trial_id: str, reduction_factor: float,
+                tie_margin: float) -> str | None:
+        slots = max(1, math.floor(len(recorded) / reduction_factor))
+        ids = [trial_id, *(key for key in recorded if key != trial_id)]  # it wins exact ties
+        for reason, margin in (("rank", 0.0), ("tie", tie_margin)):
+            points = [(recorded[key][0] + (margin if key == trial_id else 0.0), recorded[key][1])
+                      for key in ids]
+            best = [ids[index] for index in pareto_order(points)[:slots]]
+            if trial_id in best:
+                return reason
+            if tie_margin <= 0:
+                break
+        return None
+
+    def save(self) -> None:
+        if self.path is not None:
+            write_json(self.path, {"results": self.results, "promoted": self.promoted})
+
+
+class StagedScheduler(FIFOScheduler):
+    """MO-ASHA over `rungs` fidelities: a Ray Tune scheduler for trials that report `rung`,
+    `miou` and `latency_ms` after each rung (see the module docstring)."""
+
+    def __init__(self, rungs: int, reduction_factor: float = 3.0, tie_margin: float = 0.0,
+                 state_file: str | Path | None = None):
+        super().__init__()
+        self.rungs, self.reduction_factor, self.tie_margin = rungs, reduction_factor, tie_margin
+        self.state_file = None if state_file is None else str(state_file)
+        self.records = RungRecords(self.state_file)
+
+    def on_trial_result(self, tune_controller, trial, result: dict) -> str:
+        rung = result.get("rung")
+        if rung is None or "miou" not in result or rung >= self.rungs - 1:
+            return TrialScheduler.CONTINUE
+        reason = self.records.decide(trial.trial_id, int(rung), result["miou"],
+                                     result["latency_ms"], self.reduction_factor, self.tie_margin)
+        return TrialScheduler.CONTINUE if reason else TrialScheduler.STOP
+
+    def debug_string(self) -> str:
+        counts = ", ".join(f"rung {rung}: {len(self.records.results.get(rung, {}))} recorded, "
+                           f"{len(self.records.promoted.get(rung, {}))} promoted"
+                           for rung in range(self.rungs - 1))
+        return f"StagedScheduler ({counts})"
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("records")
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.records = RungRecords(self.state_file)  # what the live copy decided, on restore
+
+
+def read_rung_records(run_dir: str | Path) -> RungRecords:
+    """The rung records of a run folder (empty when it has none)."""
+    return RungRecords(Path(run_dir) / RUNGS_FILE)

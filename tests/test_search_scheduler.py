@@ -1,0 +1,64 @@
+"""MO-ASHA promotion decisions: rank by non-dominated sorting and crowding at each rung, promote
+the best third at once, keep decisions across a restart, promote ties within the seed noise."""
+
+import pickle
+
+from ray.tune.schedulers import TrialScheduler
+
+from nas.search.scheduler import RungRecords, StagedScheduler
+
+
+def test_a_result_is_promoted_when_it_ranks_in_the_best_third_so_far():
+    records = RungRecords()
+    assert records.decide("a", 0, 0.40, 10.0, 3) == "rank"  # alone: best of one
+    assert records.decide("b", 0, 0.30, 12.0, 3) is None  # dominated by a
+    assert records.decide("c", 0, 0.35, 5.0, 3) == "rank"  # 1 slot of 3; the fastest: an extreme
+    assert records.decide("d", 0, 0.34, 6.0, 3) is None  # dominated by c
+    assert records.decide("e", 0, 0.38, 8.0, 3) is None  # on the front, but crowded between
+    assert records.promoted[0] == {"a": "rank", "c": "rank"}
+
+
+def test_fast_weaker_networks_survive_that_accuracy_alone_would_drop():
+    """ASHA on mIOU alone stops the fast network; MO-ASHA keeps the front."""
+    records = RungRecords()
+    for trial_id, miou, latency in (("slow-1", 0.50, 20.0), ("slow-2", 0.49, 21.0),
+                                    ("slow-3", 0.48, 22.0), ("slow-4", 0.47, 23.0),
+                                    ("slow-5", 0.46, 24.0)):
+        records.decide(trial_id, 0, miou, latency, 3)
+    assert records.decide("fast", 0, 0.35, 3.0, 3) == "rank"
+
+
+def test_a_result_within_the_seed_noise_of_the_promoted_is_a_tie():
+    records = RungRecords()
+    records.decide("a", 0, 0.400, 10.0, 2)
+    assert records.decide("b", 0, 0.396, 10.0, 2) is None
+    assert records.decide("c", 0, 0.397, 10.0, 2, tie_margin=0.005) == "tie"
+
+
+def test_decisions_survive_a_restart(tmp_path):
+    path = tmp_path / "rungs.json"
+    records = RungRecords(path)
+    records.decide("a", 0, 0.4, 10.0, 3)
+    records.decide("b", 0, 0.3, 12.0, 3)
+    again = RungRecords(path)
+    assert again.decide("a", 0, 0.1, 99.0, 3) == "rank"  # re-reported: the stored decision
+    assert again.decide("b", 0, 0.9, 1.0, 3) is None
+    assert again.results[0]["a"] == [0.4, 10.0]
+
+
+class FakeTrial:
+    def __init__(self, trial_id):
+        self.trial_id = trial_id
+
+
+def test_the_scheduler_stops_unpromoted_trials_and_lets_the_last_rung_finish(tmp_path):
+    scheduler = StagedScheduler(rungs=2, reduction_factor=3, state_file=tmp_path / "rungs.json")
+    first, second = FakeTrial("a"), FakeTrial("b")
+    result = {"rung": 0, "miou": 0.4, "latency_ms": 10.0}
+    assert scheduler.on_trial_result(None, first, result) == TrialScheduler.CONTINUE
+    assert scheduler.on_trial_result(None, second, {**result, "miou": 0.3}) == TrialScheduler.STOP
+    last = {"rung": 1, "miou": 0.6, "latency_ms": 10.0}
+    assert scheduler.on_trial_result(None, first, last) == TrialScheduler.CONTINUE
+    restored = pickle.loads(pickle.dumps(scheduler))  # as Tuner.restore rebuilds it
+    assert restored.records.promoted == {0: {"a": "rank"}}
+    assert restored.on_trial_result(None, second, {**result, "miou": 0.3}) == TrialScheduler.STOP
