@@ -1,4 +1,4 @@
-"""The paper's four presets at 224x224 on this machine: predicted (shipped `host` table) and
+"""The paper's four presets at 224x224 on this machine: predicted (the `host` table) and
 measured end to end (LiteRT, XNNPACK, 1 thread, preprocessing and argmax included), in the
 paper's order, with the paper's ratios (DPC / basic ~1.3, MobileNetV2 / ShuffleNetV2 ~2 on a
 OnePlus A6).

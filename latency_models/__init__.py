@@ -1,11 +1,13 @@
-"""latency_models: per-device latency lookup tables of network blocks, the profiler that fills
-them on LiteRT, the predictor (sum over a config's blocks), end-to-end measurement and the
-import of phone `benchmark_model` outputs."""
+"""latency_models: per-device latency lookup tables of network blocks, `host` (this machine,
+told apart from others by its fingerprint), the profiler that fills tables on LiteRT, the
+predictor (sum over a config's blocks), calibration, end-to-end measurement and the import of
+phone `benchmark_model` outputs."""
 
+from latency_models.devices import load_table
 from latency_models.measure import measure_config, measure_model
 from latency_models.predictor import (MissingEntries, latency_breakdown, measurable_here,
                                       predict_latency)
-from latency_models.table import LatencyTable, known_devices, load_table, user_dir
+from latency_models.table import LatencyTable, known_devices, user_dir
 
 __all__ = [
     "LatencyTable", "MissingEntries", "known_devices", "latency_breakdown", "load_table",

@@ -38,6 +38,7 @@ _PREFIX = re.compile(r"""^(?:
     )""", re.VERBOSE)
 _HEADER = re.compile(r"^Running benchmark for at least \d+ iterations")
 _COUNT = re.compile(r"^count=\d+\s")
+_THREADS = re.compile(r"^Num threads: \[(\d+)\]")
 _FIELD = re.compile(rf"(\w+)=({_NUMBER})")
 _SUMMARY_US = re.compile(rf"^Inference timings in us: Init: (?P<init>{_NUMBER}), First inference: "
                          rf"(?P<first>{_NUMBER}), Warmup \(avg\): {_NUMBER}, "
@@ -54,7 +55,8 @@ class BenchmarkReading:
 
     `source` names the line read (one of COUNT_LINE, SUMMARY_US, SUMMARY_TF1, SUMMARY_MS);
     `runs`, `std_us` and `min_us` are None where that line does not give them; `first_us` (the
-    first inference) and `init_us` (initialisation) come from the summary, when printed.
+    first inference) and `init_us` (initialisation) come from the summary, and `threads` from
+    the "Num threads: [N]" parameter line, when printed.
     """
 
     mean_us: float
@@ -65,6 +67,7 @@ class BenchmarkReading:
     min_us: float | None = None
     first_us: float | None = None
     init_us: float | None = None
+    threads: int | None = None
 
 
 def parse_benchmark_output(text: str) -> BenchmarkReading:
@@ -74,13 +77,15 @@ def parse_benchmark_output(text: str) -> BenchmarkReading:
             else "TFLite benchmark_model")
     summary = _summary(lines)
     counts = _regular_runs_counts(lines)
+    threads = [int(match[1]) for line in lines if (match := _THREADS.match(line))]
+    threads = threads[-1] if threads else None
     if counts is not None and "avg" in counts:
         return BenchmarkReading(
             mean_us=counts["avg"], source=COUNT_LINE, tool=tool,
             runs=int(counts["count"]), std_us=counts.get("std"), min_us=counts.get("min"),
-            first_us=summary.get("first_us"), init_us=summary.get("init_us"))
+            first_us=summary.get("first_us"), init_us=summary.get("init_us"), threads=threads)
     if "mean_us" in summary:
-        return BenchmarkReading(tool=tool, **summary)
+        return BenchmarkReading(tool=tool, threads=threads, **summary)
     raise UserInputError(
         "no wall-clock mean in this benchmark_model output (expected a 'count=N ... avg=...' "
         "line after 'Running benchmark for at least N iterations', or 'Inference (avg): ...')")

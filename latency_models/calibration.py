@@ -6,41 +6,96 @@ network runs a few percent slower than the sum of its blocks, by an amount that 
 backbone. `calibrate_table` times sampled networks end to end and keeps, per backbone, the
 median of measured / summed in the table's metadata; `predict_latency` multiplies by it.
 Calibrate with another seed than the one you validate with, so that validation stays honest.
+
+Against a table of another machine, the same factors also carry this machine's speed relative
+to that machine: `fit_machine_calibration` fits them with a few networks (12; 3.4 minutes on a
+2-core machine at load 6-7) and keeps them per machine fingerprint in the user table folder
+(`machines/calibrations.json`), never in the table, whose factors belong to its own machine.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import statistics
+from pathlib import Path
 
+from common import UserInputError, read_json
 from space.search_space import SearchSpace
 
+from latency_models.fingerprint import Fingerprint
+from latency_models.machine import machine_cache, write_machine_cache
 from latency_models.measure import utc_now
 from latency_models.table import LatencyTable
-from latency_models.validate import measure_samples
+from latency_models.validate import measure_samples, table_space
 
 CALIBRATION_SEED = 1000  # `nas latency validate` samples with seed 0
+# A new machine's first calibration against a shipped table: networks per backbone cycling
+# through the table's sizes, each timed briefly (3 warm-up runs, then 20 runs or 2 s).
+QUICK = {"samples": 6, "warmup_runs": 3, "runs": 20, "max_seconds": 2.0}
+CACHE_FORMAT = "mobile-seg-nas/machine-calibrations"
+CACHE_FILE = "calibrations.json"
 
 
 def calibrate_table(table: LatencyTable, samples: int = 10, seed: int = CALIBRATION_SEED,
                     input_sizes=None, space: SearchSpace | None = None, warmup_runs: int = 5,
-                    runs: int = 50, progress: bool = True) -> dict:
-    """Measures `samples` sampled configs of each backbone of `space` end to end on this
-    machine and sets `table.metadata["calibration"]` (per-backbone factors); returns it.
-    Does not save."""
-    space = space or SearchSpace()
+                    runs: int = 50, max_seconds: float = 10.0, progress: bool = True) -> dict:
+    """Measures `samples` sampled configs of each backbone of `space` (default: the table's
+    space) end to end on this machine and sets `table.metadata["calibration"]` (per-backbone
+    factors); returns it. Does not save."""
+    space = space or table_space(table)
     factors, counts = {}, {}
     for backbone, multipliers in sorted(space.backbones.items()):
         rows, report = measure_samples(
             table, samples, seed, input_sizes,
             dataclasses.replace(space, backbones={backbone: multipliers}), warmup_runs, runs,
-            progress=progress, verb=f"calibrating {backbone} on")
+            max_seconds, progress=progress, verb=f"calibrating {backbone} on")
         factors[backbone] = round(statistics.median(
             row["measured_ms"] / row["summed_ms"] for row in rows), 4)
         counts[backbone] = len(rows)
     calibration = {
         "factors": factors, "configs": counts,
         "method": "median of end-to-end latency / sum of blocks over sampled configs",
-        "seed": seed, "input_sizes": report["input_sizes"], "date": utc_now()}
+        "seed": seed, "input_sizes": report["input_sizes"], "runs": runs, "date": utc_now()}
     table.metadata["calibration"] = calibration
     return calibration
+
+
+def machine_calibration(table: LatencyTable, machine: Fingerprint) -> dict | None:
+    """The cached calibration of `machine` against `table` (of another machine), or None."""
+    for calibration in _read_cache():
+        if (calibration.get("table") == table.device
+                and calibration.get("table_date") == _table_date(table)
+                and machine.matches(Fingerprint.from_metadata(calibration))):
+            return calibration
+    return None
+
+
+def fit_machine_calibration(table: LatencyTable, machine: Fingerprint, **settings) -> dict:
+    """Fits `machine`'s (this machine's) factors against `table`, a table of another machine,
+    with `calibrate_table(**settings)` (default: QUICK), and caches them; returns them."""
+    calibration = calibrate_table(table, **(settings or QUICK))
+    calibration.update(machine=machine.to_dict(), table=table.device,
+                       table_date=_table_date(table))
+    kept = [old for old in _read_cache() if not (
+        old.get("table") == table.device and machine.matches(Fingerprint.from_metadata(old)))]
+    write_machine_cache(CACHE_FILE, {"format": CACHE_FORMAT, "calibrations": [*kept, calibration]})
+    return calibration
+
+
+def _table_date(table: LatencyTable) -> str | None:
+    return table.metadata.get("updated") or table.metadata.get("date")
+
+
+def machine_calibrations_path() -> Path:
+    """Where this machine's calibrations against other machines' tables are kept."""
+    return machine_cache(CACHE_FILE)
+
+
+def _read_cache() -> list[dict]:
+    path = machine_calibrations_path()
+    if not path.is_file():
+        return []
+    data = read_json(path, "machine calibrations")
+    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+        raise UserInputError(f"{path}: not a machine calibration file; delete it (it is a cache)")
+    return [item for item in data.get("calibrations", []) if isinstance(item, dict)]

@@ -1,4 +1,4 @@
-"""Timing TFLite models on this machine with LiteRT (XNNPACK), and describing the machine.
+"""Timing TFLite models on this machine with LiteRT (XNNPACK).
 
 Method (the same for a block and a whole network): batch-1 model, fixed random inputs, warm-up
 invokes, then `runs` invokes each timed alone (garbage collector off); the median is the
@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import importlib.metadata
-import os
-import platform
 import time
 
 import numpy as np
@@ -92,7 +89,7 @@ def measure_config(config, num_threads: int = 1, warmup_runs: int = 5, runs: int
                    max_seconds: float | None = None) -> dict:
     """End-to-end latency of a config as exported: the float32 inference model (batch 1,
     preprocessing and argmax inside) converted to TFLite and timed by `measure_model`."""
-    import keras  # building needs TensorFlow; timing and describing the host do not
+    import keras  # building needs TensorFlow; timing does not
 
     from space.builders import build_inference_model
 
@@ -118,65 +115,5 @@ def tiny_model_content() -> bytes:
     return content
 
 
-def cpu_description() -> str:
-    """CPU model name from /proc/cpuinfo (or the platform), with the core count."""
-    name = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.lower().startswith(("model name", "hardware", "cpu model")):
-                    name = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{name} ({os.cpu_count()} cores)"
-
-
-def load_average() -> float | None:
-    """The 1-minute load average (other work on the machine makes timings noisy)."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:
-        return None
-
-
-def host_description(num_threads: int = 1) -> dict:
-    """This machine as an export's timing records it: runtime, threads, CPU, load."""
-    version = _version("ai-edge-litert")
-    return {"runtime": f"ai-edge-litert {version}" if version else "tflite-runtime",
-            "num_threads": num_threads, "xnnpack": True, "cpu": cpu_description(),
-            "machine": platform.machine(), "load_average_1min": load_average()}
-
-
-def host_metadata(num_threads: int = 1, warmup_runs: int = BLOCK_WARMUP_RUNS,
-                  runs: int = BLOCK_RUNS) -> dict:
-    """What a table measured on this machine must record to be trusted and compared."""
-    return {
-        "runtime": "ai-edge-litert",
-        "runtime_version": _version("ai-edge-litert") or _version("tflite-runtime"),
-        "converter": f"tensorflow {_version('tensorflow')}",
-        "delegate": "XNNPACK",
-        "threads": num_threads,
-        "cpu": cpu_description(),
-        "platform": platform.platform(),
-        "method": ("LiteRT Python Interpreter, batch 1, float32; each block converted alone and "
-                   "its invoke() timed alone; median of runs after warm-up"),
-        "clock": ("thread CPU time (= wall time on an idle machine; robust to other load)"
-                  if num_threads == 1 else "wall clock"),
-        "statistic": "median",
-        "warmup_runs": warmup_runs,
-        "runs": runs,
-        "date": utc_now(),
-        "input_sizes": [],
-    }
-
-
 def utc_now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _version(package: str) -> str | None:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None

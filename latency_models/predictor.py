@@ -5,15 +5,20 @@ Pure Python on the hot path (`plan_network` + dict lookups, ~0.1 ms per config).
 was timed as a model of its own, paying the runtime's per-invoke overhead once; the network
 pays it once in all, so (blocks - 1) x overhead is subtracted. The calibration
 (`latency_models.calibration`) accounts for what timing blocks alone misses, mainly weights
-that stay cached in a loop over one block but not inside the whole network.
+that stay cached in a loop over one block but not inside the whole network; for `host` on a
+machine that matches no shipped table it also carries this machine's speed against the table's
+machine (`latency_models.devices`).
+
+What a prediction needs and the table lacks is measured here on demand where allowed: blocks,
+only into a table of this machine (`measurable_here`), and this machine's factors against a
+table of another machine, fitted once (`LatencyTable.calibrate_here`).
 """
 
 from __future__ import annotations
 
-import functools
-
 from common import UserInputError
-from latency_models.measure import cpu_description
+from latency_models.fingerprint import Fingerprint
+from latency_models.machine import this_machine
 from latency_models.profiler import measure_blocks
 from latency_models.table import LatencyTable, save_measurements
 from space import plan_network
@@ -27,46 +32,84 @@ class MissingEntries(UserInputError):
         self.signatures = list(signatures)
         super().__init__(
             f"latency table {device!r} has no entry for {len(self.signatures)} block(s): "
-            f"{', '.join(self.signatures)} (add them with `nas latency profile` on this machine "
-            "or `nas latency probes` + `nas latency import` for a phone)")
+            f"{', '.join(self.signatures)} (add them with `nas latency profile` on the machine "
+            "the table was measured on, or `nas latency probes` + `nas latency import` for a "
+            "phone)")
+
+
+class NotCalibrated(UserInputError):
+    """`host` needs this machine's factors against another machine's table, not fitted yet."""
+
+    def __init__(self, table: LatencyTable):
+        super().__init__(
+            f"this machine does not match the {table.metadata.get('table')!r} table's machine "
+            "and has no calibration against it yet; run `nas latency calibrate --device host` "
+            "(or a prediction without --no-measure fits it once)")
 
 
 def predict_latency(config, table: LatencyTable, measure_missing: bool | None = None,
                     calibrated: bool = True) -> float:
     """Predicted latency (ms) of `config`'s exported network at `config.input_size`.
 
-    Missing blocks are measured now and cached in the table's user file when
-    `measure_missing` is true (default: when the table was measured on this machine's CPU
-    with LiteRT, e.g. `host`); otherwise `MissingEntries` lists them. `calibrated=False` gives
-    the plain sum of blocks.
+    What the table lacks is measured here when `measure_missing` is true (default: when the
+    table was measured on this machine, or is `host` calibrated for it); otherwise
+    `MissingEntries` (blocks) or `NotCalibrated` is raised. `calibrated=False` gives the plain
+    sum of blocks of the table that predicts the config.
     """
-    block_ms = latency_breakdown(config, table, measure_missing)
-    summed = sum(block_ms.values()) - table.invoke_overhead_ms * (len(block_ms) - 1)
-    return summed * (table.calibration_factor(config.backbone) if calibrated else 1.0)
+    blocks = plan_network(config, inference=True).blocks
+    table = covering_table(blocks, table)
+    block_ms = _block_latencies(blocks, table, measure_missing)
+    summed = sum(block_ms) - table.invoke_overhead_ms * (len(block_ms) - 1)
+    if not calibrated:
+        return summed
+    if table.calibrate_here is not None:
+        if measure_missing is False:
+            raise NotCalibrated(table)
+        table.calibrate_here()
+    return summed * table.calibration_factor(config.backbone)
 
 
 def latency_breakdown(config, table: LatencyTable,
                       measure_missing: bool | None = None) -> dict[str, float]:
-    """Each block's table latency (ms) by block name, in network order."""
+    """Each block's table latency (ms, before calibration) by block name, in network order."""
     blocks = plan_network(config, inference=True).blocks
+    block_ms = _block_latencies(blocks, covering_table(blocks, table), measure_missing)
+    return {block.name: ms for block, ms in zip(blocks, block_ms)}
+
+
+def _block_latencies(blocks, table: LatencyTable, measure_missing: bool | None) -> list[float]:
     entries = table.entries
     missing = [block for block in blocks if block.signature not in entries]
     if missing:
         if measure_missing is None:
             measure_missing = measurable_here(table)
-        if not measure_missing:
+        if not measure_missing or not measurable_here(table):
             raise MissingEntries(table.device, dict.fromkeys(block.signature for block in missing))
         measure_blocks(table, missing, save=lambda signatures: save_measurements(table, signatures),
                        progress=False)
-    return {block.name: entries[block.signature]["ms"] for block in blocks}
+    return [entries[block.signature]["ms"] for block in blocks]
+
+
+def covering_table(blocks, table: LatencyTable) -> LatencyTable:
+    """The table that predicts a network of `blocks`: `table` itself, except for a table of
+    another machine calibrated for this one (`host`), whose networks this machine's own table
+    (`table.local`) predicts when it has all their blocks or `table` lacks some."""
+    local = table.local
+    if local is None:
+        return table
+    signatures = {block.signature for block in blocks}
+    if signatures <= local.entries.keys() or not signatures <= table.entries.keys():
+        return local
+    return table
 
 
 def measurable_here(table: LatencyTable) -> bool:
-    """Whether missing entries of `table` can be timed on this machine the same way."""
+    """Whether missing entries of `table` can be timed on this machine the same way: a LiteRT
+    table whose machine fingerprint matches this machine's."""
     return (table.metadata.get("runtime") == "ai-edge-litert"
-            and table.metadata.get("cpu") == _cached(cpu_description))
+            and this_machine().matches(Fingerprint.from_metadata(table.metadata)))
 
 
-@functools.cache
-def _cached(function):
-    return function()
+def predicts_here(table: LatencyTable) -> bool:
+    """Whether `table` predicts this machine (so that networks timed here can check it)."""
+    return table.local is not None or measurable_here(table)

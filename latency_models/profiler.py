@@ -19,10 +19,11 @@ from common import UserInputError
 from space import ArchConfig, Block, SearchSpace, plan_network
 from space.parameters import branch_options
 
-from latency_models.measure import (BLOCK_RUNS, BLOCK_WARMUP_RUNS, host_metadata,
-                                    invoke_overhead_ms, load_average, measure_model, utc_now)
-from latency_models.table import (SHIPPED_DIR, LatencyTable, check_device_name, compatible,
-                                  read_table_file, user_dir)
+from latency_models.machine import describe_machine, host_metadata, load_average
+from latency_models.measure import (BLOCK_RUNS, BLOCK_WARMUP_RUNS, invoke_overhead_ms,
+                                    measure_model, utc_now)
+from latency_models.table import (HOST, LatencyTable, check_device_name, compatible,
+                                  read_table_file, shipped_tables, user_dir)
 
 log = logging.getLogger(__name__)
 
@@ -155,14 +156,14 @@ def profile_device(device: str, blocks, input_sizes, threads: int = 1,
     if not compatible(table.metadata, metadata):
         raise UserInputError(
             f"{path} holds {table.metadata.get('threads')}-thread {table.metadata.get('runtime')} "
-            f"{table.metadata.get('runtime_version')} timings of {table.metadata.get('cpu')}; "
-            f"profile into another table (e.g. --device {device}-{threads}threads or --out FILE)")
+            f"{table.metadata.get('runtime_version')} timings of another machine or thread "
+            f"count ({describe_machine(table.metadata)}); profile into another table (e.g. "
+            f"--device {device}-{threads}threads or --out FILE)")
     known = set(table.entries)
-    shipped = SHIPPED_DIR / f"{device}.json"
-    if not out and shipped.is_file():
-        shipped_table = read_table_file(shipped)
-        if compatible(shipped_table.metadata, metadata):
-            known |= set(shipped_table.entries)
+    if not out:  # blocks a shipped table of this name (or for `host`, of this machine) has
+        known |= {signature for shipped in shipped_tables()
+                  if device in (HOST, shipped.device) and compatible(shipped.metadata, metadata)
+                  for signature in shipped.entries}
     todo = [block for block in blocks if block.signature not in known]
     log.info("%s: %d blocks needed, %d already measured, %d to measure",
              device, len(blocks), len(blocks) - len(todo), len(todo))

@@ -2,18 +2,22 @@
 
 A table maps a block signature (`space.Block.signature`, e.g.
 `shuffle_unit-input:28x28x116-rate:1`) to the block's measured latency. The file is
-human-readable: metadata first (device, runtime and version, delegate, threads, CPU/SoC, method,
-date, runs, spread), then one entry per line, sorted by signature:
+human-readable: metadata first (device, runtime and version, delegate, threads, CPU/SoC, the
+machine's fingerprint for CPU tables, method, date, runs, spread), then one entry per line,
+sorted by signature:
 
-    {"format": "mobile-seg-nas/latency-table", "version": 1, "device": "host",
+    {"format": "mobile-seg-nas/latency-table", "version": 1, "device": "amd-epyc-2vcpu-2026-11-24",
      "metadata": {...},
      "entries": {
       "argmax-input:224x224x19": {"ms": 0.3581, "p90_ms": 0.3702, "std_ms": 0.0113, "runs": 50},
       ...}}
 
-Shipped tables live in `latency_models/tables/`; tables a user profiles, imports or measures on
-demand live in the user table folder (`$NAS_LATENCY_DIR`, default
-`~/.cache/mobile-seg-nas/latency/`). A user table named like a shipped one extends it.
+Shipped tables live in `latency_models/tables/`, named for their machine; tables a user
+profiles, imports or measures on demand live in the user table folder (`$NAS_LATENCY_DIR`,
+default `~/.cache/mobile-seg-nas/latency/`; `host.json` is this machine's own table, and
+`machines/` keeps this machine's fingerprint and its calibrations against other machines'
+tables). A user table named like a shipped one extends it when measured the same way on the
+same machine. `host` is resolved by `latency_models.devices`.
 """
 
 from __future__ import annotations
@@ -24,14 +28,15 @@ import logging
 import os
 import re
 from pathlib import Path
+from typing import Callable
 
 from common import UserInputError, read_json, write_text
-from latency_models.measure import host_metadata
+from latency_models.fingerprint import Fingerprint
 
 log = logging.getLogger(__name__)
 
 FORMAT = "mobile-seg-nas/latency-table"
-HOST = "host"  # this machine's CPU: the one device whose missing entries can be measured
+HOST = "host"  # this machine (`latency_models.devices`)
 VERSION = 1
 SHIPPED_DIR = Path(__file__).parent / "tables"
 USER_DIR_ENV = "NAS_LATENCY_DIR"
@@ -46,6 +51,10 @@ class LatencyTable:
 
     `cache_path` is where new measurements of this table are kept (the user table file);
     None for tables read from an explicit file, whose new entries stay in memory.
+    `host` on a machine that matches no shipped table is another machine's table with
+    `local`, this machine's own table (for networks it lacks blocks of), and, until this
+    machine's factors against it are fitted, `calibrate_here`, which fits them
+    (`latency_models.devices`).
     """
 
     device: str
@@ -53,6 +62,8 @@ class LatencyTable:
     entries: dict = dataclasses.field(default_factory=dict)
     path: Path | None = None
     cache_path: Path | None = None
+    local: LatencyTable | None = None
+    calibrate_here: Callable[[], None] | None = None
 
     def __contains__(self, signature: str) -> bool:
         return signature in self.entries
@@ -74,8 +85,10 @@ class LatencyTable:
         return float(self.metadata.get("invoke_overhead_ms", 0.0))
 
     def calibration_factor(self, backbone: str) -> float:
-        """End-to-end latency / sum of blocks for `backbone` (`nas latency calibrate`; 1 if none)."""
-        return float(self.metadata.get("calibration", {}).get("factors", {}).get(backbone, 1.0))
+        """End-to-end latency / sum of blocks for `backbone` (`nas latency calibrate`): the
+        backbone's factor, else the calibration's "default", else 1."""
+        calibration = self.metadata.get("calibration", {})
+        return float(calibration.get("factors", {}).get(backbone, calibration.get("default", 1.0)))
 
     def add_input_size(self, size) -> None:
         sizes = self.input_sizes
@@ -131,12 +144,16 @@ def shipped_devices() -> list[str]:
     return sorted(path.stem for path in SHIPPED_DIR.glob("*.json"))
 
 
+def shipped_tables() -> list[LatencyTable]:
+    return [read_table_file(SHIPPED_DIR / f"{name}.json") for name in shipped_devices()]
+
+
 def user_devices() -> list[str]:
     return sorted(path.stem for path in user_dir().glob("*.json"))
 
 
 def known_devices() -> list[str]:
-    return sorted({*shipped_devices(), *user_devices()})
+    return sorted({HOST, *shipped_devices(), *user_devices()})
 
 
 def check_device_name(name: str) -> str:
@@ -146,22 +163,16 @@ def check_device_name(name: str) -> str:
     return name
 
 
-def load_table(device: str) -> LatencyTable:
-    """The latency table of a device name (shipped or user table) or of a table file path.
-
-    A user table named like a shipped one (e.g. `host`) adds its entries (on-demand
-    measurements, more input sizes) when it was measured the same way; new measurements go to
-    the user table. Unknown names, corrupt and wrong-version files raise `UserInputError`.
-    """
-    if device.endswith(".json") or os.sep in device or Path(device).is_file():
-        return read_table_file(device)
+def load_named_table(device: str) -> LatencyTable:
+    """The table of a device name: the shipped table, the user table, or the shipped table
+    extended by the user table of the same name when both were measured the same way on the
+    same machine (on-demand measurements, more sizes, a calibration); new measurements go to
+    the user table. Unknown names raise `UserInputError`."""
     check_device_name(device)
     shipped, user = SHIPPED_DIR / f"{device}.json", user_dir() / f"{device}.json"
-    if device == HOST and not shipped.is_file() and not user.is_file():
-        return LatencyTable(HOST, host_metadata(), cache_path=user)  # filled on demand
     if not shipped.is_file() and not user.is_file():
         raise UserInputError(
-            f"unknown latency device {device!r}; known: {', '.join(known_devices()) or 'none'} "
+            f"unknown latency device {device!r}; known: {', '.join(known_devices())} "
             "(profile one with `nas latency profile --device NAME` or import phone outputs with "
             "`nas latency import`)")
     table = read_table_file(shipped if shipped.is_file() else user)
@@ -178,11 +189,16 @@ def load_table(device: str) -> LatencyTable:
 
 
 def _differences(first: dict, second: dict) -> list[str]:
-    return [key for key in COMPATIBILITY_KEYS if first.get(key) != second.get(key)]
+    differences = [key for key in COMPATIBILITY_KEYS if first.get(key) != second.get(key)]
+    machines = Fingerprint.from_metadata(first), Fingerprint.from_metadata(second)
+    if machines != (None, None) and not (machines[0] and machines[0].matches(machines[1])):
+        differences.append("machine")
+    return differences
 
 
 def compatible(first: dict, second: dict) -> bool:
-    """Whether two tables' metadata describe the same runtime, delegate, threads and CPU."""
+    """Whether two tables' metadata describe the same runtime, delegate, threads, CPU and
+    machine (fingerprints that match, or none on either side)."""
     return not _differences(first, second)
 
 

@@ -11,60 +11,69 @@ from tqdm import tqdm
 from common import UserInputError
 from space.search_space import SearchSpace
 
-from latency_models.measure import load_average, measure_config
-from latency_models.predictor import measurable_here, predict_latency
+from latency_models.machine import describe_machine, load_average
+from latency_models.measure import measure_config
+from latency_models.predictor import predict_latency, predicts_here
 from latency_models.table import LatencyTable
 
 
 def validate_table(table: LatencyTable, samples: int, seed: int = 0, input_sizes=None,
                    space: SearchSpace | None = None, warmup_runs: int = 5, runs: int = 50,
                    max_seconds: float = 10.0, progress: bool = True) -> dict:
-    """Samples `samples` configs of `space` (default: the default space), cycling through
+    """Samples `samples` configs of `space` (default: the table's space), cycling through
     `input_sizes` (default: the table's sizes), and compares the table's prediction with the
     measured end-to-end latency (median) of each exported network on this machine.
 
     Returns the fractions within 5% and 10%, the RMS and mean relative error (%), Spearman's
     rank correlation and one row per config.
     """
+    if not predicts_here(table):
+        raise UserInputError(f"latency table {table.device!r} was measured on another machine "
+                             f"({describe_machine(table.metadata)}); it cannot be compared with "
+                             "networks run here (validate --device host)")
+    if table.calibrate_here is not None:  # this machine's factors, before timing the samples
+        table.calibrate_here()
     rows, report = measure_samples(table, samples, seed, input_sizes, space, warmup_runs, runs,
                                    max_seconds, progress, "validating")
+    return {**report, **compare(rows), "calibration": table.metadata.get("calibration"),
+            "configs": rows}
+
+
+def compare(rows: list[dict]) -> dict:
+    """Adds each row's error (%) of "predicted_ms" against "measured_ms"; returns `accuracy`."""
     for row in rows:
-        row["predicted_ms"] = round(row["summed_ms"] * table.calibration_factor(row["backbone"]), 4)
         row["error_pct"] = round(100 * (row["predicted_ms"] / row["measured_ms"] - 1), 2)
-    return {**report,
-            **accuracy([row["predicted_ms"] for row in rows], [row["measured_ms"] for row in rows]),
-            "calibration": table.metadata.get("calibration"), "configs": rows}
+    return accuracy([row["predicted_ms"] for row in rows], [row["measured_ms"] for row in rows])
 
 
 def measure_samples(table: LatencyTable, samples: int, seed: int, input_sizes=None,
                     space: SearchSpace | None = None, warmup_runs: int = 5, runs: int = 50,
                     max_seconds: float = 10.0, progress: bool = True,
                     verb: str = "measuring") -> tuple[list[dict], dict]:
-    """Sampled configs' sum of blocks (`summed_ms`, uncalibrated) and measured end-to-end
-    latency on this machine: (one row per config, the run's settings)."""
-    if not measurable_here(table):
-        raise UserInputError(f"latency table {table.device!r} was not measured on this machine "
-                             f"({table.metadata.get('cpu')}); it cannot be compared with "
-                             "networks run here")
+    """Sampled configs' sum of blocks (`summed_ms`, uncalibrated), prediction and measured
+    end-to-end latency on this machine: (one row per config, the run's settings)."""
     if samples < 2:
         raise UserInputError(f"--samples {samples}: at least 2 configs are needed")
     sizes = [tuple(size) for size in (input_sizes or table.input_sizes or [(224, 224)])]
-    space = space or SearchSpace()
+    space = space or table_space(table)
     spaces = {size: dataclasses.replace(space, input_size=size) for size in sizes}
     rng = random.Random(seed)
     threads = int(table.metadata.get("threads", 1))
-    rows, loads = [], []
+    rows, loads, timed = [], [], {}
     for index in tqdm(range(samples), desc=f"{verb} {table.device}", unit="config",
                       disable=not progress):
         config = spaces[sizes[index % len(sizes)]].sample(rng)
-        summed = predict_latency(config, table, measure_missing=True, calibrated=False)
-        measured = measure_config(config, threads, warmup_runs, runs, max_seconds)
+        summed = predict_latency(config, table, calibrated=False)
+        if config not in timed:  # a config sampled again (small spaces) is timed once
+            timed[config] = measure_config(config, threads, warmup_runs, runs, max_seconds)
+        measured = timed[config]
         loads.append(load_average())
         rows.append({"config_id": config.id, "backbone": config.backbone,
                      "depth_multiplier": config.depth_multiplier,
                      "output_stride": config.output_stride, "head": config.head,
                      "decoder": config.decoder, "input_size": list(config.input_size),
                      "summed_ms": round(summed, 4),
+                     "predicted_ms": round(predict_latency(config, table), 4),
                      "measured_ms": round(measured["latency_ms"], 4),
                      "measured_p90_ms": round(measured["p90_ms"], 4),
                      "measured_wall_ms": round(measured["wall_ms"], 4),
@@ -75,6 +84,13 @@ def measure_samples(table: LatencyTable, samples: int, seed: int, input_sizes=No
               "clock": table.metadata.get("clock"),
               "max_load_average": max((load for load in loads if load is not None), default=None)}
     return rows, report
+
+
+def table_space(table: LatencyTable) -> SearchSpace:
+    """The search space a table covers: its metadata's "space" (a space file's fields), else
+    the default space."""
+    fields = table.metadata.get("space")
+    return SearchSpace(**fields) if isinstance(fields, dict) else SearchSpace()
 
 
 def accuracy(predicted, measured) -> dict:

@@ -20,8 +20,9 @@ FAST = ["--verify-images", "4", "--calibration-images", "4"]
 
 
 @pytest.fixture(autouse=True)
-def latency_tables(tmp_path, monkeypatch):
-    monkeypatch.setenv("NAS_LATENCY_DIR", str(tmp_path / "latency"))
+def latency_tables(tmp_path_factory, monkeypatch):
+    """A user table folder of each test's own, outside the folders whose files a test checks."""
+    monkeypatch.setenv("NAS_LATENCY_DIR", str(tmp_path_factory.mktemp("latency")))
 
 
 @pytest.fixture(scope="module")

@@ -111,3 +111,10 @@ def test_op_profile_timings_alone_are_no_mean():
     profile_only = text[:text.index("Average inference timings in us")]
     with pytest.raises(UserInputError, match="no wall-clock mean"):
         parse_benchmark_output(profile_only)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_thread_count_is_read_where_the_parameters_are_printed(name):
+    printed = {"litert_cpu_blaze_face.txt": 4, "tf2_adb_shell_kws.txt": 1,
+               "tf2_op_profiling_riscv.txt": 4, "tf2_subgraphs_while_lstm.txt": 1}
+    assert parse_benchmark_output(read(name)).threads == printed.get(name)

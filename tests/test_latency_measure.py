@@ -4,7 +4,8 @@ import keras
 import pytest
 
 from latency_models import measure_config, measure_model
-from latency_models.measure import host_metadata, invoke_overhead_ms
+from latency_models.machine import host_metadata
+from latency_models.measure import invoke_overhead_ms
 from latency_models.profiler import measure_block
 from space import get_preset, plan_network
 from space.tflite import convert_to_tflite

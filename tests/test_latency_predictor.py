@@ -9,7 +9,7 @@ import pytest
 from latency_models import (LatencyTable, MissingEntries, latency_breakdown, load_table,
                             predict_latency)
 from latency_models import table as tables
-from latency_models.measure import host_metadata
+from latency_models.machine import host_metadata
 from latency_models.profiler import covering_configs, select_blocks, unique_blocks
 from space import get_preset, plan_network
 from space.search_space import SearchSpace
@@ -51,22 +51,24 @@ def test_a_users_calibration_of_a_shipped_table_goes_to_the_user_table(tmp_path,
     config = get_preset("paper-basic").replace(input_size=[64, 64])
     shipped = _table_for([config])
     shipped.metadata["calibration"] = {"factors": {"shufflenet_v2": 0.9}}
-    shipped.save(tmp_path / "shipped" / "host.json")
-    before = (tmp_path / "shipped" / "host.json").read_text()
+    shipped.save(tmp_path / "shipped" / "box.json")
+    before = (tmp_path / "shipped" / "box.json").read_text()
 
-    table = load_table("host")
-    assert table.calibration_factor("shufflenet_v2") == 0.9
+    for device in ("box", "host"):  # by its name, and as this machine's table
+        table = load_table(device)
+        assert table.calibration_factor("shufflenet_v2") == 0.9
     table.metadata["calibration"] = {"factors": {"shufflenet_v2": 1.1}}
     assert tables.save_calibration(table) == tmp_path / "user" / "host.json"
-    assert (tmp_path / "shipped" / "host.json").read_text() == before
+    assert (tmp_path / "shipped" / "box.json").read_text() == before
     assert load_table("host").calibration_factor("shufflenet_v2") == 1.1
+    assert load_table("box").calibration_factor("shufflenet_v2") == 0.9
 
 
 def test_missing_entries_name_the_exact_signatures():
     basic = get_preset("paper-basic").replace(input_size=[224, 224])
     dpc = get_preset("paper-dpc").replace(input_size=[224, 224])
     table = _table_for([basic])
-    table.metadata["cpu"] = "a phone"  # not measurable here
+    table.metadata["machine"]["reference_ms"] *= 2  # a machine half as fast: not measurable here
     with pytest.raises(MissingEntries) as error:
         predict_latency(dpc, table)
     expected = [block.signature for block in plan_network(dpc, inference=True).blocks

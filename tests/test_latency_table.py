@@ -7,7 +7,9 @@ import pytest
 from common import UserInputError
 from latency_models import LatencyTable, load_table
 from latency_models import table as tables
-from latency_models.measure import host_metadata
+from latency_models.machine import host_metadata
+
+SHIPPED = "amd-epyc-2vcpu-2026-11-24"  # the shipped table, named for its machine
 
 
 @pytest.fixture
@@ -61,7 +63,8 @@ def test_corrupt_or_wrong_version_tables_raise_one_line(tmp_path, content, messa
 def test_unknown_device_lists_known_ones(folders):
     shipped, _ = folders
     _table("pixel-7").save(shipped / "pixel-7.json")
-    with pytest.raises(UserInputError, match="unknown latency device 'pixl-7'; known: pixel-7"):
+    with pytest.raises(UserInputError,
+                       match="unknown latency device 'pixl-7'; known: host, pixel-7"):
         load_table("pixl-7")
     with pytest.raises(UserInputError, match="device name"):
         load_table("bad name!")
@@ -69,37 +72,46 @@ def test_unknown_device_lists_known_ones(folders):
 
 def test_user_table_extends_the_shipped_one_and_receives_measurements(folders):
     shipped, user = folders
-    _table(entries={"a": {"ms": 1.0}}, input_sizes=[[224, 224]]).save(shipped / "host.json")
-    _table(entries={"a": {"ms": 9.0}, "b": {"ms": 2.0}}, input_sizes=[[64, 64]]).save(
-        user / "host.json")
-    table = load_table("host")
+    _table("box", entries={"a": {"ms": 1.0}}, input_sizes=[[224, 224]]).save(shipped / "box.json")
+    _table("box", entries={"a": {"ms": 9.0}, "b": {"ms": 2.0}}, input_sizes=[[64, 64]]).save(
+        user / "box.json")
+    table = load_table("box")
     assert table.entries == {"a": {"ms": 1.0}, "b": {"ms": 2.0}}  # shipped entries win
     assert table.input_sizes == [(64, 64), (224, 224)]
-    assert table.cache_path == user / "host.json"
+    assert table.cache_path == user / "box.json"
 
     table.entries["c"] = {"ms": 3.0}
     tables.save_measurements(table, ["c"])
-    stored = json.loads((user / "host.json").read_text())["entries"]
+    stored = json.loads((user / "box.json").read_text())["entries"]
     assert stored == {"a": {"ms": 9.0}, "b": {"ms": 2.0}, "c": {"ms": 3.0}}
 
 
-def test_user_table_from_another_machine_replaces_the_shipped_one(folders, caplog):
+@pytest.mark.parametrize("difference", ["cpu", "machine"])
+def test_user_table_from_another_machine_replaces_the_shipped_one(folders, caplog, difference):
     shipped, user = folders
-    _table(entries={"a": {"ms": 1.0}}, cpu="Some Other CPU").save(shipped / "host.json")
-    _table(entries={"b": {"ms": 2.0}}).save(user / "host.json")
-    table = load_table("host")
+    other = _table("box", entries={"a": {"ms": 1.0}})
+    if difference == "cpu":
+        other.metadata["cpu"] = "Some Other CPU"
+    else:  # the same CPU string, flags and cores, but twice as fast
+        other.metadata["machine"]["reference_ms"] /= 2
+    other.save(shipped / "box.json")
+    _table("box", entries={"b": {"ms": 2.0}}).save(user / "box.json")
+    table = load_table("box")
     assert table.entries == {"b": {"ms": 2.0}}
-    assert "differs from the shipped host table in cpu" in caplog.text
+    assert f"differs from the shipped box table in {difference}" in caplog.text
 
 
-def test_shipped_host_table_is_valid_and_covers_the_presets_at_224():
+def test_shipped_table_is_valid_records_its_machine_and_covers_the_presets_at_224():
+    from latency_models.fingerprint import Fingerprint
     from space import get_preset, list_presets, plan_network
 
-    table = tables.read_table_file(tables.SHIPPED_DIR / "host.json")
+    table = tables.read_table_file(tables.SHIPPED_DIR / f"{SHIPPED}.json")
     meta = table.metadata
     for key in ("runtime", "runtime_version", "delegate", "threads", "cpu", "date", "method",
-                "runs", "warmup_runs", "invoke_overhead_ms", "max_load_average"):
+                "runs", "warmup_runs", "invoke_overhead_ms", "max_load_average", "machine",
+                "machine_note"):
         assert key in meta, key
+    assert table.device == SHIPPED and Fingerprint.from_metadata(meta).cpu == "AMD EPYC"
     assert meta["delegate"] == "XNNPACK" and meta["threads"] == 1
     assert [224, 224] in meta["input_sizes"]
     for name in list_presets():

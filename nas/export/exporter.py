@@ -12,7 +12,7 @@ import pandas as pd
 
 from common import UserInputError, write_json
 from latency_models import MissingEntries, load_table, measure_model, predict_latency
-from latency_models.measure import host_description
+from latency_models.machine import host_description
 from latency_models.phone import benchmark_flags
 from nas.export.folders import check_out_folder, staged_folder
 from nas.export.phone_script import SCRIPT_FILE, benchmark_script

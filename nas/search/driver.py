@@ -16,7 +16,7 @@ from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.optuna import OptunaSearch
 
 from common import UserInputError
-from latency_models import load_table
+from latency_models import load_table, predict_latency
 from nas.search.budget import BUDGET_FILE, TimeBudget
 from nas.search.options import SearchOptions, read_search_options, write_search_options
 from nas.search.param_space import OptunaSpace
@@ -165,13 +165,18 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
     """The search of `options`: reads the space, dataset and latency table (each may raise)."""
     space = SearchSpace() if options.space == "default" else SearchSpace.from_file(options.space)
     space = dataclasses.replace(space, num_classes=load_dataset(options.data).num_classes)
-    load_table(options.device)
+    table = load_table(options.device)
     settings = TrialSettings.from_options(options, space, run_dir)
     preset = get_preset(PRESET).replace(input_size=list(settings.space.input_size),
                                         num_classes=space.num_classes)
     if preset in settings.space:
         params = settings.space.params_from_config(preset)
         presets, first_params = {settings.config(params).id: PRESET}, [params]
+        # What the table lacks for it (blocks; for `host`, this machine's factors) is measured
+        # here, once, rather than by trials running side by side.
+        deployed = preset.replace(input_size=list(settings.latency_input_size))
+        log.info("%s: %.2f ms predicted on %s at %dx%d", PRESET,
+                 predict_latency(deployed, table), options.device, *deployed.input_size)
     else:
         log.warning("the %s preset is not in this search space: it will not be evaluated", PRESET)
         presets, first_params = {}, []

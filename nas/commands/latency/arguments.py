@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from common import UserInputError
 from latency_models.profiler import select_blocks
-from latency_models.table import load_table, read_table_file
+from latency_models.devices import load_table
+from latency_models.table import read_table_file
 from nas.arguments import add_json_argument, positive
 from space import ArchConfig, SearchSpace, get_preset, list_presets, parse_input_size
 

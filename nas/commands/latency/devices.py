@@ -1,35 +1,78 @@
-"""`nas latency devices`: the latency tables available, with their metadata."""
+"""`nas latency devices`: this machine, what `host` stands for on it, and the latency tables
+available with the machine each was measured on (no TensorFlow; the first call after a boot
+times the reference network, about 1.5 s)."""
 
 from __future__ import annotations
 
-from latency_models.table import SHIPPED_DIR, known_devices, load_table
+from latency_models.devices import load_host_table
+from latency_models.fingerprint import Fingerprint
+from latency_models.machine import describe_machine, this_machine
+from latency_models.table import HOST, SHIPPED_DIR, known_devices, load_named_table
 from nas.arguments import add_json_argument, print_result
 
 
 def register(commands):
-    parser = commands.add_parser("devices", help="the latency tables available")
+    parser = commands.add_parser("devices", help="this machine and the latency tables "
+                                 "available, with the machine each was measured on")
     add_json_argument(parser)
     parser.set_defaults(run=run, needs_tensorflow=False)
 
 
 def run(args):
+    machine = this_machine()
     rows = []
     for name in known_devices():
-        table = load_table(name)
-        source = "shipped" if table.path.parent == SHIPPED_DIR else "user"
-        rows.append({"device": name, "source": source, "entries": len(table),
-                     "path": str(table.path), "metadata": table.metadata})
-    print_result(args, {"devices": rows}, _text)
+        if name == HOST:
+            continue
+        table = load_named_table(name)
+        other = Fingerprint.from_metadata(table.metadata)
+        rows.append({"device": name, "source": "shipped" if table.path.parent == SHIPPED_DIR
+                     else "user", "entries": len(table), "path": str(table.path),
+                     "machine": describe_machine(table.metadata),
+                     "this_machine": machine.matches(other),
+                     "speed_ratio": round(machine.speed_ratio(other), 3) if other else None,
+                     "metadata": table.metadata})
+    result = {"this_machine": machine.to_dict(), "host": _host(), "devices": rows}
+    print_result(args, result, _text)
+
+
+def _host() -> dict:
+    """What `host` stands for here: a table of this machine, or another's with this machine's
+    factors (None until fitted)."""
+    table = load_host_table()
+    if table.local is not None:
+        calibration = table.metadata.get("calibration")
+        return {"table": table.metadata["table"], "this_machine": False,
+                "factors": calibration["factors"] if calibration else None,
+                "calibrated": calibration["date"] if calibration else None,
+                "measured_here": len(table.local)}
+    name = table.path.stem if table.path and table.path.parent == SHIPPED_DIR else HOST
+    return {"table": name, "this_machine": True, "entries": len(table)}
 
 
 def _text(result: dict) -> str:
-    lines = []
+    machine = Fingerprint(**result["this_machine"])
+    host = result["host"]
+    if host["this_machine"]:
+        stands = f"the {host['table']} table ({host['entries']} entries), of this machine"
+    elif host["factors"]:
+        factors = ", ".join(f"{backbone} x{factor}" for backbone, factor in host["factors"].items())
+        stands = (f"the {host['table']} table times this machine's factors ({factors}; fitted "
+                  f"{host['calibrated']}), {host['measured_here']} blocks measured here")
+    else:
+        stands = (f"the {host['table']} table times this machine's factors, fitted on first "
+                  "use (about 2 minutes; or run `nas latency calibrate --device host`)")
+    lines = [f"this machine: {machine.describe()} ({machine.runtime})", f"host: {stands}"]
     for row in result["devices"]:
         meta = row["metadata"]
         sizes = ", ".join("x".join(str(value) for value in size)
                           for size in meta.get("input_sizes", []))
+        match = ("this machine" if row["this_machine"] else "another machine"
+                 + (f": the reference takes {row['speed_ratio']:.2f}x as long here"
+                    if row["speed_ratio"] else ""))
         lines.append(f"{row['device']} ({row['source']}): {row['entries']} entries; "
                      f"{meta.get('runtime')} {meta.get('runtime_version')}, "
-                     f"{meta.get('delegate')}, {meta.get('threads')} thread(s), {meta.get('cpu')}; "
-                     f"measured {meta.get('date')}; sizes {sizes or '-'}")
+                     f"{meta.get('delegate')}, {meta.get('threads')} thread(s); machine: "
+                     f"{row['machine']} ({match}); measured {meta.get('date')}; "
+                     f"sizes {sizes or '-'}")
     return "\n".join(lines)

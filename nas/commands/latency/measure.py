@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from latency_models.measure import cpu_description, measure_config
+from latency_models.machine import cpu_description
+from latency_models.measure import measure_config
 from nas.arguments import (add_config_arguments, add_json_argument, config_from_arguments,
                            print_result)
 from nas.commands.latency.arguments import add_timing_arguments, check_timing

@@ -1,0 +1,104 @@
+"""Device names -> latency tables, and `host`: this machine.
+
+`host` is this machine's table, whichever machine made the shipped tables:
+1. this machine's own table (the user table `host`: `nas latency profile`, on-demand
+   measurements) extended by a shipped table whose machine fingerprint matches this one;
+2. on a machine that matches no shipped table, the shipped LiteRT table of the closest machine
+   (same CPU first, then the nearest reference latency) times this machine's factors against
+   it. They are fitted on first use (a one-line notice, then a few networks timed end to end
+   with a progress bar, about 2 minutes on 2 cores) and kept per fingerprint in the user table
+   folder. Networks that table lacks blocks of are predicted from this machine's own table,
+   measured here on demand: a table only ever holds one machine's measurements.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from pathlib import Path
+
+from latency_models.calibration import fit_machine_calibration, machine_calibration
+from latency_models.fingerprint import Fingerprint
+from latency_models.machine import host_metadata, this_machine
+from latency_models.table import (HOST, LatencyTable, compatible, extend, load_named_table,
+                                  read_table_file, shipped_tables, user_dir)
+
+log = logging.getLogger(__name__)
+
+
+def load_table(device: str) -> LatencyTable:
+    """The latency table of a device name (`host`, a shipped or user table) or of a table
+    file path. Unknown names, corrupt and wrong-version files raise `UserInputError`."""
+    if device.endswith(".json") or os.sep in device or Path(device).is_file():
+        return read_table_file(device)
+    if device == HOST:
+        return load_host_table()
+    return load_named_table(device)
+
+
+def load_host_table() -> LatencyTable:
+    """This machine's table (see the module docstring)."""
+    machine = this_machine()
+    own = own_table(machine)
+    shipped = shipped_cpu_tables()
+    same = [table for table in shipped
+            if machine.matches(Fingerprint.from_metadata(table.metadata))]
+    if same and compatible(same[0].metadata, own.metadata):
+        table = same[0]
+        extend(table, own)
+        table.device, table.cache_path = HOST, own.cache_path
+        return table
+    if same or not shipped:  # own measurements win over another runtime's or threads'
+        return own
+    base = min(shipped, key=lambda table: _distance(machine, table))
+    return calibrated_here(base, machine, own)
+
+
+def own_table(machine: Fingerprint) -> LatencyTable:
+    """The user table `host` when it was measured on this machine, else a new empty one (a
+    user table `host` of another machine is left alone, and on-demand entries stay in memory)."""
+    path = user_dir() / f"{HOST}.json"
+    if path.is_file():
+        table = read_table_file(path)
+        if machine.matches(Fingerprint.from_metadata(table.metadata)):
+            table.cache_path = path
+            return table
+        log.warning("not using %s: it was measured on another machine", path)
+        path = None
+    return LatencyTable(HOST, host_metadata(), cache_path=path)
+
+
+def shipped_cpu_tables() -> list[LatencyTable]:
+    """The shipped tables measured with LiteRT on a CPU (those `host` may stand for)."""
+    return [table for table in shipped_tables()
+            if table.metadata.get("runtime") == "ai-edge-litert"
+            and Fingerprint.from_metadata(table.metadata) is not None]
+
+
+def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable) -> LatencyTable:
+    """`base` (another machine's table) as `host`: this machine's factors against it (cached,
+    or fitted on first use) and `own` for the networks it lacks blocks of."""
+    table = LatencyTable(HOST, {**base.metadata, "table": base.device}, base.entries, base.path,
+                         local=own)
+    calibration = machine_calibration(base, machine)
+    if calibration is not None:
+        table.metadata["calibration"] = calibration
+        return table
+    table.metadata.pop("calibration", None)
+
+    def calibrate():
+        log.warning("this machine (%s) does not match the %s table's machine (%s): fitting "
+                    "this machine's factors against it (about 2 minutes, once)",
+                    machine.describe(), base.device,
+                    Fingerprint.from_metadata(base.metadata).describe())
+        table.metadata["calibration"] = fit_machine_calibration(base, machine)
+        table.calibrate_here = None
+
+    table.calibrate_here = calibrate
+    return table
+
+
+def _distance(machine: Fingerprint, table: LatencyTable) -> tuple:
+    other = Fingerprint.from_metadata(table.metadata)
+    return other.identity() != machine.identity(), abs(math.log(machine.speed_ratio(other)))

@@ -1,0 +1,151 @@
+"""`host` is this machine: fingerprints tell machines apart, and a table of another machine is
+used with this machine's factors, fitted on first use (real LiteRT runs, small table)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from latency_models import MissingEntries, load_table, predict_latency
+from latency_models import table as tables
+from latency_models.fingerprint import TOLERANCE, Fingerprint
+from latency_models.machine import host_metadata, measure_this_machine, this_machine
+from latency_models.profiler import profile_device, select_blocks
+from nas.cli import main
+from space import get_preset, plan_network
+from space.search_space import SearchSpace
+
+SIZE = (48, 48)
+# One network: ShuffleNet V2 x0.5 with a basic head at output stride 16.
+SPACE = {"backbones": {"shufflenet_v2": [0.5]}, "heads": ["basic"], "decoders": ["none"],
+         "output_strides": [16], "num_classes": 19}
+CONFIG = get_preset("paper-basic").replace(depth_multiplier=0.5, input_size=list(SIZE))
+
+
+def test_fingerprints_match_within_the_tolerance_only():
+    machine = Fingerprint("AMD EPYC", 2, "6a93d771884c", "ai-edge-litert 2.3.0", "c382b32bd983",
+                          reference_ms=0.9)
+    assert machine.matches(Fingerprint(**{**machine.to_dict(), "reference_ms": 0.9 * 1.04}))
+    assert not machine.matches(Fingerprint(**{**machine.to_dict(),
+                                              "reference_ms": 0.9 * (1 + 2 * TOLERANCE)}))
+    assert not machine.matches(Fingerprint(**{**machine.to_dict(), "reference_ms": 0.45}))
+    assert not machine.matches(Fingerprint(**{**machine.to_dict(), "cpu_flags": "0123456789ab"}))
+    assert not machine.matches(None)
+    assert machine.speed_ratio(Fingerprint(**{**machine.to_dict(), "reference_ms": 0.45})) == 2
+
+
+def test_this_machine_is_timed_once_per_boot_and_recorded_by_tables(tmp_path, monkeypatch):
+    monkeypatch.setenv(tables.USER_DIR_ENV, str(tmp_path))
+    machine = measure_this_machine()
+    assert machine.reference_ms > 0 and machine.cores >= 1 and machine.cpu
+    assert machine.matches(machine) and machine.describe().startswith(machine.cpu)
+    cached = json.loads((tmp_path / "machines" / "fingerprint.json").read_text())
+    assert cached["boot"] == Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    assert cached["machine"] == machine.to_dict() and this_machine() == machine
+    assert Fingerprint.from_metadata(host_metadata()) == machine
+    assert Fingerprint.from_metadata({"cpu": "a phone"}) is None
+
+
+@pytest.fixture(scope="module")
+def faster_machine_table(tmp_path_factory):
+    """A small table as a machine twice as fast as this one would have measured it: this
+    machine's blocks of SPACE at 48x48 (kept as `here.json`), its invoke overhead and its
+    reference latency, halved."""
+    folder = tmp_path_factory.mktemp("shipped")
+    here = folder.parent / "here.json"
+    profile_device("host", select_blocks([SIZE], SearchSpace(**SPACE)), [SIZE], runs=10,
+                   out=here, progress=False)
+    table = tables.read_table_file(here)
+    table.device = "fast-box"
+    table.entries = {signature: {**entry, "ms": entry["ms"] / 2}
+                     for signature, entry in table.entries.items()}
+    table.metadata["machine"]["reference_ms"] /= 2
+    table.metadata["invoke_overhead_ms"] /= 2
+    table.metadata["space"] = SPACE
+    table.save(folder / "fast-box.json")
+    return folder
+
+
+@pytest.fixture
+def shipped(faster_machine_table, tmp_path, monkeypatch):
+    """The faster machine's table as the only shipped table; an empty user table folder."""
+    monkeypatch.setattr(tables, "SHIPPED_DIR", faster_machine_table)
+    monkeypatch.setenv(tables.USER_DIR_ENV, str(tmp_path / "user"))
+    return tmp_path / "user"
+
+
+@pytest.mark.slow
+def test_a_machine_matching_no_table_fits_its_factors_once_then_predicts(shipped, capsys,
+                                                                         caplog):
+    predict = ["latency", "predict", "--preset", "paper-basic", "--set", "depth_multiplier=0.5",
+               "--input-size", "48x48", "--json"]
+    assert main([*predict, "--no-measure"]) == 2
+    assert "no calibration against it yet" in capsys.readouterr().err
+
+    assert main(predict) == 0
+    captured = capsys.readouterr()
+    notices = [record.getMessage() for record in caplog.records
+               if "does not match" in record.getMessage()]
+    assert len(notices) == 1 and "fast-box" in notices[0] and "about 2 minutes" in notices[0]
+    assert "\n" not in notices[0]
+    assert "calibrating shufflenet_v2 on fast-box" in captured.err  # the progress bar
+    predicted = json.loads(captured.out)["latency_ms"]
+
+    cache = json.loads((shipped / "machines" / "calibrations.json").read_text())
+    [calibration] = cache["calibrations"]
+    assert calibration["table"] == "fast-box"
+    assert Fingerprint.from_metadata(calibration).matches(this_machine())
+    factor = calibration["factors"]["shufflenet_v2"]
+    assert 1.4 < factor < 3.0  # this machine is about twice as slow as the table's
+    summed = predict_latency(CONFIG, tables.read_table_file(tables.SHIPPED_DIR / "fast-box.json"),
+                             calibrated=False)
+    assert predicted == pytest.approx(factor * summed, rel=1e-3)
+
+    caplog.clear()
+    assert main([*predict, "--no-measure"]) == 0  # cached: no notice, no timing
+    assert "does not match" not in caplog.text
+    assert json.loads(capsys.readouterr().out)["latency_ms"] == predicted
+
+    assert main(["latency", "devices", "--json"]) == 0
+    devices = json.loads(capsys.readouterr().out)
+    assert devices["host"] == {"table": "fast-box", "this_machine": False,
+                               "factors": calibration["factors"],
+                               "calibrated": calibration["date"], "measured_here": 0}
+    [row] = devices["devices"]
+    assert row["device"] == "fast-box" and row["this_machine"] is False
+    assert row["speed_ratio"] == pytest.approx(2, rel=0.01)
+
+
+@pytest.mark.slow
+def test_blocks_another_machines_table_lacks_are_measured_into_this_machines_table(shipped):
+    shipped_file = tables.SHIPPED_DIR / "fast-box.json"
+    before = shipped_file.read_text()
+    shipped.mkdir()
+    shutil.copy(shipped_file.parent.parent / "here.json", shipped / "host.json")  # profiled here
+    table = load_table("host")
+    assert table.local is not None and table.calibrate_here is not None
+    assert predict_latency(CONFIG, table, calibrated=False) == pytest.approx(
+        predict_latency(CONFIG, load_table("fast-box"), calibrated=False) * 2, rel=1e-3)
+
+    other = CONFIG.replace(output_stride=8)  # blocks the table lacks from stage 3 on
+    latency = predict_latency(other, table)
+    assert latency > 0 and table.calibrate_here is not None  # no calibration needed for it
+    assert shipped_file.read_text() == before
+    own = tables.read_table_file(shipped / "host.json")
+    assert Fingerprint.from_metadata(own.metadata).matches(this_machine())
+    assert all(block.signature in own for block in plan_network(other, inference=True).blocks)
+    assert predict_latency(other, load_table("host"), measure_missing=False) == pytest.approx(
+        latency)
+    with pytest.raises(MissingEntries):  # by its name: never measured here
+        predict_latency(other, load_table("fast-box"))
+
+
+def test_a_table_of_this_machine_is_host_and_takes_measurements(shipped, tmp_path, monkeypatch):
+    mine = tables.read_table_file(tables.SHIPPED_DIR / "fast-box.json")
+    mine.metadata["machine"] = this_machine().to_dict()
+    mine.save(tmp_path / "shipped-mine" / "mine.json")
+    monkeypatch.setattr(tables, "SHIPPED_DIR", tmp_path / "shipped-mine")
+    table = load_table("host")
+    assert table.local is None and table.calibrate_here is None
+    assert table.entries == mine.entries and table.cache_path == shipped / "host.json"
