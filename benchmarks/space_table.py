@@ -11,8 +11,8 @@ training is one line of the run cache (`benchmarks/data/space_table_runs.jsonl`)
 is built in several runs and resumed after a kill. `--export` writes
 `benchmarks/data/space_table.parquet`: one row per (config, seed) with the sample index or
 panel name, the config, its conditional parameters (one column each, empty where the config
-does not use it), mIOU, predicted latency on the `host` table, GFLOPs and parameters at the
-deployment size, and seconds.
+does not use it), mIOU, predicted latency on the shipped CPU table (the same on every machine),
+GFLOPs and parameters at the deployment size, and seconds.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from benchmarks._runs import RunCache, Setting, data_version, run_missing  # noqa: E402
 from benchmarks.proxy_fidelity import PANEL  # noqa: E402
+from benchmarks.searchers import LATENCY_TABLE  # noqa: E402
 from nas.search.options import SearchOptions  # noqa: E402
 from space import SearchSpace  # noqa: E402
 
@@ -98,7 +99,7 @@ def main(argv=None) -> None:
         run_missing(cache, args.data, [setting], args.seeds, configs, threads=args.threads,
                     cost_size=options.latency_input_size[0])
         cache = RunCache(args.cache)
-    table = export(cache, args.data, setting, configs, args.seeds, options.device,
+    table = export(cache, args.data, setting, configs, args.seeds, LATENCY_TABLE,
                    options.latency_input_size)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_parquet(args.out, index=False)
