@@ -6,3 +6,10 @@ class UserInputError(ValueError):
 
     The `nas` CLI prints the message and exits with code 2; it never shows a traceback.
     """
+
+
+def first_line(error: BaseException, limit: int = 200) -> str:
+    """The first line of an error's message (its type's name when it has none), for messages
+    that must stay one line."""
+    text = str(error).strip()
+    return text.splitlines()[0][:limit] if text else type(error).__name__

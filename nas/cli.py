@@ -14,6 +14,7 @@ import pkgutil
 import sys
 
 from common import UserInputError
+from common.streams import muted_stderr
 import nas.commands
 
 
@@ -38,17 +39,10 @@ def import_tensorflow_quietly() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" in sys.modules:
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import tensorflow
+    with muted_stderr():
+        import tensorflow
 
-            tensorflow.config.list_physical_devices()  # CUDA probing logs here, also muted
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+        tensorflow.config.list_physical_devices()  # CUDA probing logs here, also muted
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from common import atomic_write
+from common import UserInputError, atomic_write, first_line
 
 # Trial states in the table. Only `completed` trials (trained for every step they were given)
 # enter the Pareto front; `early_stopped` ones (stopped by ASHA) keep their last evaluation.
@@ -16,8 +16,10 @@ CONFIG_COLUMNS = ("backbone", "depth_multiplier", "output_stride", "head", "dpc_
                   "decoder", "num_classes", "input_size")
 TRIAL_COLUMNS = ("trial_id", "status", "preset", *CONFIG_COLUMNS, "config_id", "miou",
                  "latency_ms", "gflops", "params", "steps", "train_seconds", "eval_seconds",
-                 "trial_seconds", "score", "error")
-TEXT_COLUMNS = ("trial_id", "config_id", "preset", "error")
+                 "trial_seconds", "score", "error", "checkpoint")
+# `checkpoint`: where the trial's last checkpoint is in the search's storage
+# (`nas.search.artifacts`), relative to its root.
+TEXT_COLUMNS = ("trial_id", "config_id", "preset", "error", "checkpoint")
 NUMERIC_COLUMNS = ("miou", "latency_ms", "gflops", "params", "steps", "train_seconds",
                    "eval_seconds", "trial_seconds", "score")
 
@@ -38,23 +40,48 @@ def as_table(rows: list[dict]) -> pd.DataFrame:
 
 
 def write_trials(table: pd.DataFrame, run_dir: str | Path) -> None:
-    """Writes `trials.csv` and `trials.parquet` atomically (temp file, then rename)."""
-    atomic_write(trials_path(run_dir, ".csv"), lambda path: table.to_csv(path, index=False))
-    atomic_write(trials_path(run_dir), lambda path: table.to_parquet(path, index=False))
+    """Writes `trials.csv` and `trials.parquet`, each atomically (temp file, then rename).
+    When a write fails (a full disk), both stay as they were: the new CSV is moved in place
+    only once the parquet file is."""
+
+    def write_csv(temporary: Path) -> None:
+        table.to_csv(temporary, index=False)
+        atomic_write(trials_path(run_dir), lambda path: table.to_parquet(path, index=False))
+
+    atomic_write(trials_path(run_dir, ".csv"), write_csv)
 
 
 def read_trials(run_dir: str | Path) -> pd.DataFrame:
-    """The trial table of a run folder (parquet, or CSV when only that is there).
+    """The trial table of a run folder: `trials.parquet`, or `trials.csv` when the parquet file
+    is missing or damaged.
 
-    Raises FileNotFoundError when the folder holds no trial table."""
-    parquet, csv = trials_path(run_dir), trials_path(run_dir, ".csv")
-    if parquet.is_file():
-        table = pd.read_parquet(parquet)
-    elif csv.is_file():
-        table = pd.read_csv(csv, keep_default_na=False, na_values=[""],
-                            dtype={name: str for name in TEXT_COLUMNS})
-    else:
+    Raises FileNotFoundError when the folder holds no trial table, UserInputError (one line)
+    when every copy there is damaged."""
+    paths = [path for path in (trials_path(run_dir), trials_path(run_dir, ".csv"))
+             if path.is_file()]
+    if not paths:
         raise FileNotFoundError(f"{run_dir}: no trials.parquet or trials.csv")
+    problems = []
+    for path in paths:
+        try:
+            return _read_table(path)
+        except (OSError, ValueError) as error:  # pandas and pyarrow parse errors are ValueErrors
+            problems.append(f"{path.name}: {first_line(error)}")
+    raise UserInputError(f"{run_dir}: the trial table is damaged ({'; '.join(problems)})")
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        table = pd.read_parquet(path)
+    else:
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""],
+                            dtype={name: str for name in TEXT_COLUMNS})
+    missing = [name for name in ("trial_id", "status") if name not in table.columns]
+    if missing:
+        raise ValueError(f"no {' or '.join(missing)} column")
+    unknown = set(table["status"]) - set(STATUSES)
+    if unknown:
+        raise ValueError(f"unknown status {sorted(map(str, unknown))[0]!r}")
     return as_table(table.to_dict("records"))
 
 

@@ -1,11 +1,14 @@
-"""`nas search` end to end on real Ray Tune: a tiny search, a failing trial, kill -9 + resume."""
+"""`nas search` end to end on real Ray Tune: a tiny search, trials failing in a row, a trial's
+worker killed, kill -9 of the search + resume, a run folder that cannot be written."""
 
+import errno
 import glob
+import json
 import os
 import pickle
 import signal
-import subprocess
-import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -14,19 +17,9 @@ import pytest
 
 from nas.cli import main
 from results import dominates, read_trials
+from searches import TINY, nas, start_nas, wait_for_trials, worker_environment
 
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[1]
-TINY = ["--input-size", "32x32", "--steps-per-trial", "2", "--evaluations-per-trial", "1",
-        "--device", "amd-epyc-2vcpu-2026-11-24",  # the shipped table by name: no calibration
-        "--batch-size", "2", "--cpus-per-trial", "1"]
-
-
-def worker_environment() -> dict:
-    """Ray workers import the working tree (as the driver does)."""
-    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "PYTHONPATH": path}
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +48,10 @@ def test_tiny_search_end_to_end(ray_cluster, tmp_path, capsys):
     for name in ("trials.csv", "trials.parquet", "pareto.csv", "pareto.html", "pareto.png",
                  "summary.json", "search.json"):
         assert (run / name).is_file(), name
-    for trial_id in table["trial_id"]:
-        for name in ("config.json", "model.weights.h5", "result.json"):
+    for trial_id in table["trial_id"]:  # copied from the storage (here: run/ray/)
+        for name in ("config.json", "data.json", "metrics.csv", "result.json"):
             assert (run / "trials" / trial_id / name).is_file()
+    assert table["checkpoint"].str.startswith("ray/").all()
     assert table["latency_ms"].gt(0).all() and table["gflops"].gt(0).all()
     assert table["score"].notna().all()
 
@@ -66,36 +60,136 @@ def test_tiny_search_end_to_end(ray_cluster, tmp_path, capsys):
                 if not any(dominates(other, point) for other in points.values())}
     front = pd.read_csv(run / "pareto.csv", dtype={"trial_id": str})
     assert set(front["trial_id"]) == expected
+    for trial_id in expected:
+        assert (run / "trials" / trial_id / "model.weights.h5").is_file()
 
     capsys.readouterr()
     assert main(["results", "show", "--run", str(run)]) == 0
     assert "Pareto front" in capsys.readouterr().out
 
 
-def test_failed_trials_are_recorded_and_the_search_goes_on(ray_cluster, tmp_path):
+def test_trials_failing_in_a_row_stop_the_search_and_resume_continues(ray_cluster, tmp_path,
+                                                                      capsys):
     run = tmp_path / "run"
-    argv = ["search", "--budget", "2", "--out", str(run), "--learning-rate", "1e30", *TINY]
+    argv = ["search", "--budget", "3", "--out", str(run), "--learning-rate", "1e30",
+            "--stop-after-failures", "2", "--trial-retries", "0", *TINY]
     argv[argv.index("--steps-per-trial") + 1] = "3"
-    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(argv) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("nas search: stopped: 2 trials failed in a row") and "diverged" in error
     table = read_trials(run)
-    assert len(table) == 2 and set(table["status"]) == {"failed"}
-    assert table["error"].str.contains("diverged").all()
+    assert (table["status"] == "failed").sum() == 2 and "running" not in set(table["status"])
+    assert table["error"].str.contains("diverged").sum() == 2
+    assert (run / "summary.json").is_file()
+
+    assert main(["search", "--resume", "--out", str(run)]) == 0  # the last trial of 3 fails
+    table = read_trials(run)
+    assert len(table) == 3 and set(table["status"]) == {"failed"}
+
+
+def test_a_killed_worker_retries_its_trial_from_the_last_checkpoint(ray_cluster, tmp_path):
+    run = tmp_path / "run"
+    argv = ["search", "--budget", "1", "--out", str(run), *TINY]
+    argv[argv.index("--steps-per-trial") + 1] = "6"
+    argv[argv.index("--evaluations-per-trial") + 1] = "3"
+    killed = []
+    killer = threading.Thread(target=lambda: killed.extend(kill_trial_worker(run)), daemon=True)
+    killer.start()
+    assert main(argv) == 0
+    killer.join()
+    assert killed, "no trial worker was killed"
+    table = read_trials(run)  # retried: nothing lost
+    assert list(table["status"]) == ["completed"] and table["steps"].item() == 6
+    result = json.loads((run / "trials" / table["trial_id"].item() / "result.json").read_text())
+    assert result["resumed_from_step"] in (2, 4)  # from its checkpoint, not from step 0
+
+
+def kill_trial_worker(run: Path, timeout: float = 300) -> list[int]:
+    """Kills (-9) the Ray worker that trains the trial of `run` (a process of this test's Ray)
+    once it trains on past its first reported checkpoint (step 2: the worker reaches step 4
+    only after Ray Tune took in that report); returns the ids of the processes killed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = read_trials(run)["trial_id"] if (run / "trials.parquet").is_file() else []
+        if any((Path(tempfile.gettempdir()) / f"nas-trial-{trial_id}" / "checkpoints" /
+                "step-00000004").is_dir() for trial_id in running):
+            workers = [pid for pid in descendants(os.getpid())
+                       if command_line(pid).startswith("ray::ImplicitFunc")]
+            for pid in workers:
+                os.kill(pid, signal.SIGKILL)
+            return workers
+        time.sleep(0.2)
+    return []
+
+
+def descendants(root: int) -> list[int]:
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit():
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1]
+                                               .split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def test_a_run_folder_that_cannot_be_written_stops_with_one_line(ray_cluster, tmp_path,
+                                                                  monkeypatch, capsys):
+    run = tmp_path / "run"
+    writes = []
+
+    def disk_full_after_the_first_table(table, path, **kwargs):
+        if writes:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        writes.append(path)
+        parquet(table, path, **kwargs)
+
+    parquet = pd.DataFrame.to_parquet
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", disk_full_after_the_first_table)
+    capsys.readouterr()
+    assert main(["search", "--budget", "2", "--out", str(run), *TINY]) == 1
+    monkeypatch.undo()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[-1].startswith(f"nas search: stopped: cannot write the trial table in {run}")
+    assert "No space left on device" in lines[-1] and "--resume" in lines[-1]
+    table = read_trials(run)  # the first table, whole, in both files
+    assert list(table["status"]) == ["running"]
+    assert len(pd.read_csv(run / "trials.csv")) == 1
+    assert not list(run.glob(".tmp-*"))
+
+
+def test_trials_that_no_node_can_hold_are_refused_before_anything_is_written(ray_cluster,
+                                                                              tmp_path, capsys):
+    for flag, value in (("--gpus-per-trial", "1"), ("--cpus-per-trial", "3")):
+        assert main(["search", "--out", str(tmp_path / "run"), flag, value]) == 2
+        assert f"{flag} {value}: no node of this Ray has that many" in capsys.readouterr().err
+        assert not (tmp_path / "run").exists()
 
 
 def test_kill_9_then_resume_keeps_every_completed_trial(tmp_path):
     run = tmp_path / "run"
-    command = [sys.executable, "-m", "nas.cli", "search", "--out", str(run), *TINY]
-    with open(tmp_path / "first.log", "w") as log:
-        process = subprocess.Popen([*command, "--budget", "3"], env=worker_environment(),
-                                   stdout=log, stderr=log, cwd=REPO)
-        try:
-            completed = _wait_for_completed_trials(run, process, count=1)
-        finally:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
+    process = start_nas("search", "--out", run, *TINY, "--budget", "3", log=tmp_path / "log")
+    try:
+        completed = wait_for_trials(run, process)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
     assert len(completed) < 3, "the search finished before it could be killed"
-    resumed = subprocess.run([*command, "--resume"], env=worker_environment(), cwd=REPO,
-                             capture_output=True, text=True, timeout=400)
+    resumed = nas("search", "--out", run, *TINY, "--resume", timeout=400)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
 
     table = read_trials(run)
@@ -115,17 +209,3 @@ def searcher_study(run: Path):
     """The Optuna study in the newest searcher checkpoint of a run's Ray experiment."""
     newest = sorted(glob.glob(str(run / "ray" / "searcher-state-*.pkl")))[-1]
     return pickle.loads(Path(newest).read_bytes())["_ot_study"]
-
-
-def _wait_for_completed_trials(run: Path, process, count: int, timeout: float = 300):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the search exited before it was killed"
-        try:
-            table = read_trials(run)
-        except (FileNotFoundError, OSError, ValueError):
-            table = None
-        if table is not None and (table["status"] == "completed").sum() >= count:
-            return table[table["status"] == "completed"].set_index("trial_id")
-        time.sleep(0.5)
-    raise AssertionError(f"no {count} completed trials within {timeout} s")

@@ -11,7 +11,7 @@ from common import UserInputError
 from space import ArchConfig
 from space.builders import build_model
 from trainers import TrainConfig, load_dataset
-from trainers.runs import load_run
+from trainers.runs import RunFolder, load_run
 from trainers.trainer import train
 from trainers.training import PolyLearningRate, load_initial_weights, masked_cross_entropy
 
@@ -93,13 +93,16 @@ def test_resume_continues_an_interrupted_run(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         short_training(tmp_path, steps=4, checkpoint_every=1, on_evaluation=interrupt)
     assert not (tmp_path / "model.weights.h5").exists()
-    assert [path.name for path in (tmp_path / "checkpoints").iterdir()] == ["step-00000001"]
+    # the evaluation's checkpoint is saved before on_evaluation runs
+    assert sorted(path.name for path in (tmp_path / "checkpoints").iterdir()) == [
+        "step-00000001", "step-00000002"]
+    assert RunFolder(tmp_path).checkpoint_step() == 2
 
     result = short_training(tmp_path, steps=4, resume=True)
     assert result.metrics["steps"] == 4
     assert [entry["step"] for entry in result.history] == [2, 4]
     rows = (tmp_path / "metrics.csv").read_text().splitlines()
-    assert [row.split(",")[0] for row in rows[1:]] == ["2", "4"]  # the lost step-2 row redone once
+    assert [row.split(",")[0] for row in rows[1:]] == ["2", "4"]  # each evaluation once
     assert load_run(tmp_path).config == CONFIG
 
 

@@ -163,12 +163,21 @@ class RunFolder:
         for old in sorted(self.checkpoints.glob("step-*"))[:-CHECKPOINTS_KEPT]:
             shutil.rmtree(old, ignore_errors=True)
 
+    def newest_checkpoint(self) -> Path | None:
+        """The folder of the newest checkpoint, or None."""
+        found = sorted(self.checkpoints.glob("step-*")) if self.checkpoints.is_dir() else []
+        return found[-1] if found else None
+
+    def checkpoint_step(self) -> int:
+        """The step training continues from with `resume` (0 without a checkpoint)."""
+        newest = self.newest_checkpoint()
+        return json.loads((newest / "state.json").read_text())["step"] if newest else 0
+
     def restore_checkpoint(self, model, optimizer) -> dict | None:
         """Loads the newest checkpoint into model and optimizer; its state, or None if none."""
-        found = sorted(self.checkpoints.glob("step-*")) if self.checkpoints.is_dir() else []
-        if not found:
+        latest = self.newest_checkpoint()
+        if latest is None:
             return None
-        latest = found[-1]
         load_weights(model, latest / WEIGHTS_FILE)
         with np.load(latest / "optimizer.npz") as saved:
             values = [saved[f"arr_{index}"] for index in range(len(saved.files))]

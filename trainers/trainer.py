@@ -146,8 +146,9 @@ def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=No
 
     The crop is `recipe.crop_size` (default: the config's input size) and the class count the
     dataset's. `on_evaluation(dict(step, miou, loss, train_seconds))` returning True stops
-    early. With `out_dir`, writes the run folder (see `trainers.runs`); `resume` continues from
-    its last checkpoint. `label` names the run on the progress bar (e.g. a stage).
+    early; with `out_dir` it runs once the evaluation's checkpoint is saved. With `out_dir`,
+    writes the run folder (see `trainers.runs`); `resume` continues from its last checkpoint.
+    `label` names the run on the progress bar (e.g. a stage).
     """
     configure_threads(recipe.threads)
     dataset = load_dataset(dataset if dataset is not None else recipe.data)
@@ -205,13 +206,15 @@ def _train_steps(trainer: Trainer, on_evaluation, progress: bool,
             step = trainer.steps_done
             bar.update(1)
             bar.set_postfix(loss=f"{loss:.3f}")
-            if step == recipe.steps or (recipe.eval_every and step % recipe.eval_every == 0):
+            evaluated = step == recipe.steps or bool(recipe.eval_every
+                                                     and step % recipe.eval_every == 0)
+            if evaluated:
                 last = trainer.evaluate()
                 bar.set_postfix(loss=f"{loss:.3f}", miou=f"{last['miou']:.3f}")
-                stopped = bool(on_evaluation(dict(trainer.history[-1]))) if on_evaluation else False
-            if run is not None and (step % recipe.checkpoint_every == 0
-                                    or last is not None and last["step"] == step):
-                trainer.checkpoint()
+            if run is not None and (evaluated or step % recipe.checkpoint_every == 0):
+                trainer.checkpoint()  # before on_evaluation, which may copy the run folder
+            if evaluated and on_evaluation:
+                stopped = bool(on_evaluation(dict(trainer.history[-1])))
     except tf.errors.OpError as error:  # raised by a dataset reader inside tf.data
         raise UserInputError(reader_error_message(error)) from None
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from common import UserInputError
@@ -19,17 +20,24 @@ def register(subparsers):
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="run folder (default: a new folder under runs/)")
     parser.add_argument("--resume", action="store_true", help="continue the search in --out "
-                        "(after a crash or kill); its stored settings are used")
+                        "(after a crash, a kill or a stop); its stored settings are used, "
+                        "with this --address")
     parser.set_defaults(run=run)
 
 
-def run(args):
+def run(args) -> int:
     from nas.search.driver import default_run_dir, run_search
+    from nas.search.stopping import SearchStopped
 
     if args.resume and args.out is None:
         raise UserInputError("--resume needs --out DIR, the run folder of the search to continue")
     options = settings_from_arguments(SearchOptions, args)
     run_dir = args.out or default_run_dir()
-    summary = run_search(options, run_dir, resume=args.resume)
+    try:
+        summary = run_search(options, run_dir, resume=args.resume)
+    except SearchStopped as stopped:
+        print(f"nas search: stopped: {stopped}", file=sys.stderr)
+        return stopped.exit_code
     print(f"{run_dir}: {summary['trials']} trials, {summary['by_status']['completed']} completed, "
           f"front of {len(summary['front'])}; see {Path(run_dir) / 'pareto.html'}")
+    return 0

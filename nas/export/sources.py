@@ -8,10 +8,10 @@ import hashlib
 from pathlib import Path
 
 import keras
-import pandas as pd
 
-from common import UserInputError
+from common import UserInputError, first_line
 from nas.search.options import SEARCH_FILE, SearchOptions, read_search_options
+from results import pareto_front, read_trials, trials_path
 from space import ArchConfig
 from space.builders import build_inference_model, build_model
 from trainers.runs import WEIGHTS_FILE, load_run
@@ -59,9 +59,8 @@ class ExportSource:
         try:
             trained.load_weights(self.weights)
         except (ValueError, KeyError, OSError) as error:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise UserInputError(f"weights {self.weights}: do not fit config {self.config.id} "
-                                 f"({first_line[:200]})") from None
+                                 f"({first_line(error)})") from None
         return build_inference_model(self.config, trained=trained)
 
 
@@ -83,7 +82,7 @@ def sources_from_run(run: str, edit_config, trial: str | None = None, pareto: bo
     folder = Path(run)
     if not folder.is_dir():
         raise UserInputError(f"run folder {run}: not found")
-    if (folder / "trials.csv").is_file():
+    if trials_path(folder).is_file() or trials_path(folder, ".csv").is_file():
         return _sources_from_search(folder, edit_config, trial, pareto, weights)
     if not (folder / "config.json").is_file():
         raise UserInputError(f"run folder {run}: holds neither a training run (config.json) nor "
@@ -105,24 +104,24 @@ def _sources_from_search(folder: Path, edit_config, trial, pareto, weights) -> l
         raise UserInputError("--weights names one checkpoint; it cannot be combined with --pareto")
     search = (read_search_options(folder) if (folder / SEARCH_FILE).is_file()
               else SearchOptions())
-    table_file = folder / ("pareto.csv" if pareto else "trials.csv")
-    if not table_file.is_file():
-        raise UserInputError(f"run folder {folder}: no {table_file.name} (is the search finished?)")
-    table = pd.read_csv(table_file, dtype={"trial_id": str})
+    table = read_trials(folder)
     if pareto:
-        rows = list(table.to_dict("records"))
+        rows = list(pareto_front(table).to_dict("records"))
         if not rows:
-            raise UserInputError(f"{table_file}: the Pareto front is empty")
+            raise UserInputError(f"run folder {folder}: the Pareto front is empty (no completed "
+                                 "trial yet)")
     else:
         rows = [row for row in table.to_dict("records") if row["trial_id"] == str(trial)]
         if not rows:
             known = ", ".join(table["trial_id"].head(10))
-            raise UserInputError(f"trial {trial!r} is not in {table_file}; trials: {known}"
+            raise UserInputError(f"trial {trial!r} is not in {folder}; trials: {known}"
                                  + (", ..." if len(table) > 10 else ""))
     sources = []
     for row in rows:
         trial_folder = folder / "trials" / row["trial_id"]
         where = f"trial {row['trial_id']} of {folder}"
+        if not weights:
+            _fetch_weights(search, folder, row, trial_folder)
         if not (trial_folder / "config.json").is_file():
             raise UserInputError(f"{where}: no config.json in {trial_folder}")
         checkpoint = _weights_file(weights) or _required_weights(trial_folder, where)
@@ -135,6 +134,21 @@ def _sources_from_search(folder: Path, edit_config, trial, pareto, weights) -> l
             data_spec=search.data, device=search.device,
             origin={"run": str(folder), "trial_id": row["trial_id"]}, search_figures=figures))
     return sources
+
+
+def _fetch_weights(search: SearchOptions, folder: Path, row: dict, trial_folder: Path) -> None:
+    """Copies a trial's files from the search's storage into the run folder when the run
+    folder lacks its weights (the driver keeps only the Pareto front's)."""
+    if (trial_folder / WEIGHTS_FILE).is_file() or not row.get("checkpoint"):
+        return
+    from nas.search.artifacts import RECORD_FILES, TrialStore  # Ray only when needed
+
+    store = TrialStore.of_search(search.storage, folder)
+    try:
+        store.fetch(row["checkpoint"], trial_folder, [*RECORD_FILES, WEIGHTS_FILE])
+    except OSError as error:
+        raise UserInputError(f"trial {row['trial_id']} of {folder}: cannot read its files from "
+                             f"the search's storage {store.root} ({first_line(error)})") from None
 
 
 def _required_weights(folder: Path, where: str) -> Path:

@@ -1,4 +1,5 @@
-"""`nas search`: set up a run folder, run the search on Ray Tune (or keras-tuner), resume it."""
+"""`nas search`: validate a search, run it on Ray Tune (local or a cluster) or keras-tuner,
+stop it cleanly, resume it."""
 
 from __future__ import annotations
 
@@ -10,25 +11,26 @@ import os
 from pathlib import Path
 
 import optuna
-import ray
 from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.optuna import OptunaSearch
 
 from common import UserInputError
-from latency_models import load_table, predict_latency
+from latency_models import latency_breakdown, load_table, measurable_here, predict_latency
+from nas.search.artifacts import EXPERIMENT
 from nas.search.budget import BUDGET_FILE, TimeBudget
+from nas.search.cluster import check_resources, ray_session, trial_slots
+from nas.search.lock import check_unlocked, run_lock
 from nas.search.options import SearchOptions, read_search_options, write_search_options
 from nas.search.param_space import OptunaSpace
 from nas.search.recorder import RayRecorder, TrialRecorder
+from nas.search.stopping import GracefulStop, RunFolderError, SearchStopped
 from nas.search.trainable import TrialSettings, run_trial
-from results import read_trials, write_run_report
 from space import SearchSpace, get_preset
 from trainers import load_dataset
 
 log = logging.getLogger("nas.search")
 
-RAY_EXPERIMENT = "ray"
 PRESET = "paper-dpc"
 
 
@@ -48,61 +50,100 @@ def default_run_dir() -> Path:
 
 
 def prepare(options: SearchOptions, run_dir: Path, resume: bool = False) -> Search:
-    """Validates every input (UserInputError on the first bad one) before anything is written;
-    creates the run folder and `search.json`, or reads them back with `resume`."""
+    """Validates every input (UserInputError on the first bad one) and returns the search;
+    writes nothing. With `resume`, the options are read back from the run folder."""
     run_dir = Path(run_dir)
+    check_unlocked(run_dir)
     if resume:
         options = dataclasses.replace(read_search_options(run_dir), address=options.address)
     elif run_dir.exists() and any(run_dir.iterdir()):
         raise UserInputError(f"--out {run_dir}: the folder exists and is not empty; "
                              "pass --resume to continue that search, or choose another --out")
     search = _validate(options, run_dir)
-    if not resume:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        write_search_options(options, run_dir)
+    if options.engine == "ray":
+        if options.storage is not None:
+            search.settings.store.check(new=not resume)
+        if resume and not tune.Tuner.can_restore(search.settings.store.experiment):
+            raise UserInputError(f"--resume: {search.settings.store.root} holds no Ray Tune "
+                                 f"experiment to restore ({EXPERIMENT}/ is missing or "
+                                 "incomplete)")
     return search
 
 
 def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> dict:
-    """Runs (or resumes) a search to its budget; returns the run's summary."""
+    """Runs (or resumes) a search to its budget; returns the run's summary. Raises
+    SearchStopped when it stops before (a signal, trials failing in a row, a run folder that
+    cannot be written), after writing what it has."""
     search = prepare(options, run_dir, resume)
-    log.info("search %s: %s, %s on %s, budget %s, proxy %s for %d steps, latency on %s at %s",
-             run_dir, search.options.engine, search.options.algorithm, search.options.data,
-             search.options.limit, search.options.input_size, search.options.steps_per_trial,
-             search.options.device, search.options.latency_input_size)
-    if search.options.engine == "keras-tuner":
-        from nas.search.keras_tuner_engine import run_keras_tuner  # keras-tuner only when used
-
-        run_keras_tuner(search, resume)
-    else:
-        run_ray_tune(search, resume)
-    summary = write_run_report(run_dir, read_trials(run_dir), list(search.options.latency_target))
+    options = search.options
+    ray_engine = options.engine == "ray"
+    with (ray_session(options.address) if ray_engine else contextlib.nullcontext()), \
+            GracefulStop(ray_tune=ray_engine) as stop:
+        if ray_engine:
+            check_resources(options, local=not options.address)
+        with run_lock(run_dir):
+            if not resume:
+                write_search_options(options, run_dir)
+            log.info("search %s: %s, %s on %s, budget %s, proxy %s for %d steps, latency on %s "
+                     "at %s", run_dir, options.engine, options.algorithm, options.data,
+                     options.limit, options.input_size, options.steps_per_trial, options.device,
+                     options.latency_input_size)
+            recorder, summary = _run_engine(search, resume, stop)
+    stopped = stop.interrupted(run_dir) or (
+        recorder.failures.stopped(run_dir) if recorder.failures.tripped else None)
+    if stopped:
+        raise stopped
     log.info("search done: %d trials, front of %d, hypervolume %s; results in %s",
              summary["trials"], len(summary["front"]), summary["hypervolume"], run_dir)
     return summary
 
 
-def run_ray_tune(search: Search, resume: bool) -> None:
-    """Runs the trials with Ray Tune: multi-objective Optuna (NSGA-II or random sampling),
-    optionally ASHA on mIOU; `Tuner.restore` continues a killed search."""
-    _quiet_ray()
-    options = search.options
-    trainable = tune.with_resources(tune.with_parameters(run_trial, settings=search.settings),
-                                    {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
-    experiment = str((search.run_dir / RAY_EXPERIMENT).resolve())
-    with ray_session(options.address):
-        if resume:
-            if not tune.Tuner.can_restore(experiment):
-                raise UserInputError(f"--resume: {search.run_dir} holds no Ray Tune experiment "
-                                     f"to restore ({RAY_EXPERIMENT}/ is missing or incomplete)")
-            tuner = tune.Tuner.restore(experiment, trainable, resume_unfinished=True,
-                                       resume_errored=False, restart_errored=False)
+def _run_engine(search: Search, resume: bool, stop: GracefulStop) -> tuple[TrialRecorder, dict]:
+    """Runs the search's engine and writes the run's report; returns the recorder of the
+    trials and the summary. A run folder that cannot be written stops the search
+    (SearchStopped)."""
+    try:
+        if search.options.engine == "keras-tuner":
+            from nas.search.keras_tuner_engine import run_keras_tuner  # only when used
+
+            recorder = run_keras_tuner(search, resume, stop)
         else:
-            tuner = _new_tuner(search, trainable)
-        tuner.fit()
+            recorder = run_ray_tune(search, resume, stop)
+        return recorder, recorder.write()
+    except RunFolderError as error:
+        raise SearchStopped(f"{error}; free some space and continue with "
+                            f"`nas search --resume --out {search.run_dir}`") from None
 
 
-def _new_tuner(search: Search, trainable):
+def run_ray_tune(search: Search, resume: bool, stop: GracefulStop) -> TrialRecorder:
+    """Runs the trials with Ray Tune: multi-objective Optuna (NSGA-II or random sampling),
+    optionally ASHA on mIOU; `Tuner.restore` continues a stopped or killed search. Returns
+    the recorder of the trials."""
+    _quiet_ray()
+    options, settings = search.options, search.settings
+    time_budget = TimeBudget(options.limit.seconds, search.run_dir.resolve() / BUDGET_FILE)
+    recorder = TrialRecorder(search.run_dir.resolve(), settings, search.presets,
+                             options.latency_target, budget=time_budget,
+                             failures=options.stop_after_failures)
+    if resume:  # trials that finished report their stored result instead of training again
+        recorder.load()
+        settings = dataclasses.replace(settings, finished={
+            trial_id: row["checkpoint"] for trial_id, row in recorder.rows.items()
+            if row["status"] == "completed" and row["checkpoint"]})
+    trainable = tune.with_resources(tune.with_parameters(run_trial, settings=settings),
+                                    {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
+    callback = RayRecorder(recorder, stop)
+    if resume:
+        tuner = tune.Tuner.restore(settings.store.experiment, trainable, resume_unfinished=True,
+                                   resume_errored=False, restart_errored=False)
+        _attach(tuner, callback, time_budget)
+    else:
+        tuner = _new_tuner(search, trainable, callback, time_budget)
+    tuner.fit()
+    return recorder
+
+
+def _new_tuner(search: Search, trainable, callback, time_budget):
     options = search.options
     sampler = (optuna.samplers.NSGAIISampler(seed=options.seed) if options.algorithm == "nsga2"
                else optuna.samplers.RandomSampler(seed=options.seed))
@@ -115,58 +156,53 @@ def _new_tuner(search: Search, trainable):
         scheduler = ASHAScheduler(metric="miou", mode="max", time_attr="step",
                                   max_t=options.steps_per_trial,
                                   grace_period=options.eval_every, reduction_factor=2)
-    slots = max(1, int(ray.cluster_resources().get("CPU", 1) // options.cpus_per_trial))
-    time_budget = TimeBudget(options.limit.seconds, search.run_dir.resolve() / BUDGET_FILE)
-    recorder = TrialRecorder(search.run_dir.resolve(), search.settings, search.presets,
-                             options.latency_target, budget=time_budget)
+    store = search.settings.store
     return tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(search_alg=searcher, scheduler=scheduler,
                                     num_samples=options.limit.trials or -1,
-                                    max_concurrent_trials=slots, reuse_actors=True),
-        run_config=tune.RunConfig(name=RAY_EXPERIMENT, storage_path=str(search.run_dir.resolve()),
-                                  verbose=0, stop=time_budget, callbacks=[RayRecorder(recorder)],
-                                  failure_config=tune.FailureConfig(max_failures=0)))
+                                    max_concurrent_trials=trial_slots(options),
+                                    reuse_actors=True),
+        run_config=tune.RunConfig(
+            name=EXPERIMENT, storage_path=store.root, verbose=0, stop=time_budget,
+            callbacks=[callback],
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+            failure_config=tune.FailureConfig(max_failures=options.trial_retries)))
+
+
+def _attach(tuner, callback, time_budget) -> None:
+    """A restored tuner runs the callbacks and stopper pickled with the experiment; the
+    search's live ones replace them (Ray Tune has no public API for it, ray-project/ray#41364)."""
+    run_config = tuner._local_tuner.get_run_config()
+    run_config.callbacks, run_config.stop = [callback], time_budget
 
 
 def _quiet_ray() -> None:
     """Ray Tune's console tables and per-trial loggers off (our progress lines and trial table
-    replace them); experiment state saved every few seconds, so a kill loses little."""
+    replace them); experiment state saved every few seconds, so a kill loses little; Ctrl-C
+    left to the search (`GracefulStop`)."""
     settings = {"RAY_AIR_NEW_OUTPUT": "0", "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
                 "TUNE_GLOBAL_CHECKPOINT_S": "5",
                 "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "1e9"}
     for name, value in settings.items():
         os.environ.setdefault(name, value)
+    os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     logging.getLogger("ray.tune").setLevel(logging.CRITICAL)
 
 
-@contextlib.contextmanager
-def ray_session(address: str | None):
-    """Connects to the cluster at `address`, or starts a quiet local Ray of its own with this
-    machine's cores (never a cluster that `ray start` left running); a Ray already initialised
-    in this process (e.g. by tests) is used as it is."""
-    if ray.is_initialized():
-        yield
-        return
-    local = {} if address else {"num_cpus": os.cpu_count(), "object_store_memory": 200 * 2**20}
-    try:
-        ray.init(address=address or "local", include_dashboard=False, log_to_driver=False,
-                 logging_level=logging.ERROR, **local)
-    except ConnectionError as error:
-        raise UserInputError(f"--address {address}: cannot connect to Ray ({error})") from None
-    try:
-        yield
-    finally:
-        ray.shutdown()
-
-
 def _validate(options: SearchOptions, run_dir: Path) -> Search:
-    """The search of `options`: reads the space, dataset and latency table (each may raise)."""
+    """The search of `options`: reads the space, dataset and latency table and checks that a
+    trial can run with them (UserInputError on the first problem)."""
     space = SearchSpace() if options.space == "default" else SearchSpace.from_file(options.space)
-    space = dataclasses.replace(space, num_classes=load_dataset(options.data).num_classes)
+    dataset = load_dataset(options.data)
+    space = dataclasses.replace(space, num_classes=dataset.num_classes)
     table = load_table(options.device)
-    settings = TrialSettings.from_options(options, space, run_dir)
+    deployed_space = _at_size(space, options.latency_input_size, "--latency-input-size")
+    settings = TrialSettings.from_options(options, _at_size(space, options.input_size,
+                                                            "--input-size"), run_dir)
+    for split in (settings.recipe.train_split, settings.recipe.eval_split):
+        dataset.check(split)
     preset = get_preset(PRESET).replace(input_size=list(settings.space.input_size),
                                         num_classes=space.num_classes)
     if preset in settings.space:
@@ -180,4 +216,21 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
     else:
         log.warning("the %s preset is not in this search space: it will not be evaluated", PRESET)
         presets, first_params = {}, []
+    _check_latency_table(table, deployed_space.config_from_params(first_params[0])
+                         if first_params else deployed_space.sample(0))
     return Search(options, run_dir, settings, presets, first_params)
+
+
+def _at_size(space: SearchSpace, size: tuple, flag: str) -> SearchSpace:
+    """`space` at input size `size` (every corner of it checked)."""
+    try:
+        return dataclasses.replace(space, input_size=size)
+    except UserInputError as error:
+        raise UserInputError(f"{flag} {size[0]}x{size[1]}: {error}") from None
+
+
+def _check_latency_table(table, config) -> None:
+    """A table that cannot time missing blocks on this machine (a phone's) must hold the
+    blocks of the deployment size: checked on one config (MissingEntries names them)."""
+    if not measurable_here(table):
+        latency_breakdown(config, table, measure_missing=False)

@@ -20,6 +20,7 @@ from common import UserInputError
 from nas.search.budget import BUDGET_FILE, TimeBudget
 from nas.search.param_space import keras_tuner_params
 from nas.search.recorder import TrialRecorder
+from nas.search.stopping import GracefulStop
 from nas.search.trainable import deployment_costs, train_trial
 from results.score import latency_score
 
@@ -31,8 +32,9 @@ ORACLES = {"bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
            "random": keras_tuner.oracles.RandomSearchOracle}
 
 
-def run_keras_tuner(search, resume: bool) -> None:
-    """Runs (or, with `resume`, continues) a keras-tuner search to its budget."""
+def run_keras_tuner(search, resume: bool, stop: GracefulStop) -> TrialRecorder:
+    """Runs (or, with `resume`, continues) a keras-tuner search to its budget, the failure
+    limit or a signal (`stop`, a `GracefulStop`); returns the recorder of its trials."""
     options, settings = search.options, search.settings
     target = (options.latency_target[0] if options.latency_target
               else _preset_latency(search))
@@ -50,7 +52,12 @@ def run_keras_tuner(search, resume: bool) -> None:
     with contextlib.redirect_stdout(sys.stderr):  # keras-tuner prints; stdout is for results
         tuner = SegmentationTuner(search, target, oracle=oracle, directory=str(search.run_dir),
                                   project_name=PROJECT, overwrite=not resume)
-        tuner.search(verbose=0)
+        try:
+            tuner.search(verbose=0)
+        except KeyboardInterrupt:
+            if stop.signal is None:
+                raise
+    return tuner.recorder
 
 
 def _first_values_oracle(oracle_class):
@@ -81,7 +88,8 @@ class SegmentationTuner(keras_tuner.Tuner):
         self.budget.stop_all()  # starts the clock
         self.recorder = TrialRecorder(search.run_dir, search.settings, search.presets,
                                       search.options.latency_target, budget=self.budget,
-                                      score_target_ms=target_ms)
+                                      score_target_ms=target_ms,
+                                      failures=search.options.stop_after_failures)
         self.recorder.load()
         super().__init__(**kwargs)
 
@@ -97,6 +105,9 @@ class SegmentationTuner(keras_tuner.Tuner):
         self.recorder.started(trial.trial_id, params)
         try:
             metrics = train_trial(params, settings, settings.trial_dir(trial.trial_id))
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (GracefulStop)
+            self.recorder.finished(trial.trial_id, params, "interrupted")
+            raise
         except Exception as error:
             self.recorder.finished(trial.trial_id, params, "failed",
                                    error=f"{type(error).__name__}: {error}")
@@ -107,7 +118,7 @@ class SegmentationTuner(keras_tuner.Tuner):
         return {"score": latency_score(metrics["miou"], metrics["latency_ms"], self.target_ms)}
 
     def on_trial_end(self, trial):
-        if self.budget.stop_all():
+        if self.budget.stop_all() or self.recorder.failures.tripped:
             self.oracle.max_trials = len(self.oracle.trials)  # the next create_trial stops
         super().on_trial_end(trial)
 

@@ -10,6 +10,7 @@ folders quickly.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from pathlib import Path
 
@@ -63,8 +64,16 @@ class SearchOptions:
     engine: str = setting("ray", "search engine: ray or keras-tuner")
     address: str | None = setting(None, "connect to an existing Ray cluster",
                                   metavar="RAY_ADDRESS")
+    storage: str | None = setting(
+        None, "where trials keep their checkpoints (Ray Tune storage): a folder every node of "
+        "the cluster can reach, or a URI pyarrow understands (s3://bucket/path); default: the "
+        "run folder", metavar="PATH|URI")
     cpus_per_trial: int = setting(1, "CPUs (and TensorFlow threads) per trial")
     gpus_per_trial: float = setting(0.0, "GPUs per trial", metavar="N")
+    trial_retries: int = setting(2, "times a failed trial is retried from its last checkpoint "
+                                 "(a lost worker or node)")
+    stop_after_failures: int = setting(3, "stop the search when this many trials fail in a row "
+                                       "(the first trials included); 0: never")
     seed: int = setting(0, "seed of the sampler", metavar="S")
 
     def __post_init__(self):
@@ -73,6 +82,8 @@ class SearchOptions:
             size = parse_input_size(value) if isinstance(value, str) else tuple(value)
             object.__setattr__(self, name, size)
         object.__setattr__(self, "latency_target", tuple(self.latency_target))
+        if self.storage is not None and "://" not in self.storage:  # a local folder
+            object.__setattr__(self, "storage", str(Path(self.storage).expanduser().resolve()))
         self._check()
 
     def _check(self) -> None:
@@ -83,8 +94,14 @@ class SearchOptions:
                                  f"{self.engine}; allowed: {', '.join(ALGORITHMS[self.engine])}")
         for name in ("steps_per_trial", "evaluations_per_trial", "batch_size", "cpus_per_trial"):
             if getattr(self, name) < 1:
-                raise UserInputError(f"--{name.replace('_', '-')}: must be at least 1")
-        if any(target <= 0 for target in self.latency_target):
+                raise UserInputError(f"{_flag(name)} {getattr(self, name)}: must be at least 1")
+        for name in ("gpus_per_trial", "trial_retries", "stop_after_failures", "seed"):
+            if getattr(self, name) < 0:
+                raise UserInputError(f"{_flag(name)} {getattr(self, name)}: must not be negative")
+        if not math.isfinite(self.learning_rate) or self.learning_rate <= 0:
+            raise UserInputError(f"--learning-rate {self.learning_rate}: must be a positive "
+                                 "number")
+        if any(not math.isfinite(target) or target <= 0 for target in self.latency_target):
             raise UserInputError("--latency-target: must be a positive number of milliseconds")
         parse_budget(self.budget)
 
@@ -147,6 +164,10 @@ def parse_budget(text: str) -> Budget:
     if seconds <= 0:
         raise UserInputError(f"--budget {text}: the duration must be positive")
     return Budget(seconds=seconds)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def format_duration(seconds: float) -> str:

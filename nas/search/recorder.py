@@ -1,5 +1,6 @@
 """Keeps a run folder's trial table, Pareto front, plots and summary up to date as trials
-start and finish, and logs progress on stderr."""
+start and finish, copies the files of finished trials into it (Ray Tune: from the search's
+storage), and logs progress on stderr."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from pathlib import Path
 
 from ray.tune import Callback
 
+from common import first_line
+from nas.search.artifacts import RECORD_FILES
 from nas.search.options import format_duration
+from nas.search.stopping import FailureLimit, GracefulStop, RunFolderError
 from results import read_trials, summarize, write_run_report, write_trials
 from results.score import latency_score
 from results.table import as_table
+from trainers.runs import WEIGHTS_FILE
 
 log = logging.getLogger("nas.search")
 
@@ -21,12 +26,13 @@ class TrialRecorder:
     """The trial table of one search, one row per trial id (a re-run trial replaces its row)."""
 
     def __init__(self, run_dir, settings, presets: dict[str, str], latency_targets=(),
-                 budget=None, score_target_ms: float | None = None):
+                 budget=None, score_target_ms: float | None = None, failures: int = 0):
         self.run_dir = str(run_dir)
         self.settings = settings  # nas.search.trainable.TrialSettings
         self.presets = presets  # config id -> preset name
         self.latency_targets = list(latency_targets)
         self.budget = budget  # nas.search.budget.TimeBudget, for the progress line
+        self.failures = FailureLimit(failures)
         # The `score` column's target: the engine's, else the first latency target.
         self.score_target_ms = score_target_ms or (self.latency_targets or [None])[0]
         self.rows: dict[str, dict] = {}
@@ -46,13 +52,18 @@ class TrialRecorder:
         self.write(report=False)
 
     def finished(self, trial_id: str, params: dict, status: str, metrics: dict | None = None,
-                 error: str = "") -> None:
-        self.rows[trial_id] = self._row(trial_id, params, status, metrics or {}, error)
-        self.write()
+                 error: str = "", checkpoint: str = "") -> dict:
+        """Records a trial that ended; returns the run's summary."""
+        self.rows[trial_id] = {**self._row(trial_id, params, status, metrics or {}, error),
+                               "checkpoint": checkpoint}
+        self.failures.record(trial_id, status, error)
+        summary = self.write()
         self.log_progress()
+        return summary
 
     def interrupt_running(self) -> None:
-        """Marks trials still running when the search stops (budget used up) as interrupted."""
+        """Marks trials still running when the search stops (budget used up, a signal, the
+        failure limit) as interrupted."""
         for row in self.rows.values():
             if row["status"] == "running":
                 row["status"] = "interrupted"
@@ -62,9 +73,16 @@ class TrialRecorder:
         return as_table(list(self.rows.values()))
 
     def write(self, report: bool = True) -> dict | None:
+        """Writes the trial table (and, with `report`, the front, plots and summary); a write
+        that fails (disk full) raises RunFolderError and leaves the previous files intact."""
         table = self.table()
-        write_trials(table, self.run_dir)
-        return write_run_report(self.run_dir, table, self.latency_targets) if report else None
+        try:
+            write_trials(table, self.run_dir)
+            return write_run_report(self.run_dir, table, self.latency_targets) if report else None
+        except OSError as error:
+            raise RunFolderError(f"cannot write the trial table in {self.run_dir} "
+                                 f"({error.strerror or first_line(error)}); the files there "
+                                 "are as they were before it") from None
 
     def log_progress(self) -> None:
         table = self.table()
@@ -98,10 +116,14 @@ class TrialRecorder:
 
 
 class RayRecorder(Callback):
-    """Ray Tune callback feeding a `TrialRecorder` (runs in the driver process)."""
+    """Ray Tune callback feeding a `TrialRecorder` (runs in the driver process): copies the
+    record files of finished trials and the weights of the Pareto front from the search's
+    storage into the run folder, and asks `stop` to end the search when the failure limit
+    trips."""
 
-    def __init__(self, recorder: TrialRecorder):
+    def __init__(self, recorder: TrialRecorder, stop: GracefulStop):
         self.recorder = recorder
+        self.stop = stop
 
     def setup(self, **info):
         self.recorder.load()
@@ -113,18 +135,38 @@ class RayRecorder(Callback):
         result = trial.last_result or {}
         if result.get("final"):
             status = "completed"
-        elif "miou" in result and not _exhausted(self.recorder.budget):
+        elif "miou" in result and not self.stop.requested and not _exhausted(self.recorder.budget):
             status = "early_stopped"  # by the scheduler (ASHA)
         else:
-            status = "interrupted"  # by the end of the budget
-        self.recorder.finished(trial.trial_id, trial.config, status, result)
+            status = "interrupted"  # by the end of the budget, a signal or the failure limit
+        location = self.store.location(trial.checkpoint) if trial.checkpoint else ""
+        if location and status != "interrupted":
+            self.store.fetch(location, self.recorder.settings.trial_dir(trial.trial_id),
+                             RECORD_FILES)
+        summary = self.recorder.finished(trial.trial_id, trial.config, status, result,
+                                         checkpoint=location)
+        self._fetch_front_weights(summary["front"])
 
     def on_trial_error(self, iteration, trials, trial, **info):
         self.recorder.finished(trial.trial_id, trial.config, "failed", trial.last_result,
                                error=_error_line(trial))
+        if self.recorder.failures.tripped:
+            self.stop.request()
 
     def on_experiment_end(self, trials, **info):
         self.recorder.interrupt_running()
+
+    @property
+    def store(self):
+        return self.recorder.settings.store
+
+    def _fetch_front_weights(self, front: list[dict]) -> None:
+        for member in front:
+            trial_id = member["trial_id"]
+            folder = self.recorder.settings.trial_dir(trial_id)
+            location = self.recorder.rows[trial_id].get("checkpoint")
+            if location and not (folder / WEIGHTS_FILE).is_file():
+                self.store.fetch(location, folder, [WEIGHTS_FILE])
 
 
 def _exhausted(budget) -> bool:

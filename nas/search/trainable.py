@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,22 +15,23 @@ import keras
 import tensorflow as tf
 from ray import tune
 
-from common import read_json, write_json
+from common import write_json
 from latency_models import load_table, predict_latency
+from nas.search.artifacts import RESULT_FILE, TrialStore, checkpoint_of, restore
 from nas.search.options import SearchOptions
 from space import ArchConfig, SearchSpace
 from space.builders import build_inference_model, count_flops, count_params
 from trainers import TrainConfig, load_dataset
+from trainers.runs import RunFolder
 from trainers.trainer import train
 from trainers.training import configure_threads
-
-RESULT_FILE = "result.json"
 
 
 @dataclasses.dataclass(frozen=True)
 class TrialSettings:
     """What every trial of a search shares: the space (at the proxy training size, with the
-    dataset's classes), the training recipe and where latency is predicted."""
+    dataset's classes), the training recipe, where latency is predicted and where trials keep
+    their checkpoints."""
 
     space: SearchSpace
     recipe: TrainConfig  # data, steps, eval_every, batch size, learning rate, seed, threads
@@ -36,6 +39,8 @@ class TrialSettings:
     latency_input_size: tuple  # deployment size the latency and GFLOPs are given at
     run_dir: str
     gpus: float
+    store: TrialStore  # where Ray Tune keeps the trials' checkpoints
+    finished: dict = dataclasses.field(default_factory=dict)  # trial id -> final checkpoint
 
     @classmethod
     def from_options(cls, options: SearchOptions, space: SearchSpace, run_dir: Path):
@@ -46,9 +51,10 @@ class TrialSettings:
                              threads=options.cpus_per_trial)
         return cls(dataclasses.replace(space, input_size=options.input_size), recipe,
                    options.device, options.latency_input_size, str(run_dir.resolve()),
-                   options.gpus_per_trial)
+                   options.gpus_per_trial, TrialStore.of_search(options.storage, run_dir))
 
     def trial_dir(self, trial_id: str) -> Path:
+        """A trial's folder in the run folder (the driver's copy of its record files)."""
         return Path(self.run_dir) / "trials" / trial_id
 
     def config(self, params: dict) -> ArchConfig:
@@ -57,22 +63,37 @@ class TrialSettings:
 
 
 def run_trial(params: dict, settings: TrialSettings) -> None:
-    """Ray Tune function trainable. A trial that finished before a restart reports its stored
-    result again instead of training a second time."""
+    """Ray Tune function trainable. Trains in a temporary folder of this node and reports a
+    checkpoint of it after each evaluation (`nas.search.artifacts`); a retried or restored
+    trial continues from its last checkpoint, and one that had finished reports its result
+    again instead of training a second time."""
     trial_id = tune.get_context().get_trial_id()
-    trial_dir = settings.trial_dir(trial_id)
-    stored = trial_dir / RESULT_FILE
-    if stored.is_file():
-        tune.report(read_json(stored, "trial result"))
-        return
-    metrics = train_trial(params, settings, trial_dir, report=tune.report)
-    tune.report(metrics)
+    location = settings.finished.get(trial_id)
+    checkpoint = settings.store.checkpoint(location) if location else tune.get_checkpoint()
+    # One folder name per trial: a retry on this node replaces what a killed attempt left.
+    trial_dir = Path(tempfile.gettempdir()) / f"nas-trial-{trial_id}"
+    shutil.rmtree(trial_dir, ignore_errors=True)
+    try:
+        if checkpoint is not None and (stored := restore(checkpoint, trial_dir)) is not None:
+            tune.report(stored, checkpoint=checkpoint)
+            return
+
+        def report(metrics: dict) -> None:
+            with checkpoint_of(trial_dir) as evaluation:
+                tune.report(metrics, checkpoint=evaluation)
+
+        metrics = train_trial(params, settings, trial_dir, report=report)
+        with checkpoint_of(trial_dir, final=True) as final:
+            tune.report(metrics, checkpoint=final)
+    finally:
+        shutil.rmtree(trial_dir, ignore_errors=True)
 
 
 def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=None) -> dict:
-    """Trains one trial (engine-independent); `report(metrics)` after each evaluation. Writes
-    `config.json`, the weights and `result.json` into `trial_dir`; returns the final
-    metrics (`final: True`). Raises FloatingPointError on a NaN or infinite loss."""
+    """Trains one trial (engine-independent), continuing from a checkpoint in `trial_dir`;
+    `report(metrics)` after each evaluation. Writes `config.json`, the weights and
+    `result.json` into `trial_dir`; returns the final metrics (`final: True`). Raises
+    FloatingPointError on a NaN or infinite loss."""
     start = time.monotonic()
     recipe = settings.recipe
     configure_threads(recipe.threads)  # before any TensorFlow work in this process
@@ -82,6 +103,7 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
     config = settings.config(params)
     costs = deployment_costs(config.replace(input_size=list(settings.latency_input_size)),
                              settings.device)
+    resumed_from = RunFolder(trial_dir).checkpoint_step()
 
     def on_evaluation(evaluation: dict) -> None:
         _check_loss(evaluation["loss"], evaluation["step"])
@@ -93,15 +115,14 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
 
     fit_start = time.monotonic()
     result = train(config, recipe, dataset=_dataset(recipe.data), out_dir=trial_dir,
-                   on_evaluation=on_evaluation, progress=False,
-                   resume=True)  # a trial interrupted by a kill continues from its checkpoint
+                   on_evaluation=on_evaluation, progress=False, resume=True)
     _check_loss(result.metrics["loss"], result.metrics["steps"])
     metrics = {**costs, "miou": float(result.metrics["miou"]), "step": int(result.metrics["steps"]),
                "train_seconds": float(result.metrics["train_seconds"]),
                "eval_seconds": float(result.metrics["eval_seconds"]),
                "fit_seconds": time.monotonic() - fit_start,  # the whole `train` call
-               "trial_seconds": time.monotonic() - start, "final": True}
-    trial_dir.mkdir(parents=True, exist_ok=True)
+               "trial_seconds": time.monotonic() - start, "resumed_from_step": resumed_from,
+               "final": True}
     write_json(trial_dir / RESULT_FILE, metrics)
     return metrics
 

@@ -1,0 +1,65 @@
+"""Helpers of the `nas search` tests: tiny searches, the environment Ray workers and CLI
+subprocesses need, and waiting for a running search to reach a state."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from results import read_trials
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = ["--input-size", "32x32", "--steps-per-trial", "2", "--evaluations-per-trial", "1",
+        "--device", "amd-epyc-2vcpu-2026-11-24",  # the shipped table by name: no calibration
+        "--batch-size", "2", "--cpus-per-trial", "1"]
+
+
+def worker_environment(**changes) -> dict:
+    """This process's environment with the working tree on PYTHONPATH (Ray workers and CLI
+    subprocesses import it as the tests do), changed by `changes` (None removes a name)."""
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    environment = {**os.environ, "PYTHONPATH": path}
+    for name, value in changes.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    return environment
+
+
+def nas(*argv, env=None, timeout=600) -> subprocess.CompletedProcess:
+    """Runs `nas ARGV` in a subprocess; stdout and stderr as text."""
+    return subprocess.run([sys.executable, "-m", "nas.cli", *map(str, argv)], cwd=REPO,
+                          env=env or worker_environment(), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def start_nas(*argv, log: Path, env=None) -> subprocess.Popen:
+    """Starts `nas ARGV` in the background, its output in the file `log`."""
+    with open(log, "w") as handle:
+        return subprocess.Popen([sys.executable, "-m", "nas.cli", *map(str, argv)], cwd=REPO,
+                                env=env or worker_environment(), stdout=handle, stderr=handle)
+
+
+def wait_for_trials(run: Path, process, status: str = "completed", count: int = 1,
+                    timeout: float = 300):
+    """The rows of `run`'s trial table with `status` once there are `count` of them, while
+    `process` (the search) still runs; indexed by trial id."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the search exited too early"
+        try:
+            table = read_trials(run)
+        except (FileNotFoundError, OSError, ValueError):
+            table = None
+        if table is not None and (table["status"] == status).sum() >= count:
+            return table[table["status"] == status].set_index("trial_id")
+        time.sleep(0.5)
+    raise AssertionError(f"no {count} {status} trials within {timeout} s")
+
+
+def error_lines(stderr: str) -> list[str]:
+    """The lines of a CLI's stderr that are not log lines."""
+    return [line for line in stderr.strip().splitlines()
+            if line and not line.startswith(("INFO ", "WARNING ", "DEBUG "))]
