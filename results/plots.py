@@ -12,16 +12,19 @@ import plotly.graph_objects as go
 from common import atomic_write
 
 from results.pareto import pareto_front
-from results.table import completed_trials
+from results.table import completed_trials, finalist_trials
 
 HOVER_COLUMNS = ["trial_id", "config_id", "depth_multiplier", "output_stride", "decoder",
-                 "gflops", "params", "steps"]
-LABELS = {"latency_ms": "predicted latency (ms)", "miou": "mIOU (proxy task)"}
+                 "gflops", "params", "fidelity", "steps"]
+LABELS = {"latency_ms": "predicted latency (ms)", "miou": "mIOU (highest rung trained)",
+          "fidelity": "rung"}
 
 
-def pareto_figure(table: pd.DataFrame, title: str = "Pareto front") -> go.Figure:
-    """All completed trials (colour by head, symbol by backbone, hover shows the config), the
-    front drawn as a step line, and the paper preset marked."""
+def pareto_figure(table: pd.DataFrame, title: str = "Pareto front",
+                  latency_target: float | None = None) -> go.Figure:
+    """All completed trials (colour by head, symbol by backbone, hover shows the config and
+    rung), the finalists of a staged search ringed, the front drawn as a step line, the paper
+    preset marked, and with `latency_target` the trials over it crossed out as infeasible."""
     done = completed_trials(table)
     figure = px.scatter(done, x="latency_ms", y="miou", color="head", symbol="backbone",
                         hover_data=HOVER_COLUMNS, labels=LABELS, title=title)
@@ -29,11 +32,28 @@ def pareto_figure(table: pd.DataFrame, title: str = "Pareto front") -> go.Figure
     figure.add_trace(go.Scatter(x=front["latency_ms"], y=front["miou"], mode="lines",
                                 line={"shape": "hv", "color": "black", "dash": "dot"},
                                 name=f"Pareto front ({len(front)})", hoverinfo="skip"))
+    finalists = finalist_trials(done)
+    if len(finalists) < len(done):
+        figure.add_trace(go.Scatter(
+            x=finalists["latency_ms"], y=finalists["miou"], mode="markers", hoverinfo="skip",
+            marker={"symbol": "circle-open", "size": 16, "color": "black", "line": {"width": 2}},
+            name=f"finalists: last rung ({len(finalists)})"))
+    if latency_target is not None:
+        _mark_infeasible(figure, done, latency_target)
     for _, row in done[done["preset"] != ""].iterrows():
         figure.add_annotation(x=row["latency_ms"], y=row["miou"], text=row["preset"],
                               showarrow=True, arrowhead=2)
     figure.update_layout(legend_title_text="head, backbone")
     return figure
+
+
+def _mark_infeasible(figure: go.Figure, done: pd.DataFrame, latency_target: float) -> None:
+    over = done[done["latency_ms"] > latency_target]
+    figure.add_vline(x=latency_target, line_dash="dash", line_color="red",
+                     annotation_text=f"latency target {latency_target:g} ms")
+    figure.add_trace(go.Scatter(x=over["latency_ms"], y=over["miou"], mode="markers",
+                                hoverinfo="skip", name=f"infeasible ({len(over)})",
+                                marker={"symbol": "x-thin-open", "size": 14, "color": "red"}))
 
 
 def comparison_figure(tables: dict[str, pd.DataFrame],
@@ -73,6 +93,8 @@ def write_pareto_png(table: pd.DataFrame, path: str | Path, title: str = "Pareto
                      label=f"{head}, {backbone}", alpha=0.8)
     axes.step(front["latency_ms"], front["miou"], where="post", color="black", linestyle=":",
               label=f"Pareto front ({len(front)})")
+    if latency_target is not None:
+        _mark_infeasible(figure, done, latency_target)
     for _, row in done[done["preset"] != ""].iterrows():
         axes.annotate(row["preset"], (row["latency_ms"], row["miou"]), xytext=(8, -12),
                       textcoords="offset points", arrowprops={"arrowstyle": "->"})

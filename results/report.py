@@ -19,7 +19,8 @@ def write_run_report(run_dir: str | Path, table: pd.DataFrame,
     run_dir = Path(run_dir)
     write_text(run_dir / "pareto.csv", pareto_front(table).to_csv(index=False))
     title = f"Pareto front: {run_dir.name}"
-    write_figure_html(pareto_figure(table, title), run_dir / "pareto.html")
+    target = latency_targets[0] if latency_targets else None
+    write_figure_html(pareto_figure(table, title, target), run_dir / "pareto.html")
     write_pareto_png(table, run_dir / "pareto.png", title)
     summary = summarize(table, latency_targets)
     write_json(run_dir / "summary.json", summary)

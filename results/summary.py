@@ -8,10 +8,11 @@ import pandas as pd
 
 from results.pareto import (REFERENCE_FACTOR, hypervolume, pareto_front, reference_latency,
                             ties_with_front)
-from results.table import STATUSES, completed_trials
+from results.table import STATUSES, completed_trials, finalist_trials
 
 TRIAL_FIELDS = ("trial_id", "config_id", "preset", "backbone", "depth_multiplier",
-                "output_stride", "head", "decoder", "miou", "latency_ms", "gflops", "params")
+                "output_stride", "head", "decoder", "miou", "latency_ms", "gflops", "params",
+                "fidelity")
 
 
 def trial_record(row: pd.Series) -> dict:
@@ -19,7 +20,8 @@ def trial_record(row: pd.Series) -> dict:
     record = {}
     for field in TRIAL_FIELDS:
         value = row[field]
-        record[field] = value.item() if hasattr(value, "item") else value
+        value = value.item() if hasattr(value, "item") else value
+        record[field] = None if isinstance(value, float) and math.isnan(value) else value
     return record
 
 
@@ -46,6 +48,7 @@ def summarize(table: pd.DataFrame, latency_targets: list[float] = (),
         "best": None if done.empty else trial_record(done.loc[done["miou"].idxmax()]),
         "paper": None if preset.empty else trial_record(preset.iloc[0]),
         "front": [trial_record(row) for _, row in front.iterrows()],
+        "finalists": finalist_trials(done)["trial_id"].tolist(),
         "hypervolume": None if reference is None else hypervolume(front, reference),
         "hypervolume_reference": None if reference is None else {
             "miou": 0.0, "latency_ms": reference,

@@ -15,13 +15,16 @@ STATUSES = ("running", "completed", "early_stopped", "interrupted", "failed")
 CONFIG_COLUMNS = ("backbone", "depth_multiplier", "output_stride", "head", "dpc_branches",
                   "decoder", "num_classes", "input_size")
 TRIAL_COLUMNS = ("trial_id", "status", "preset", *CONFIG_COLUMNS, "config_id", "miou",
-                 "latency_ms", "gflops", "params", "steps", "train_seconds", "eval_seconds",
-                 "trial_seconds", "score", "error", "checkpoint")
+                 "latency_ms", "gflops", "params", "fidelity", "steps", "train_seconds",
+                 "eval_seconds", "trial_seconds", "score", "error", "checkpoint")
+# `miou`: at the highest rung the trial reached in a staged search, `fidelity` (0 the proxy);
+# each rung's mIOU is in its own column, `miou_rung0`, `miou_rung1`, ...
+RUNG_PREFIX = "miou_rung"
 # `checkpoint`: where the trial's last checkpoint is in the search's storage
 # (`nas.search.artifacts`), relative to its root.
 TEXT_COLUMNS = ("trial_id", "config_id", "preset", "error", "checkpoint")
-NUMERIC_COLUMNS = ("miou", "latency_ms", "gflops", "params", "steps", "train_seconds",
-                   "eval_seconds", "trial_seconds", "score")
+NUMERIC_COLUMNS = ("miou", "latency_ms", "gflops", "params", "fidelity", "steps",
+                   "train_seconds", "eval_seconds", "trial_seconds", "score")
 
 
 def trials_path(run_dir: str | Path, suffix: str = ".parquet") -> Path:
@@ -29,10 +32,12 @@ def trials_path(run_dir: str | Path, suffix: str = ".parquet") -> Path:
 
 
 def as_table(rows: list[dict]) -> pd.DataFrame:
-    """A trial table from row dicts: every column of `TRIAL_COLUMNS`, in order, numbers as
-    floats (NaN where a trial has no value yet)."""
-    table = pd.DataFrame(rows, columns=list(TRIAL_COLUMNS))
-    for column in NUMERIC_COLUMNS:
+    """A trial table from row dicts: every column of `TRIAL_COLUMNS`, in order, then the rung
+    columns any row has; numbers as floats (NaN where a trial has no value yet)."""
+    rungs = sorted({key for row in rows for key in row if key.startswith(RUNG_PREFIX)},
+                   key=lambda name: int(name.removeprefix(RUNG_PREFIX)))
+    table = pd.DataFrame(rows, columns=[*TRIAL_COLUMNS, *rungs])
+    for column in (*NUMERIC_COLUMNS, *rungs):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
     for column in TEXT_COLUMNS:
         table[column] = table[column].fillna("").astype(str)
@@ -89,3 +94,9 @@ def completed_trials(table: pd.DataFrame) -> pd.DataFrame:
     """The trials that finished training with both objectives measured."""
     done = table[table["status"] == "completed"]
     return done[done["miou"].notna() & done["latency_ms"].notna()]
+
+
+def finalist_trials(table: pd.DataFrame) -> pd.DataFrame:
+    """The trials trained at the highest fidelity (rung) any trial of the table reached."""
+    rungs = table["fidelity"]
+    return table if rungs.isna().all() else table[rungs == rungs.max()]

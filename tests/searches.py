@@ -10,9 +10,18 @@ from pathlib import Path
 from results import read_trials
 
 REPO = Path(__file__).resolve().parents[1]
-TINY = ["--input-size", "32x32", "--steps-per-trial", "2", "--evaluations-per-trial", "1",
-        "--device", "amd-epyc-2vcpu-2026-11-24",  # the shipped table by name: no calibration
-        "--batch-size", "2", "--cpus-per-trial", "1"]
+
+
+def tiny(steps: int = 2, evaluations: int = 1, ladder: str | None = None) -> list[str]:
+    """The flags of a tiny search: trials of `steps` steps at 32x32, batch 2, evaluated
+    `evaluations` times, in one rung (or up `ladder`), latency from the shipped CPU table."""
+    return ["--input-size", "32x32", "--steps-per-trial", str(steps),
+            "--evaluations-per-trial", str(evaluations), "--batch-size", "2",
+            "--fidelities", ladder or f"32x32/{steps}/2", "--cpus-per-trial", "1",
+            "--device", "amd-epyc-2vcpu-2026-11-24"]  # the shipped table by name: no calibration
+
+
+TINY = tiny()
 
 
 def worker_environment(**changes) -> dict:

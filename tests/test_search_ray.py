@@ -12,12 +12,14 @@ import threading
 import time
 from pathlib import Path
 
+import optuna
 import pandas as pd
 import pytest
 
 from nas.cli import main
+from nas.search.study import STUDY_NAME, study_url
 from results import dominates, read_trials
-from searches import TINY, nas, start_nas, wait_for_trials, worker_environment
+from searches import TINY, nas, tiny, start_nas, wait_for_trials, worker_environment
 
 pytestmark = pytest.mark.slow
 
@@ -34,12 +36,30 @@ def ray_cluster():
         ray.shutdown()
 
 
-def test_tiny_search_end_to_end(ray_cluster, tmp_path, capsys):
+def test_tiny_staged_search_end_to_end(ray_cluster, tmp_path, capsys):
     run = tmp_path / "run"
-    argv = ["search", "--budget", "3", "--out", str(run), "--latency-target", "50", *TINY]
+    argv = ["search", "--budget", "3", "--out", str(run), "--latency-target", "50",
+            *tiny(ladder="32x32/2/2,48x48/3/2"), "--reduction-factor", "2"]
     assert main(argv) == 0
     table = read_trials(run)
     assert len(table) == 3 and set(table["status"]) == {"completed"}
+    # Staged: each rung's results ranked on (mIOU, latency); the best half climbs a rung.
+    rungs = json.loads((run / "rungs.json").read_text())
+    promoted = set(rungs["promoted"]["0"])
+    assert set(rungs["results"]["0"]) == set(table["trial_id"])
+    assert promoted and promoted == set(table.loc[table["fidelity"] == 1, "trial_id"])
+    assert table["miou_rung0"].notna().all()
+    finalists = table[table["fidelity"] == 1]
+    assert (finalists["miou"] == finalists["miou_rung1"]).all()  # mIOU of the highest rung
+    assert (finalists["steps"] == 3).all()
+    assert json.loads((run / "summary.json").read_text())["finalists"] == list(
+        finalists["trial_id"])
+    study = optuna.load_study(study_name=STUDY_NAME, storage=study_url(run))  # study.db
+    assert sorted(trial.user_attrs["trial_id"] for trial in study.trials) == sorted(
+        table["trial_id"])
+    assert all(trial.values == [row.miou, row.latency_ms] for trial, row in zip(
+        sorted(study.trials, key=lambda trial: trial.user_attrs["trial_id"]),
+        table.sort_values("trial_id").itertuples()))
     paper = table[table["preset"] == "paper-dpc"]
     assert len(paper) == 1 and (paper["backbone"].item(), paper["head"].item()) == (
         "shufflenet_v2", "dpc")
@@ -72,8 +92,7 @@ def test_trials_failing_in_a_row_stop_the_search_and_resume_continues(ray_cluste
                                                                       capsys):
     run = tmp_path / "run"
     argv = ["search", "--budget", "3", "--out", str(run), "--learning-rate", "1e30",
-            "--stop-after-failures", "2", "--trial-retries", "0", *TINY]
-    argv[argv.index("--steps-per-trial") + 1] = "3"
+            "--stop-after-failures", "2", "--trial-retries", "0", *tiny(steps=3)]
     capsys.readouterr()
     assert main(argv) == 1
     error = capsys.readouterr().err.strip().splitlines()[-1]
@@ -90,9 +109,7 @@ def test_trials_failing_in_a_row_stop_the_search_and_resume_continues(ray_cluste
 
 def test_a_killed_worker_retries_its_trial_from_the_last_checkpoint(ray_cluster, tmp_path):
     run = tmp_path / "run"
-    argv = ["search", "--budget", "1", "--out", str(run), *TINY]
-    argv[argv.index("--steps-per-trial") + 1] = "6"
-    argv[argv.index("--evaluations-per-trial") + 1] = "3"
+    argv = ["search", "--budget", "1", "--out", str(run), *tiny(steps=6, evaluations=3)]
     killed = []
     killer = threading.Thread(target=lambda: killed.extend(kill_trial_worker(run)), daemon=True)
     killer.start()
@@ -180,16 +197,18 @@ def test_trials_that_no_node_can_hold_are_refused_before_anything_is_written(ray
         assert not (tmp_path / "run").exists()
 
 
-def test_kill_9_then_resume_keeps_every_completed_trial(tmp_path):
+def test_kill_9_then_resume_keeps_every_completed_trial_and_promotion(tmp_path):
     run = tmp_path / "run"
-    process = start_nas("search", "--out", run, *TINY, "--budget", "3", log=tmp_path / "log")
+    staged = tiny(ladder="32x32/2/2,32x32/4/2")
+    process = start_nas("search", "--out", run, *staged, "--budget", "3", log=tmp_path / "log")
     try:
         completed = wait_for_trials(run, process)
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
     assert len(completed) < 3, "the search finished before it could be killed"
-    resumed = nas("search", "--out", run, *TINY, "--resume", timeout=400)
+    promoted = json.loads((run / "rungs.json").read_text())["promoted"]
+    resumed = nas("search", "--out", run, *staged, "--resume", timeout=400)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
 
     table = read_trials(run)
@@ -199,6 +218,8 @@ def test_kill_9_then_resume_keeps_every_completed_trial(tmp_path):
     for trial_id, row in completed.iterrows():  # kept as they were, not trained again
         assert after.loc[trial_id, "miou"] == row["miou"]
         assert after.loc[trial_id, "train_seconds"] == row["train_seconds"]
+    for trial_id in promoted["0"]:  # promotions made before the kill stand
+        assert after.loc[trial_id, "fidelity"] == 1
     # The restored searcher is still Optuna's NSGA-II, and it saw every trial.
     study = searcher_study(run)
     assert type(study.sampler).__name__ == "NSGAIISampler"

@@ -54,10 +54,12 @@ class FakeTrial:
 def test_the_scheduler_stops_unpromoted_trials_and_lets_the_last_rung_finish(tmp_path):
     scheduler = StagedScheduler(rungs=2, reduction_factor=3, state_file=tmp_path / "rungs.json")
     first, second = FakeTrial("a"), FakeTrial("b")
-    result = {"rung": 0, "miou": 0.4, "latency_ms": 10.0}
+    result = {"rung": 0, "miou": 0.4, "latency_ms": 10.0, "rung_end": True}
+    assert scheduler.on_trial_result(None, first, {**result, "rung_end": False}) == \
+        TrialScheduler.CONTINUE  # an evaluation within the rung: no decision
     assert scheduler.on_trial_result(None, first, result) == TrialScheduler.CONTINUE
     assert scheduler.on_trial_result(None, second, {**result, "miou": 0.3}) == TrialScheduler.STOP
-    last = {"rung": 1, "miou": 0.6, "latency_ms": 10.0}
+    last = {"rung": 1, "miou": 0.6, "latency_ms": 10.0, "rung_end": True}
     assert scheduler.on_trial_result(None, first, last) == TrialScheduler.CONTINUE
     restored = pickle.loads(pickle.dumps(scheduler))  # as Tuner.restore rebuilds it
     assert restored.records.promoted == {0: {"a": "rank"}}

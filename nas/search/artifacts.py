@@ -32,7 +32,9 @@ from common import UserInputError, first_line, read_json, write_bytes
 from trainers.runs import WEIGHTS_FILE, RunFolder
 
 RESULT_FILE = "result.json"
-RECORD_FILES = ("config.json", "data.json", "metrics.csv", RESULT_FILE)
+RUNG_RESULTS_FILE = "rung_results.json"  # a staged trial's results of the rungs it finished
+PREVIOUS_RUNG_WEIGHTS = "previous-rung.weights.h5"  # where a new rung starts from
+RECORD_FILES = ("config.json", "data.json", "metrics.csv", RESULT_FILE, RUNG_RESULTS_FILE)
 EXPERIMENT = "ray"  # the Ray Tune experiment's folder in the store
 
 
@@ -124,7 +126,8 @@ def checkpoint_of(trial_dir: Path, final: bool = False):
 
 def restore(checkpoint: tune.Checkpoint, trial_dir: Path) -> dict | None:
     """Fills `trial_dir` from a reported checkpoint; returns the trial's result when the
-    checkpoint is final (the trial finished), else None (training continues from it)."""
+    checkpoint ends a rung (the trial finished, or climbs on), else None (training continues
+    from it)."""
     checkpoint.to_directory(str(trial_dir))
     result = trial_dir / RESULT_FILE
     return read_json(result, "trial result") if result.is_file() else None

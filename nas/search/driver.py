@@ -23,6 +23,9 @@ from nas.search.cluster import check_resources, ray_session, trial_slots
 from nas.search.lock import check_unlocked, run_lock
 from nas.search.options import SearchOptions, read_search_options, write_search_options
 from nas.search.param_space import OptunaSpace
+from nas.search.fidelity import format_ladder
+from nas.search.samplers import make_sampler
+from nas.search.scheduler import RUNGS_FILE, TIE_MARGIN, StagedScheduler
 from nas.search.recorder import RayRecorder, TrialRecorder
 from nas.search.stopping import GracefulStop, RunFolderError, SearchStopped
 from nas.search.trainable import TrialSettings, run_trial
@@ -84,10 +87,10 @@ def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> d
         with run_lock(run_dir):
             if not resume:
                 write_search_options(options, run_dir)
-            log.info("search %s: %s, %s on %s, budget %s, proxy %s for %d steps, latency on %s "
-                     "at %s", run_dir, options.engine, options.algorithm, options.data,
-                     options.limit, options.input_size, options.steps_per_trial, options.device,
-                     options.latency_input_size)
+            log.info("search %s: %s, %s on %s, budget %s, fidelities %s (HxW/steps/batch), "
+                     "latency on %s at %s", run_dir, options.engine, options.algorithm,
+                     options.data, options.limit, format_ladder(options.ladder),
+                     options.device, "x".join(map(str, options.latency_input_size)))
             recorder, summary = _run_engine(search, resume, stop)
     stopped = stop.interrupted(run_dir) or (
         recorder.failures.stopped(run_dir) if recorder.failures.tripped else None)
@@ -145,8 +148,8 @@ def run_ray_tune(search: Search, resume: bool, stop: GracefulStop) -> TrialRecor
 
 def _new_tuner(search: Search, trainable, callback, time_budget):
     options = search.options
-    sampler = (optuna.samplers.NSGAIISampler(seed=options.seed) if options.algorithm == "nsga2"
-               else optuna.samplers.RandomSampler(seed=options.seed))
+    sampler = make_sampler(options.algorithm.removeprefix("asha-"), options.seed,
+                           options.expected_trials)
     space = OptunaSpace(search.settings.space, options.device, options.latency_input_size,
                         (options.latency_target or (None,))[0])
     searcher = OptunaSearch(space=space, metric=["miou", "latency_ms"], mode=["max", "min"],
@@ -156,6 +159,9 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
         scheduler = ASHAScheduler(metric="miou", mode="max", time_attr="step",
                                   max_t=options.steps_per_trial,
                                   grace_period=options.eval_every, reduction_factor=2)
+    elif len(options.ladder) > 1:
+        scheduler = StagedScheduler(len(options.ladder), options.reduction_factor, TIE_MARGIN,
+                                    state_file=search.run_dir.resolve() / RUNGS_FILE)
     store = search.settings.store
     return tune.Tuner(
         trainable,

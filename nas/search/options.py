@@ -16,10 +16,16 @@ from pathlib import Path
 
 from common import UserInputError, read_json, write_json
 from common.settings import as_dict, setting
+from nas.search.fidelity import Fidelity, fit_ladder, format_ladder, parse_ladder
 from space import parse_input_size
 
 SEARCH_FILE = "search.json"
-ALGORITHMS = {"ray": ("nsga2", "random", "asha-random"),
+REFERENCE_FIDELITY = "256x256/800/8"  # the reference of benchmarks/proxy_fidelity.py
+LAST_RUNG_SHARE = 0.25  # of a time budget, at most, for one trial's last rung
+# Training seconds per pixel (crop area x steps x batch) on one CPU thread, measured in
+# benchmarks/proxy_fidelity.py (paper-dpc at the reference fidelity); fits the default ladder.
+SECONDS_PER_PIXEL = 4e-6
+ALGORITHMS = {"ray": ("nsga2", "tpe", "tpe-multivariate", "random", "asha-random"),
               "keras-tuner": ("bayesian", "hyperband", "random")}
 _UNITS = {"s": 1, "m": 60, "h": 3600}
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
@@ -55,8 +61,16 @@ class SearchOptions:
     batch_size: int = setting(16, "batch size of the proxy training")
     learning_rate: float = setting(1e-3, "initial learning rate of the proxy training",
                                    metavar="LR")
-    algo: str | None = setting(None, "ray: nsga2 (default), random, asha-random; keras-tuner: "
-                               "bayesian (default), hyperband, random")
+    algo: str | None = setting(None, "ray: nsga2 (default), tpe, tpe-multivariate, random, "
+                               "asha-random; keras-tuner: bayesian (default), hyperband, random")
+    fidelities: str | None = setting(
+        None, "staged search: the ladder of fidelities a trial climbs, HxW/STEPS/BATCH[/LR] "
+        "comma-separated; default: the proxy (--input-size, --steps-per-trial, --batch-size, "
+        f"--learning-rate) then {REFERENCE_FIDELITY} fitted to the budget; one fidelity: no "
+        "stages", metavar="LADDER")
+    reduction_factor: float = setting(3.0, "staged search: the best 1/N of the results at a "
+                                      "rung (non-dominated sorting on mIOU and latency) climb "
+                                      "to the next", metavar="N")
     latency_target: tuple[float, ...] = setting(
         (), "report the best trial under this latency and rank by the MnasNet score "
         "miou * (latency/target)^-0.07 (repeatable; the first one is the score's target)",
@@ -101,6 +115,12 @@ class SearchOptions:
         if not math.isfinite(self.learning_rate) or self.learning_rate <= 0:
             raise UserInputError(f"--learning-rate {self.learning_rate}: must be a positive "
                                  "number")
+        if self.reduction_factor <= 1:
+            raise UserInputError(f"--reduction-factor {self.reduction_factor}: must be above 1")
+        if self.fidelities and len(parse_ladder(self.fidelities)) > 1 and (
+                self.engine != "ray" or self.algorithm == "asha-random"):
+            raise UserInputError(f"--fidelities: a staged search runs on --engine ray with an "
+                                 f"Optuna sampler, not {self.engine} {self.algorithm}")
         if any(not math.isfinite(target) or target <= 0 for target in self.latency_target):
             raise UserInputError("--latency-target: must be a positive number of milliseconds")
         parse_budget(self.budget)
@@ -108,6 +128,32 @@ class SearchOptions:
     @property
     def algorithm(self) -> str:
         return self.algo or ALGORITHMS[self.engine][0]
+
+    @property
+    def ladder(self) -> tuple[Fidelity, ...]:
+        """The fidelities a trial climbs (`--fidelities`, or the default ladder: the proxy then
+        the reference fitted to a time budget; the proxy alone for ASHA and keras-tuner)."""
+        if self.fidelities:
+            return parse_ladder(self.fidelities)
+        proxy = Fidelity(self.input_size, self.steps_per_trial, self.batch_size,
+                         self.learning_rate)
+        if self.engine != "ray" or self.algorithm == "asha-random":
+            return (proxy,)
+        ladder = (proxy, *parse_ladder(REFERENCE_FIDELITY))
+        if self.limit.seconds is None:
+            return ladder
+        return fit_ladder(ladder, self.limit.seconds * LAST_RUNG_SHARE,
+                          SECONDS_PER_PIXEL / self.cpus_per_trial)
+
+    @property
+    def expected_trials(self) -> int:
+        """The trials the budget allows: its number, or for a time budget an estimate from
+        the first rung's pixels (`SECONDS_PER_PIXEL`, one trial at a time per CPU slot)."""
+        if self.limit.trials:
+            return self.limit.trials
+        first = self.ladder[0]
+        seconds = first.pixels * SECONDS_PER_PIXEL / self.cpus_per_trial
+        return max(1, round(self.limit.seconds / max(seconds, 1.0)))
 
     @property
     def limit(self) -> Budget:

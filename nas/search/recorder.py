@@ -13,10 +13,11 @@ from ray.tune import Callback
 from common import first_line
 from nas.search.artifacts import RECORD_FILES
 from nas.search.options import format_duration
+from nas.search.study import write_study
 from nas.search.stopping import FailureLimit, GracefulStop, RunFolderError
 from results import read_trials, summarize, write_run_report, write_trials
 from results.score import latency_score
-from results.table import as_table
+from results.table import RUNG_PREFIX, as_table
 from trainers.runs import WEIGHTS_FILE
 
 log = logging.getLogger("nas.search")
@@ -78,7 +79,10 @@ class TrialRecorder:
         table = self.table()
         try:
             write_trials(table, self.run_dir)
-            return write_run_report(self.run_dir, table, self.latency_targets) if report else None
+            if not report:
+                return None
+            write_study(table, self.run_dir, self.settings.space, self.score_target_ms)
+            return write_run_report(self.run_dir, table, self.latency_targets)
         except OSError as error:
             raise RunFolderError(f"cannot write the trial table in {self.run_dir} "
                                  f"({error.strerror or first_line(error)}); the files there "
@@ -109,6 +113,8 @@ class TrialRecorder:
                      "trial_seconds"):
             row[name] = metrics.get(name)
         row["steps"] = metrics.get("step")
+        row["fidelity"] = metrics.get("rung")
+        row.update({key: value for key, value in metrics.items() if key.startswith(RUNG_PREFIX)})
         if self.score_target_ms and metrics.get("miou") is not None:
             row["score"] = latency_score(metrics["miou"], metrics["latency_ms"],
                                          self.score_target_ms)
@@ -133,8 +139,8 @@ class RayRecorder(Callback):
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         result = trial.last_result or {}
-        if result.get("final"):
-            status = "completed"
+        if result.get("final") or result.get("rung_end"):
+            status = "completed"  # every rung it climbed (the staged scheduler stopped it)
         elif "miou" in result and not self.stop.requested and not _exhausted(self.recorder.budget):
             status = "early_stopped"  # by the scheduler (ASHA)
         else:

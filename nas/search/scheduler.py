@@ -28,6 +28,9 @@ from common import read_json, write_json
 from results.pareto import pareto_order
 
 RUNGS_FILE = "rungs.json"
+# The default tie margin: the proxy's seed noise, the mean |seed 0 - seed 1| of a single
+# trial's mIOU measured in benchmarks/proxy_fidelity.py.
+TIE_MARGIN = 0.004
 
 
 class RungRecords:
@@ -79,7 +82,8 @@ class RungRecords:
 
 class StagedScheduler(FIFOScheduler):
     """MO-ASHA over `rungs` fidelities: a Ray Tune scheduler for trials that report `rung`,
-    `miou` and `latency_ms` after each rung (see the module docstring)."""
+    `miou` and `latency_ms` with `rung_end: True` after each rung (see the module
+    docstring)."""
 
     def __init__(self, rungs: int, reduction_factor: float = 3.0, tie_margin: float = 0.0,
                  state_file: str | Path | None = None):
@@ -90,7 +94,7 @@ class StagedScheduler(FIFOScheduler):
 
     def on_trial_result(self, tune_controller, trial, result: dict) -> str:
         rung = result.get("rung")
-        if rung is None or "miou" not in result or rung >= self.rungs - 1:
+        if not result.get("rung_end") or rung >= self.rungs - 1:
             return TrialScheduler.CONTINUE
         reason = self.records.decide(trial.trial_id, int(rung), result["miou"],
                                      result["latency_ms"], self.reduction_factor, self.tie_margin)

@@ -1,5 +1,11 @@
-"""One trial: build the config, predict its deployment latency, train it on the proxy task and
-report mIOU after every evaluation (so ASHA can stop weak trials early)."""
+"""One trial: build the config, predict its deployment latency, and train it rung by rung up
+the search's ladder of fidelities (`nas.search.fidelity`), reporting mIOU after every
+evaluation and at the end of every rung (where the staged scheduler promotes or stops it).
+
+A trial's folder is the run folder of the rung it trains. `rung_results.json` lists the results of
+the rungs it finished; a new rung starts from the previous rung's weights
+(`previous-rung.weights.h5`) in an emptied folder, so a trial restored from any checkpoint
+knows which rung it is in and never trains a finished rung again."""
 
 from __future__ import annotations
 
@@ -15,14 +21,15 @@ import keras
 import tensorflow as tf
 from ray import tune
 
-from common import write_json
+from common import read_json, write_json
 from latency_models import load_table, predict_latency
-from nas.search.artifacts import RESULT_FILE, TrialStore, checkpoint_of, restore
+from nas.search.artifacts import (PREVIOUS_RUNG_WEIGHTS, RESULT_FILE, RUNG_RESULTS_FILE, TrialStore,
+                                  checkpoint_of, restore)
 from nas.search.options import SearchOptions
 from space import ArchConfig, SearchSpace
 from space.builders import build_inference_model, count_flops, count_params
 from trainers import TrainConfig, load_dataset
-from trainers.runs import RunFolder
+from trainers.runs import WEIGHTS_FILE, RunFolder
 from trainers.trainer import train
 from trainers.training import configure_threads
 
@@ -40,6 +47,7 @@ class TrialSettings:
     run_dir: str
     gpus: float
     store: TrialStore  # where Ray Tune keeps the trials' checkpoints
+    ladder: tuple = ()  # the fidelities a trial climbs (nas.search.fidelity); () = the recipe
     finished: dict = dataclasses.field(default_factory=dict)  # trial id -> final checkpoint
 
     @classmethod
@@ -51,7 +59,18 @@ class TrialSettings:
                              threads=options.cpus_per_trial)
         return cls(dataclasses.replace(space, input_size=options.input_size), recipe,
                    options.device, options.latency_input_size, str(run_dir.resolve()),
-                   options.gpus_per_trial, TrialStore.of_search(options.storage, run_dir))
+                   options.gpus_per_trial, TrialStore.of_search(options.storage, run_dir),
+                   ladder=options.ladder)
+
+    @property
+    def rung_recipes(self) -> list:
+        """The recipe of each rung (from scratch for the first, then from weights)."""
+        if not self.ladder:
+            return [self.recipe]
+        # Later rungs start from weights (their learning rate says so); `train_trial` gives
+        # the path of the trial's file, or none when it resumes from a checkpoint.
+        return [fidelity.recipe(self.recipe, init_weights=PREVIOUS_RUNG_WEIGHTS if rung else None)
+                for rung, fidelity in enumerate(self.ladder)]
 
     def trial_dir(self, trial_id: str) -> Path:
         """A trial's folder in the run folder (the driver's copy of its record files)."""
@@ -64,9 +83,9 @@ class TrialSettings:
 
 def run_trial(params: dict, settings: TrialSettings) -> None:
     """Ray Tune function trainable. Trains in a temporary folder of this node and reports a
-    checkpoint of it after each evaluation (`nas.search.artifacts`); a retried or restored
-    trial continues from its last checkpoint, and one that had finished reports its result
-    again instead of training a second time."""
+    checkpoint of it after each evaluation and rung (`nas.search.artifacts`); a retried or
+    restored trial continues from its last checkpoint, and one that had finished reports its
+    result again instead of training a second time."""
     trial_id = tune.get_context().get_trial_id()
     location = settings.finished.get(trial_id)
     checkpoint = settings.store.checkpoint(location) if location else tune.get_checkpoint()
@@ -75,11 +94,12 @@ def run_trial(params: dict, settings: TrialSettings) -> None:
     shutil.rmtree(trial_dir, ignore_errors=True)
     try:
         if checkpoint is not None and (stored := restore(checkpoint, trial_dir)) is not None:
-            tune.report(stored, checkpoint=checkpoint)
-            return
+            tune.report(stored, checkpoint=checkpoint)  # a rung's end: decided again
+            if stored["final"] or location:
+                return
 
         def report(metrics: dict) -> None:
-            with checkpoint_of(trial_dir) as evaluation:
+            with checkpoint_of(trial_dir, final=metrics.get("rung_end", False)) as evaluation:
                 tune.report(metrics, checkpoint=evaluation)
 
         metrics = train_trial(params, settings, trial_dir, report=report)
@@ -90,41 +110,88 @@ def run_trial(params: dict, settings: TrialSettings) -> None:
 
 
 def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=None) -> dict:
-    """Trains one trial (engine-independent), continuing from a checkpoint in `trial_dir`;
-    `report(metrics)` after each evaluation. Writes `config.json`, the weights and
-    `result.json` into `trial_dir`; returns the final metrics (`final: True`). Raises
-    FloatingPointError on a NaN or infinite loss."""
+    """Trains one trial (engine-independent) up the ladder, continuing from what `trial_dir`
+    holds; `report(metrics)` after each evaluation and at the end of each rung but the last
+    (`rung_end: True`). Writes `config.json`, the weights, `rung_results.json` and `result.json` into
+    `trial_dir`; returns the final metrics (`final: True`). Raises FloatingPointError on a NaN
+    or infinite loss."""
     start = time.monotonic()
-    recipe = settings.recipe
-    configure_threads(recipe.threads)  # before any TensorFlow work in this process
+    configure_threads(settings.recipe.threads)  # before any TensorFlow work in this process
     keras.backend.clear_session()  # workers are reused: drop the previous trial's graphs
     if settings.gpus:
         _gpu_memory_growth()
     config = settings.config(params)
     costs = deployment_costs(config.replace(input_size=list(settings.latency_input_size)),
                              settings.device)
+    recipes = settings.rung_recipes
+    finished = _finished_rungs(trial_dir)
+    metrics = finished[-1] if finished else None
+    for rung in range(len(finished), len(recipes)):
+        metrics = {**costs, **_train_rung(config, recipes[rung], trial_dir, rung, finished,
+                                          report and functools.partial(_report_step, report, costs)),
+                   "trial_seconds": time.monotonic() - start,
+                   "final": rung == len(recipes) - 1}
+        finished.append(metrics)
+        write_json(trial_dir / RUNG_RESULTS_FILE, finished)
+        write_json(trial_dir / RESULT_FILE, metrics)
+        if report and not metrics["final"]:
+            report(metrics)
+    return metrics
+
+
+def _train_rung(config: ArchConfig, recipe: TrainConfig, trial_dir: Path, rung: int,
+                finished: list, report) -> dict:
+    """Trains rung `rung` in `trial_dir` (from the previous rung's weights, or from its own
+    checkpoint); returns its metrics with the mIOU of every rung so far."""
     resumed_from = RunFolder(trial_dir).checkpoint_step()
+    if rung and resumed_from is None:
+        _empty_for_rung(trial_dir)
+    if rung:
+        recipe = dataclasses.replace(recipe, init_weights=str(trial_dir / PREVIOUS_RUNG_WEIGHTS)
+                                     if resumed_from is None else None)
 
     def on_evaluation(evaluation: dict) -> None:
         _check_loss(evaluation["loss"], evaluation["step"])
-        # The last evaluation is reported with the final metrics, once the weights are saved
+        # The last evaluation is reported with the rung's metrics, once the weights are saved
         # (a scheduler stops a trial as soon as it reports its last step).
         if report and evaluation["step"] < recipe.steps:
-            report({**costs, "miou": evaluation["miou"], "step": evaluation["step"],
-                    "train_seconds": evaluation["train_seconds"], "final": False})
+            report({**evaluation, "rung": rung})
 
     fit_start = time.monotonic()
     result = train(config, recipe, dataset=_dataset(recipe.data), out_dir=trial_dir,
                    on_evaluation=on_evaluation, progress=False, resume=True)
     _check_loss(result.metrics["loss"], result.metrics["steps"])
-    metrics = {**costs, "miou": float(result.metrics["miou"]), "step": int(result.metrics["steps"]),
-               "train_seconds": float(result.metrics["train_seconds"]),
-               "eval_seconds": float(result.metrics["eval_seconds"]),
-               "fit_seconds": time.monotonic() - fit_start,  # the whole `train` call
-               "trial_seconds": time.monotonic() - start, "resumed_from_step": resumed_from,
-               "final": True}
-    write_json(trial_dir / RESULT_FILE, metrics)
-    return metrics
+    miou = float(result.metrics["miou"])
+    return {"miou": miou, "step": int(result.metrics["steps"]),
+            "train_seconds": float(result.metrics["train_seconds"]),
+            "eval_seconds": float(result.metrics["eval_seconds"]),
+            "fit_seconds": time.monotonic() - fit_start,  # the whole `train` call
+            "resumed_from_step": resumed_from, "rung": rung, "rung_end": True,
+            **{f"miou_rung{index}": row["miou"] for index, row in enumerate(finished)},
+            f"miou_rung{rung}": miou}
+
+
+def _report_step(report, costs: dict, evaluation: dict) -> None:
+    report({**costs, "miou": evaluation["miou"], "step": evaluation["step"],
+            "rung": evaluation["rung"], "train_seconds": evaluation["train_seconds"],
+            "final": False})
+
+
+def _finished_rungs(trial_dir: Path) -> list[dict]:
+    path = trial_dir / RUNG_RESULTS_FILE
+    return read_json(path, "rung results") if path.is_file() else []
+
+
+def _empty_for_rung(trial_dir: Path) -> None:
+    """Keeps the last rung's weights (as the next rung's start) and the rung results; removes the
+    rest of its run folder, so that the next rung starts a run of its own."""
+    weights = trial_dir / WEIGHTS_FILE
+    if weights.is_file():
+        weights.replace(trial_dir / PREVIOUS_RUNG_WEIGHTS)
+    for path in trial_dir.iterdir():
+        if path.name in (RUNG_RESULTS_FILE, PREVIOUS_RUNG_WEIGHTS):
+            continue
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def deployment_costs(config, device: str) -> dict:
