@@ -40,6 +40,28 @@ def config_from_arguments(args):
     return config.with_settings(args.set)
 
 
+def check_one_source(args) -> None:
+    """Exactly one of --preset NAME, --config FILE and --run DIR (`run_dir`)."""
+    chosen = [value for value in (args.preset, args.config, args.run_dir) if value]
+    if len(chosen) != 1:
+        raise UserInputError("choose exactly one of --preset NAME, --config FILE, --run DIR")
+
+
+def trained_config_editor(args, default_size: tuple | None = None) -> Callable:
+    """`edit(config) -> config` for a trained network (a run or a search trial): at
+    --input-size (else `default_size`, else as it is), changed by --set. --num-classes and
+    --dpc-json, which would change what was trained, are refused."""
+    if args.num_classes is not None or args.dpc_json:
+        raise UserInputError("--num-classes and --dpc-json change the trained network; "
+                             "with --run only --input-size and --set apply")
+    size = parse_input_size(args.input_size) if args.input_size else default_size
+
+    def edit(config: ArchConfig) -> ArchConfig:
+        return (config.replace(input_size=size) if size else config).with_settings(args.set)
+
+    return edit
+
+
 def add_json_argument(parser, help: str = "one JSON object on stdout") -> None:
     parser.add_argument("--json", action="store_true", help=help)
 

@@ -5,10 +5,11 @@ conversion in `space.tflite`."""
 from space.blocks import BLOCK_TYPES, Block, NetworkPlan
 from space.config import ArchConfig, parse_input_size
 from space.network import normalize_pixels, plan_network
-from space.presets import PRESETS, get_preset, list_presets, load_dpc_json
+from space.presets import PAPER_PRESET, PRESETS, get_preset, list_presets, load_dpc_json
 from space.search_space import SearchSpace
 
 __all__ = [
-    "ArchConfig", "BLOCK_TYPES", "Block", "NetworkPlan", "PRESETS", "SearchSpace", "get_preset",
-    "list_presets", "load_dpc_json", "normalize_pixels", "parse_input_size", "plan_network",
+    "ArchConfig", "BLOCK_TYPES", "Block", "NetworkPlan", "PAPER_PRESET", "PRESETS", "SearchSpace",
+    "get_preset", "list_presets", "load_dpc_json", "normalize_pixels", "parse_input_size",
+    "plan_network",
 ]

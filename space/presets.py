@@ -23,6 +23,10 @@ _CHANGES = {
         {"backbone": "mobilenet_v2", "head": "basic", "dpc_branches": []}),
 }
 
+# The paper's model: every search evaluates it first (when its space holds it) and every Pareto
+# export includes it, trained by the search, as the reference.
+PAPER_PRESET = "paper-dpc"
+
 # name -> {"description": ..., "config": the whole config as plain data}
 PRESETS: dict[str, dict] = {
     name: {"description": description, "config": ArchConfig(**changes).to_dict()}

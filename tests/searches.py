@@ -72,3 +72,29 @@ def error_lines(stderr: str) -> list[str]:
     """The lines of a CLI's stderr that are not log lines."""
     return [line for line in stderr.strip().splitlines()
             if line and not line.startswith(("INFO ", "WARNING ", "DEBUG "))]
+
+
+def train_tiny(folder: Path, config, **recipe) -> Path:
+    """A `nas train` run folder: `config` trained on synthetic scenes with the `recipe` fields."""
+    from trainers import TrainConfig
+    from trainers.trainer import train
+
+    train(config, TrainConfig(**recipe), dataset="synthetic", out_dir=folder, progress=False)
+    return folder
+
+
+def search_folder(folder: Path, trained_run: Path, rows: list[dict], options: dict) -> Path:
+    """A `nas search` run folder the cheapest real way: `trained_run` copied as the files of
+    every trial in `rows` (trial table rows), the trial table and `search.json` (`options`)."""
+    import json
+    import shutil
+
+    from results import write_trials
+    from results.table import as_table
+
+    for row in rows:
+        shutil.copytree(trained_run, folder / "trials" / row["trial_id"],
+                        ignore=shutil.ignore_patterns("checkpoints", "tensorboard"))
+    write_trials(as_table(rows), folder)
+    (folder / "search.json").write_text(json.dumps(options))
+    return folder

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from nas.cli import main
+from searches import search_folder, train_tiny
 from space import ArchConfig
 from space.tflite import make_interpreter, tflite_op_names
 
@@ -28,13 +29,8 @@ def latency_tables(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
     """A run folder of `nas train`: a tiny network trained for a few steps on synthetic data."""
-    from trainers import TrainConfig
-    from trainers.trainer import train
-
-    folder = tmp_path_factory.mktemp("run") / "tiny"
-    recipe = TrainConfig(steps=30, batch_size=4, learning_rate=2e-2, eval_images=4, threads=1)
-    train(TINY, recipe, dataset="synthetic", out_dir=folder, progress=False)
-    return folder
+    return train_tiny(tmp_path_factory.mktemp("run") / "tiny", TINY, steps=30, batch_size=4,
+                      learning_rate=2e-2, eval_images=4, threads=1)
 
 
 def export(capsys, *arguments) -> tuple[int, dict | str]:
@@ -108,18 +104,11 @@ def test_random_init_preset_is_verified_and_marked_untrained(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def search_run(trained_run, tmp_path_factory):
     """A `nas search` run folder with two trained trials, both on the front."""
-    folder = tmp_path_factory.mktemp("search") / "search"
-    rows = []
-    for number, trial_id in enumerate(["t0001", "t0002"]):
-        shutil.copytree(trained_run, folder / "trials" / trial_id,
-                        ignore=shutil.ignore_patterns("checkpoints", "tensorboard"))
-        rows.append({"trial_id": trial_id, "status": "completed", "config_id": TINY.id,
-                     "miou": 0.1 + number / 10, "latency_ms": 5.0 + number})
-    pd.DataFrame(rows).to_csv(folder / "trials.csv", index=False)
-    pd.DataFrame(rows).to_csv(folder / "pareto.csv", index=False)
-    (folder / "search.json").write_text(json.dumps(
-        {"data": "synthetic", "device": "host", "latency_input_size": "96x96"}))
-    return folder
+    rows = [{"trial_id": trial_id, "status": "completed", "config_id": TINY.id,
+             "miou": 0.1 + number / 10, "latency_ms": 5.0 + number}
+            for number, trial_id in enumerate(["t0001", "t0002"])]
+    return search_folder(tmp_path_factory.mktemp("search") / "search", trained_run, rows,
+                         {"data": "synthetic", "device": "host", "latency_input_size": "96x96"})
 
 
 def test_pareto_exports_each_front_model_and_an_index(search_run, tmp_path, capsys):

@@ -8,9 +8,8 @@ from pathlib import Path
 import logging
 
 from common import UserInputError
-from nas.arguments import (add_config_arguments, add_json_argument, config_from_arguments,
-                           print_result)
-from space import parse_input_size
+from nas.arguments import (add_config_arguments, add_json_argument, check_one_source,
+                           config_from_arguments, print_result, trained_config_editor)
 
 
 def register(subparsers):
@@ -24,7 +23,8 @@ def register(subparsers):
     choice = parser.add_mutually_exclusive_group()
     choice.add_argument("--trial", metavar="ID", help="one trial of a search run")
     choice.add_argument("--pareto", action="store_true",
-                        help="every model on a search run's Pareto front, plus an index")
+                        help="every model on a search run's Pareto front and the search's "
+                        "paper-dpc trial (the reference, even when dominated), plus an index")
     parser.add_argument("--quantize", nargs="+", default=["none"], metavar="MODE",
                         help="none (float32, always written), fp16, int8 (default: none)")
     parser.add_argument("--weights", metavar="CKPT", help="a .weights.h5 file of the config's "
@@ -48,10 +48,7 @@ def register(subparsers):
 def run(args):
     from nas.export import ExportOptions, export
 
-    chosen = [flag for flag, value in (("--preset", args.preset), ("--config", args.config),
-                                       ("--run", args.run_dir)) if value]
-    if len(chosen) != 1:
-        raise UserInputError("choose exactly one of --preset NAME, --config FILE, --run DIR")
+    check_one_source(args)
     if (args.trial is not None or args.pareto) and not args.run_dir:
         raise UserInputError("--trial and --pareto need --run DIR (a search run folder)")
     if not args.verbose:  # the TFLite converter's deprecation chatter
@@ -69,17 +66,8 @@ def _sources(args):
     from nas.export import source_from_config, sources_from_run
 
     if args.run_dir:
-        if args.num_classes is not None or args.dpc_json:
-            raise UserInputError("--num-classes and --dpc-json change the trained network; "
-                                 "with --run only --input-size and --set apply")
-
-        def edit_config(config):
-            if args.input_size:
-                config = config.replace(input_size=parse_input_size(args.input_size))
-            return config.with_settings(args.set)
-
-        return sources_from_run(args.run_dir, edit_config, trial=args.trial, pareto=args.pareto,
-                                weights=args.weights)
+        return sources_from_run(args.run_dir, trained_config_editor(args), trial=args.trial,
+                                pareto=args.pareto, weights=args.weights)
     config = config_from_arguments(args)
     name = args.preset or Path(args.config).stem
     origin = {"preset": args.preset} if args.preset else {"config": args.config}
@@ -103,8 +91,11 @@ def _export_text(summary: dict) -> str:
 def _export_lines(row: dict, out: str) -> list[str]:
     files = row.get("files")
     if files is None:  # a Pareto index row
-        return [f"{row['name']}: config {row['config_id']}, float32 {row['float32_bytes']:,} "
-                f"bytes, agreement {row['float32_agreement']:.4%}"]
+        reference = (f" (reference: {row['preset']}"
+                     f"{'' if row.get('search_on_front') else ', dominated'})"
+                     if row["reference"] else "")
+        return [f"{row['name']}{reference}: config {row['config_id']}, float32 "
+                f"{row['float32_bytes']:,} bytes, agreement {row['float32_agreement']:.4%}"]
     lines = [f"exported {row['name']} (config {row['config_id']}, "
              f"{'trained' if row['trained'] else 'random init'}) to {out}"]
     for name, figures in files.items():

@@ -1,20 +1,32 @@
-"""`nas train`: train a config with the paper's recipe; `nas eval`: mIOU of a trained run
-(Cityscapes: on whole images, as its benchmark scores them)."""
+"""`nas train`: train a config, or a search trial's architecture from its weights, with the
+paper's recipe; `nas eval`: mIOU of a trained run (Cityscapes: on whole images, as its benchmark
+scores them)."""
 
 from __future__ import annotations
 
+import dataclasses
+
+from common import UserInputError
 from nas.arguments import (add_config_arguments, add_json_argument, add_setting_arguments,
-                           config_from_arguments, print_result, settings_from_arguments)
-from space import parse_input_size
+                           check_one_source, config_from_arguments, print_result,
+                           settings_from_arguments, trained_config_editor)
+from space import ArchConfig, parse_input_size
 from trainers import load_dataset
 from trainers.config import TrainConfig
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("train", help="train a config on a dataset (paper recipe)")
-    add_config_arguments(parser)
+    parser = subparsers.add_parser("train", help="train a config or a search trial on a "
+                                   "dataset (paper recipe)")
+    add_config_arguments(parser, required=False)
+    parser.add_argument("--run", dest="run_dir", metavar="DIR", help="a search run folder "
+                        "(nas search --out), with --trial")
+    parser.add_argument("--trial", metavar="ID", help="train this trial's architecture with the "
+                        "full recipe, from its weights, on the search's dataset unless --data "
+                        f"(crop --input-size, default {'x'.join(map(str, ArchConfig().input_size))})")
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
     add_setting_arguments(parser, TrainConfig)
+    parser.set_defaults(data=None)  # synthetic, or a trial's search's dataset
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its last checkpoint")
     add_json_argument(parser, "final metrics as one JSON object on stdout")
@@ -40,12 +52,43 @@ def register(subparsers):
 def run_train(args):
     from trainers.trainer import train
 
-    result = train(config_from_arguments(args), settings_from_arguments(TrainConfig, args),
-                   out_dir=args.out, resume=args.resume)
+    check_one_source(args)
+    if args.trial is not None or args.run_dir:
+        config, recipe = _from_trial(args)
+    else:
+        config, recipe = config_from_arguments(args), _recipe(args, TrainConfig.data)
+    result = train(config, recipe, out_dir=args.out, resume=args.resume)
     print_result(args, result.metrics, lambda metrics: (
         f"trained {result.config.id} for {metrics['steps']} steps in "
         f"{metrics['train_seconds']:.0f} s ({metrics['images_per_second']:.1f} images/s); "
         f"val mIOU {metrics['miou']:.4f}; run folder {result.run_dir}"))
+
+
+def _from_trial(args) -> tuple[ArchConfig, TrainConfig]:
+    """The architecture of search trial --trial of --run, at the full recipe's crop, and the
+    recipe that starts from the trial's weights (checked before anything is written)."""
+    from nas.search.run_folder import SearchRun, required_weights
+
+    if args.trial is None or not args.run_dir:
+        raise UserInputError("--run DIR and --trial ID go together: the search run folder and "
+                             "the trial to train")
+    if args.init_weights:
+        raise UserInputError("--init: a trial's training starts from the trial's weights; "
+                             "leave --init out")
+    edit = trained_config_editor(args, default_size=ArchConfig().input_size)
+    search = SearchRun.read(args.run_dir)
+    row = search.row(args.trial)
+    folder = search.trial_folder(row)
+    required_weights(folder, search.where(row), "only trials that finished have weights")
+    config = edit(ArchConfig.from_file(folder / "config.json"))
+    # the trial folder is a run folder: layers are copied by name where their shapes fit
+    return config, _recipe(args, search.options.data, init_weights=str(folder.resolve()))
+
+
+def _recipe(args, data: str, **changes) -> TrainConfig:
+    """The recipe of the training flags, on --data (default `data`)."""
+    return dataclasses.replace(settings_from_arguments(TrainConfig, args),
+                               data=args.data or data, **changes)
 
 
 def run_eval(args):

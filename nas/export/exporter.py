@@ -107,6 +107,7 @@ def export_model(source, folder: Path, options: ExportOptions, export_key: str) 
     _write_files(folder, contents, classes, options.threads, source.name)
     metadata = {
         "export_key": export_key, "name": source.name, "source": source.origin,
+        "preset": source.origin.get("preset"), "reference": source.reference,
         "trained": source.trained, "weights_sha256": source.weights_sha256,
         "config_id": config.id, "config": config.to_dict(), **_io_description(config, files),
         "classes": classes, "data": data_spec, "gflops": count_flops(model) / 1e9,
@@ -247,6 +248,7 @@ def _summary(metadata: dict, out: Path) -> dict:
 
 def _index_row(metadata: dict, source) -> dict:
     row = {"name": source.name, "folder": source.name, "trial_id": source.origin.get("trial_id"),
+           "preset": metadata["preset"], "reference": metadata["reference"],
            "config_id": metadata["config_id"], "gflops": metadata["gflops"],
            **{f"search_{key}": value for key, value in source.search_figures.items()},
            "predicted_latency_ms": metadata["predicted_latency"]["latency_ms"]}

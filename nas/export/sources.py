@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 from pathlib import Path
 
 import keras
 
 from common import UserInputError, first_line
-from nas.search.options import SEARCH_FILE, SearchOptions, read_search_options
-from results import pareto_front, read_trials, trials_path
-from space import ArchConfig
+from nas.search.run_folder import SearchRun, is_search_run, required_weights
+from results import completed_trials, pareto_front
+from space import PAPER_PRESET, ArchConfig
 from space.builders import build_inference_model, build_model
-from trainers.runs import WEIGHTS_FILE, load_run
+from trainers.runs import load_run
+
+log = logging.getLogger(__name__)
 
 RANDOM_INIT_SEED = 0
 
@@ -38,6 +41,11 @@ class ExportSource:
     @property
     def trained(self) -> bool:
         return self.weights is not None
+
+    @property
+    def reference(self) -> bool:
+        """Whether this is a search's trial of the paper's model (a Pareto export's reference)."""
+        return "trial_id" in self.origin and self.origin.get("preset") == PAPER_PRESET
 
     @property
     def weights_sha256(self) -> str | None:
@@ -74,15 +82,15 @@ def source_from_config(config: ArchConfig, name: str, origin: dict,
 def sources_from_run(run: str, edit_config, trial: str | None = None, pareto: bool = False,
                      weights: str | None = None) -> list[ExportSource]:
     """The models of a training run folder (`nas train --out`) or of a search run folder
-    (`nas search --out`: one `trial` or every model of the Pareto front, at the size the search
-    predicted latency for).
+    (`nas search --out`: one `trial` or every model of the Pareto front and the search's trial
+    of the paper's model, the reference, at the size the search predicted latency for).
 
     `edit_config(config) -> config` applies the command line's --input-size / --set changes.
     """
     folder = Path(run)
     if not folder.is_dir():
         raise UserInputError(f"run folder {run}: not found")
-    if trials_path(folder).is_file() or trials_path(folder, ".csv").is_file():
+    if is_search_run(folder):
         return _sources_from_search(folder, edit_config, trial, pareto, weights)
     if not (folder / "config.json").is_file():
         raise UserInputError(f"run folder {run}: holds neither a training run (config.json) nor "
@@ -90,7 +98,8 @@ def sources_from_run(run: str, edit_config, trial: str | None = None, pareto: bo
     if trial is not None or pareto:
         raise UserInputError(f"run folder {run}: a training run; --trial and --pareto need a "
                              "search run folder (nas search --out)")
-    checkpoint = _weights_file(weights) or _required_weights(folder, f"run folder {run}")
+    checkpoint = _weights_file(weights) or required_weights(
+        folder, f"run folder {run}", "train it first or pass --weights CKPT")
     loaded = load_run(folder)
     return [ExportSource(name=folder.name, config=edit_config(loaded.config), weights=checkpoint,
                          data_spec=loaded.data_spec, origin={"run": str(folder)})]
@@ -102,61 +111,45 @@ def _sources_from_search(folder: Path, edit_config, trial, pareto, weights) -> l
                              "or export the front with --pareto")
     if pareto and weights:
         raise UserInputError("--weights names one checkpoint; it cannot be combined with --pareto")
-    search = (read_search_options(folder) if (folder / SEARCH_FILE).is_file()
-              else SearchOptions())
-    table = read_trials(folder)
-    if pareto:
-        rows = list(pareto_front(table).to_dict("records"))
-        if not rows:
-            raise UserInputError(f"run folder {folder}: the Pareto front is empty (no completed "
-                                 "trial yet)")
-    else:
-        rows = [row for row in table.to_dict("records") if row["trial_id"] == str(trial)]
-        if not rows:
-            known = ", ".join(table["trial_id"].head(10))
-            raise UserInputError(f"trial {trial!r} is not in {folder}; trials: {known}"
-                                 + (", ..." if len(table) > 10 else ""))
-    sources = []
-    for row in rows:
-        trial_folder = folder / "trials" / row["trial_id"]
-        where = f"trial {row['trial_id']} of {folder}"
-        if not weights:
-            _fetch_weights(search, folder, row, trial_folder)
-        if not (trial_folder / "config.json").is_file():
-            raise UserInputError(f"{where}: no config.json in {trial_folder}")
-        checkpoint = _weights_file(weights) or _required_weights(trial_folder, where)
-        # trials train at a proxy size; export at the size the search predicted latency for
-        config = ArchConfig.from_file(trial_folder / "config.json").replace(
-            input_size=search.latency_input_size)
-        figures = {key: _plain(row[key]) for key in ("miou", "latency_ms") if key in row}
-        sources.append(ExportSource(
-            name=f"trial_{row['trial_id']}", config=edit_config(config), weights=checkpoint,
-            data_spec=search.data, device=search.device,
-            origin={"run": str(folder), "trial_id": row["trial_id"]}, search_figures=figures))
-    return sources
+    search = SearchRun.read(folder)
+    front = pareto_front(search.table)
+    if pareto and front.empty:
+        raise UserInputError(f"run folder {folder}: the Pareto front is empty (no completed "
+                             "trial yet)")
+    rows = ([*front.to_dict("records"), *_dominated_reference(search.table, front)] if pareto
+            else [search.row(trial)])
+    on_front = set(front["trial_id"])
+    return [_trial_source(search, row, edit_config, weights, row["trial_id"] in on_front)
+            for row in rows]
 
 
-def _fetch_weights(search: SearchOptions, folder: Path, row: dict, trial_folder: Path) -> None:
-    """Copies a trial's files from the search's storage into the run folder when the run
-    folder lacks its weights (the driver keeps only the Pareto front's)."""
-    if (trial_folder / WEIGHTS_FILE).is_file() or not row.get("checkpoint"):
-        return
-    from nas.search.artifacts import RECORD_FILES, TrialStore  # Ray only when needed
-
-    store = TrialStore.of_search(search.storage, folder)
-    try:
-        store.fetch(row["checkpoint"], trial_folder, [*RECORD_FILES, WEIGHTS_FILE])
-    except OSError as error:
-        raise UserInputError(f"trial {row['trial_id']} of {folder}: cannot read its files from "
-                             f"the search's storage {store.root} ({first_line(error)})") from None
+def _dominated_reference(table, front) -> list[dict]:
+    """The search's trial of the paper's model when the front leaves it out (a Pareto export
+    always includes it); a warning when the search did not complete one."""
+    done = completed_trials(table[table["preset"] == PAPER_PRESET])
+    if done.empty:
+        log.warning("this search has no completed %s trial (its space lacks the preset, or the "
+                    "trial did not finish): exporting the Pareto front only", PAPER_PRESET)
+        return []
+    return [row for row in done.head(1).to_dict("records")
+            if row["trial_id"] not in set(front["trial_id"])]
 
 
-def _required_weights(folder: Path, where: str) -> Path:
-    path = folder / WEIGHTS_FILE
-    if not path.is_file():
-        raise UserInputError(f"{where}: no trained weights ({path} is missing); train it first "
-                             "or pass --weights CKPT")
-    return path
+def _trial_source(search: SearchRun, row: dict, edit_config, weights, on_front: bool):
+    """One trial at the size the search predicted latency for (trials train at a proxy size)."""
+    trial_folder = search.trial_folder(row, fetch=not weights)
+    checkpoint = _weights_file(weights) or required_weights(
+        trial_folder, search.where(row), "train it first or pass --weights CKPT")
+    config = ArchConfig.from_file(trial_folder / "config.json").replace(
+        input_size=search.options.latency_input_size)
+    figures = {key: _plain(row[key]) for key in ("miou", "latency_ms") if key in row}
+    origin = {"run": str(search.folder), "trial_id": row["trial_id"]}
+    if row.get("preset"):
+        origin["preset"] = row["preset"]
+    return ExportSource(
+        name=f"trial_{row['trial_id']}", config=edit_config(config), weights=checkpoint,
+        data_spec=search.options.data, device=search.options.device, origin=origin,
+        search_figures={**figures, "on_front": on_front})
 
 
 def _weights_file(path: str | None) -> Path | None:
