@@ -104,14 +104,16 @@ DECISIONS = {
 
 
 # -- statistics ------------------------------------------------------------------------------
-def seed_table(cache: RunCache, data: str, setting: Setting, seeds, panel) -> dict | None:
-    """{name: [mIOU per seed]} when every panel config has every seed, else None."""
+def seed_table(cache: RunCache, data: str, setting: Setting, seeds, panel,
+               first_seed_only: bool = False) -> dict | None:
+    """{name: [mIOU per seed]} when every panel config has every seed (with
+    `first_seed_only`, the first seed and whichever others it has), else None."""
     table = {}
     for name, config in panel.items():
         rows = [cache.get(data, config, setting, seed) for seed in seeds]
-        if any(row is None for row in rows):
+        if rows[0] is None or (not first_seed_only and None in rows):
             return None
-        table[name] = [row["miou"] for row in rows]
+        table[name] = [row["miou"] for row in rows if row is not None]
     return table
 
 
@@ -132,8 +134,10 @@ def setting_summary(table: dict, reference: dict, rows: list[dict]) -> dict:
 def data_checks(reference: dict) -> dict:
     """The issue's checks of the data on the reference: spread, seed noise, decisions."""
     means = {name: float(np.mean(values)) for name, values in reference.items()}
-    # with two seeds, each config's std estimate is |a - b| / sqrt(2); pooled over the panel
-    seed_std = float(np.sqrt(np.mean([np.var(values, ddof=1) for values in reference.values()])))
+    # with two seeds, each config's std estimate is |a - b| / sqrt(2); pooled over the
+    # configs trained with both
+    seed_std = float(np.sqrt(np.mean([np.var(values, ddof=1) for values in reference.values()
+                                      if len(values) > 1])))
     decisions = {}
     for decision, pairs in DECISIONS.items():
         decisions[decision] = [
@@ -150,7 +154,7 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
     """The benchmark's report (the `proxy_fidelity.json` schema) from the cached runs."""
     panel = panel or PANEL
     version = data_version(data)
-    reference = seed_table(cache, version, reference_setting, seeds, panel)
+    reference = seed_table(cache, version, reference_setting, seeds, panel, first_seed_only=True)
     if reference is None:
         done = sum(cache.get(version, config, reference_setting, seed) is not None
                    for config in panel.values() for seed in seeds)
@@ -171,12 +175,14 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
                          "relative_compute": round_or_none(setting.pixels / reference_setting.pixels),
                          "miou": {name: table[name] for name in names},
                          "default": setting.name == default})
-    reference_rows = [cache.get(version, panel[name], reference_setting, seed) for name in names
-                      for seed in seeds]
+    reference_rows = [row for name in names for seed in seeds
+                      if (row := cache.get(version, panel[name], reference_setting, seed))]
+    both = [values for values in reference.values() if len(values) > 1]
     return {
         "data": version, "seeds": list(seeds),
         "reference": {"setting": reference_setting.to_dict(),
-                      "seed_spearman": rank_agreement(*zip(*reference.values()))["spearman"],
+                      "seeds_per_config": {name: len(values) for name, values in reference.items()},
+                      "seed_spearman": rank_agreement(*zip(*both))["spearman"] if len(both) > 2 else None,
                       "seconds_per_trial": round_or_none(np.mean([r["wall_seconds"] for r in reference_rows]), 1),
                       "load_average": round_or_none(np.mean([r["load_average"] for r in reference_rows]), 2),
                       **data_checks(reference)},
@@ -238,7 +244,8 @@ def main(argv=None) -> None:
         panel = {name: PANEL[name] for name in args.only} if args.only else PANEL
         run_missing(cache, args.data, chosen, args.seeds, panel, threads=args.threads)
         cache = RunCache(args.cache)  # other workers' rows too
-    result = report(cache, args.data, tuple(args.seeds), args.default)
+    result = report(cache, args.data, tuple(args.seeds), args.default,
+                    panel={name: PANEL[name] for name in args.only} if args.only else None)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(format_table(result))

@@ -68,7 +68,12 @@ def pareto_front(table: pd.DataFrame) -> pd.DataFrame:
     return done[~np.asarray(dominated, bool)].sort_values(["latency_ms", "miou"], ascending=[True, False])
 
 
-def ties_with_front(table: pd.DataFrame, noise: float) -> list[dict]:
+# The default proxy's seed noise: mean |seed 0 - seed 1| of one trial's mIOU
+# (benchmarks/proxy_fidelity.py); mIOUs closer than this are ties.
+SEED_NOISE = 0.004
+
+
+def ties_with_front(table: pd.DataFrame, noise: float = SEED_NOISE) -> list[dict]:
     """Completed trials off the front that a front member dominates by less than `noise` in
     mIOU (the proxy's seed noise): measured once each, the two are a tie. One entry per such
     trial, naming the front member that dominates it by the least."""

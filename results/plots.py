@@ -80,7 +80,8 @@ def write_figure_html(figure: go.Figure, path: str | Path) -> None:
     atomic_write(path, lambda temporary: figure.write_html(temporary, include_plotlyjs=True))
 
 
-def write_pareto_png(table: pd.DataFrame, path: str | Path, title: str = "Pareto front") -> None:
+def write_pareto_png(table: pd.DataFrame, path: str | Path, title: str = "Pareto front",
+                     latency_target: float | None = None) -> None:
     """A static PNG of the same plot, drawn with matplotlib (no browser needed)."""
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # after choosing the backend
@@ -93,8 +94,15 @@ def write_pareto_png(table: pd.DataFrame, path: str | Path, title: str = "Pareto
                      label=f"{head}, {backbone}", alpha=0.8)
     axes.step(front["latency_ms"], front["miou"], where="post", color="black", linestyle=":",
               label=f"Pareto front ({len(front)})")
+    finalists = finalist_trials(done)
+    if len(finalists) < len(done):
+        axes.scatter(finalists["latency_ms"], finalists["miou"], s=150, facecolors="none",
+                     edgecolors="black", label=f"finalists: last rung ({len(finalists)})")
     if latency_target is not None:
-        _mark_infeasible(figure, done, latency_target)
+        over = done[done["latency_ms"] > latency_target]
+        axes.axvline(latency_target, color="red", linestyle="--", label=f"target {latency_target:g} ms")
+        axes.scatter(over["latency_ms"], over["miou"], marker="x", color="red", s=80,
+                     label=f"infeasible ({len(over)})")
     for _, row in done[done["preset"] != ""].iterrows():
         axes.annotate(row["preset"], (row["latency_ms"], row["miou"]), xytext=(8, -12),
                       textcoords="offset points", arrowprops={"arrowstyle": "->"})

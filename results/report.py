@@ -21,7 +21,7 @@ def write_run_report(run_dir: str | Path, table: pd.DataFrame,
     title = f"Pareto front: {run_dir.name}"
     target = latency_targets[0] if latency_targets else None
     write_figure_html(pareto_figure(table, title, target), run_dir / "pareto.html")
-    write_pareto_png(table, run_dir / "pareto.png", title)
+    write_pareto_png(table, run_dir / "pareto.png", title, target)
     summary = summarize(table, latency_targets)
     write_json(run_dir / "summary.json", summary)
     return summary

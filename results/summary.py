@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from results.pareto import (REFERENCE_FACTOR, hypervolume, pareto_front, reference_latency,
+from results.pareto import (REFERENCE_FACTOR, SEED_NOISE, hypervolume, pareto_front, reference_latency,
                             ties_with_front)
 from results.table import STATUSES, completed_trials, finalist_trials
 
@@ -33,7 +33,7 @@ def best_under_target(table: pd.DataFrame, target_ms: float) -> dict | None:
 
 
 def summarize(table: pd.DataFrame, latency_targets: list[float] = (),
-              reference_latency_ms: float | None = None, seed_noise: float | None = None) -> dict:
+              reference_latency_ms: float | None = None, seed_noise: float | None = SEED_NOISE) -> dict:
     """Counts by status, the best and paper trials, the front and its hypervolume, the best
     trial under each latency target and, given the proxy's `seed_noise`, the trials that tie
     with the front. The hypervolume's reference point is (mIOU 0, `reference_latency_ms`), by

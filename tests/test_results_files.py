@@ -56,3 +56,16 @@ def test_comparison_figure_draws_each_front():
     names = [trace.name for trace in figure.data]
     assert names == ["nsga2 trials", "nsga2 front", "random trials", "random front"]
     assert list(figure.data[1].x) == [4.0, 8.0]
+
+
+def test_a_staged_search_table_keeps_each_rung_and_marks_finalists_and_infeasible(tmp_path):
+    staged = [{**row, "fidelity": 1 if row["trial_id"] == "0001" else 0, "miou_rung0": 0.25}
+              for row in rows()]
+    staged[0]["miou_rung1"] = staged[0]["miou"]
+    write_trials(as_table(staged), tmp_path)
+    table = read_trials(tmp_path)
+    assert list(table.columns)[-2:] == ["miou_rung0", "miou_rung1"]
+    summary = write_run_report(tmp_path, table, latency_targets=[5.0])
+    assert summary["finalists"] == ["0001"]
+    html = (tmp_path / "pareto.html").read_text()
+    assert "finalists: last rung (1)" in html and "infeasible (2)" in html

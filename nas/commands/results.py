@@ -9,7 +9,7 @@ from nas.arguments import add_json_argument, print_result
 from nas.search.options import SEARCH_FILE, read_search_options
 
 SHOW_COLUMNS = ["trial_id", "status", "preset", "backbone", "depth_multiplier", "output_stride",
-                "head", "decoder", "miou", "latency_ms", "gflops", "score"]
+                "head", "decoder", "miou", "latency_ms", "gflops", "fidelity", "score"]
 
 
 def register(subparsers):
@@ -83,6 +83,12 @@ def _summary_text(run_dir: Path, summary: dict, front) -> str:
         found = (f"trial {trial['trial_id']}, mIOU {trial['miou']:.4f} at "
                  f"{trial['latency_ms']:.2f} ms" if trial else "none")
         lines.append(f"best under {target} ms: {found}")
+    for tie in summary["ties"]:
+        lines.append(f"tie: trial {tie['trial_id']} is {tie['miou_difference']:.4f} mIOU under "
+                     f"front trial {tie['tied_with']}, within the proxy's seed noise "
+                     f"{summary['seed_noise']:g}: re-measure both before choosing")
+    if summary["finalists"]:
+        lines.append(f"finalists (trained at the last rung): {', '.join(summary['finalists'])}")
     lines.append(f"Pareto front ({len(front)} trials):")
     columns = [column for column in SHOW_COLUMNS if front[column].notna().any()]
     lines.append(front[columns].to_string(index=False) if len(front) else "  (no completed trial)")

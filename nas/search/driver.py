@@ -29,12 +29,12 @@ from nas.search.scheduler import RUNGS_FILE, TIE_MARGIN, StagedScheduler
 from nas.search.recorder import RayRecorder, TrialRecorder
 from nas.search.stopping import GracefulStop, RunFolderError, SearchStopped
 from nas.search.trainable import TrialSettings, run_trial
-from space import SearchSpace, get_preset
+from space import PAPER_PRESET, SearchSpace, get_preset
 from trainers import load_dataset
 
 log = logging.getLogger("nas.search")
 
-PRESET = "paper-dpc"
+PRESET = PAPER_PRESET
 
 
 @dataclasses.dataclass

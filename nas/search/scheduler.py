@@ -25,12 +25,10 @@ from pathlib import Path
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
 from common import read_json, write_json
-from results.pareto import pareto_order
+from results.pareto import SEED_NOISE, pareto_order
 
 RUNGS_FILE = "rungs.json"
-# The default tie margin: the proxy's seed noise, the mean |seed 0 - seed 1| of a single
-# trial's mIOU measured in benchmarks/proxy_fidelity.py.
-TIE_MARGIN = 0.004
+TIE_MARGIN = SEED_NOISE  # the default: the proxy's seed noise
 
 
 class RungRecords:

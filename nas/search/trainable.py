@@ -143,12 +143,12 @@ def _train_rung(config: ArchConfig, recipe: TrainConfig, trial_dir: Path, rung: 
                 finished: list, report) -> dict:
     """Trains rung `rung` in `trial_dir` (from the previous rung's weights, or from its own
     checkpoint); returns its metrics with the mIOU of every rung so far."""
-    resumed_from = RunFolder(trial_dir).checkpoint_step()
-    if rung and resumed_from is None:
+    if rung and (trial_dir / RESULT_FILE).is_file():  # the previous rung's end: a new run
         _empty_for_rung(trial_dir)
+    resumed_from = RunFolder(trial_dir).checkpoint_step()
     if rung:
         recipe = dataclasses.replace(recipe, init_weights=str(trial_dir / PREVIOUS_RUNG_WEIGHTS)
-                                     if resumed_from is None else None)
+                                     if not resumed_from else None)
 
     def on_evaluation(evaluation: dict) -> None:
         _check_loss(evaluation["loss"], evaluation["step"])

@@ -1,0 +1,117 @@
+"""Staged vs single-fidelity search at equal wall-clock budget: the hypervolume of each final
+front re-measured at the reference fidelity.
+
+For each seed, `nas search` runs twice with the same budget: once single-fidelity (the proxy
+alone, `--fidelities` of one rung) and once staged (the default ladder). The configs of each
+front are then trained at the reference fidelity of `benchmarks/proxy_fidelity.py` (cached in
+`data/search_fidelity_runs.jsonl`, resumable like every training benchmark), and each front's
+hypervolume is computed from those mIOUs and the predicted latencies, against one reference
+latency for all (2 x paper-dpc's). Searches resume where a kill left them.
+
+    python benchmarks/search_fidelity.py --budget 1h --seeds 0 1 2 [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks._runs import (WORK_DIR, RunCache, data_version, round_or_none,  # noqa: E402
+                              run_missing)
+from benchmarks.proxy_fidelity import REFERENCE  # noqa: E402
+from results.pareto import hypervolume  # noqa: E402
+from space import ArchConfig  # noqa: E402
+
+CACHE = HERE / "data" / "search_fidelity_runs.jsonl"
+REPORT = HERE / "data" / "search_fidelity.json"
+MODES = ("single", "staged")
+PROXY = "64x64/200/16/0.001"  # the single-fidelity search's one rung: the default proxy
+
+
+def search_folder(work: Path, mode: str, seed: int, budget: str) -> Path:
+    return work / f"{mode}-{budget}-seed{seed}"
+
+
+def run_search(folder: Path, mode: str, seed: int, budget: str, data: str) -> None:
+    """Runs (or resumes, or leaves alone when finished) one search."""
+    if (folder / "summary.json").is_file() and not (folder / "search.lock").exists():
+        return
+    argv = ["--resume", "--out", str(folder)] if (folder / "search.json").is_file() else [
+        "--out", str(folder), "--budget", budget, "--seed", str(seed), "--data", data,
+        *(["--fidelities", PROXY] if mode == "single" else [])]
+    subprocess.run([sys.executable, "-m", "nas.cli", "search", *argv], check=True)
+
+
+def front_configs(folder: Path) -> dict[str, ArchConfig]:
+    """The configs of a search's front, by trial id."""
+    from nas.search.study import config_of_row
+
+    front = pd.read_csv(folder / "pareto.csv", dtype={"trial_id": str, "dpc_branches": str},
+                        keep_default_na=False)
+    return {row["trial_id"]: config_of_row(row) for row in front.to_dict("records")}
+
+
+def front_hypervolume(folder: Path, cache: RunCache, data: str, reference_ms: float) -> dict:
+    """The front's hypervolume at the proxy (as the search measured it) and re-measured at the
+    reference fidelity (None while a reference run is missing)."""
+    front = pd.read_csv(folder / "pareto.csv", dtype={"trial_id": str})
+    configs = front_configs(folder)
+    rows = [cache.get(data_version(data), config, REFERENCE, 0) for config in configs.values()]
+    measured = None if any(row is None for row in rows) else hypervolume(
+        list(zip([row["miou"] for row in rows], front["latency_ms"])), reference_ms)
+    return {"front": len(front), "search_hypervolume": round_or_none(hypervolume(front, reference_ms)),
+            "reference_hypervolume": round_or_none(measured)}
+
+
+def report(work: Path, cache: RunCache, data: str, seeds, budget: str) -> dict:
+    folders = {(mode, seed): search_folder(work, mode, seed, budget) for mode in MODES for seed in seeds}
+    summaries = {key: json.loads((folder / "summary.json").read_text())
+                 for key, folder in folders.items() if (folder / "summary.json").is_file()}
+    reference_ms = max(summary["hypervolume_reference"]["latency_ms"] for summary in summaries.values())
+    runs = {f"{mode}-seed{seed}": {**front_hypervolume(folders[mode, seed], cache, data, reference_ms),
+                                   "trials": summaries[mode, seed]["trials"]}
+            for mode, seed in summaries}
+    by_mode = {}
+    for mode in MODES:
+        values = [run["reference_hypervolume"] for name, run in runs.items() if name.startswith(mode)]
+        complete = values and all(value is not None for value in values)
+        by_mode[mode] = {"mean": round_or_none(np.mean(values)) if complete else None,
+                         "std": round_or_none(np.std(values)) if complete else None}
+    return {"budget": budget, "seeds": list(seeds), "reference": REFERENCE.to_dict(),
+            "reference_latency_ms": reference_ms, "runs": runs, "reference_hypervolume": by_mode}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", default="1h")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--data", default="synthetic")
+    parser.add_argument("--threads", type=int, help="TensorFlow threads per reference training")
+    parser.add_argument("--work", type=Path, default=WORK_DIR / "search_fidelity")
+    parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--out", type=Path, default=REPORT)
+    args = parser.parse_args(argv)
+    for seed in args.seeds:
+        for mode in MODES:
+            run_search(search_folder(args.work, mode, seed, args.budget), mode, seed, args.budget,
+                       args.data)
+    cache = RunCache(args.cache)
+    panel = {f"{mode}-seed{seed}-{trial}": config for seed in args.seeds for mode in MODES
+             for trial, config in front_configs(search_folder(args.work, mode, seed, args.budget)).items()}
+    run_missing(cache, args.data, [REFERENCE], [0], panel, threads=args.threads)
+    result = report(args.work, RunCache(args.cache), args.data, args.seeds, args.budget)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result["reference_hypervolume"], indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The staged-vs-single search benchmark's report: each front's hypervolume re-measured with
+the reference-fidelity mIOUs of its configs, against one reference latency for all runs."""
+
+import json
+
+import pytest
+
+from benchmarks import _runs as runs
+from benchmarks import search_fidelity as bench
+from results import write_trials
+from results.table import as_table
+from space import get_preset
+
+
+def search_run(folder, configs, reference_ms):
+    """A finished search's run folder: its front and summary (mIOU 0.1 at the proxy each)."""
+    rows = []
+    for index, (config, latency) in enumerate(configs):
+        data = config.to_dict()
+        rows.append({"trial_id": f"t{index}", "status": "completed", "preset": "", **data,
+                     "dpc_branches": json.dumps(data["dpc_branches"]) if config.head == "dpc" else "",
+                     "input_size": "64x64", "config_id": config.id, "miou": 0.1 + index / 100,
+                     "latency_ms": latency})
+    folder.mkdir(parents=True)
+    write_trials(as_table(rows), folder)
+    from results import write_run_report
+
+    write_run_report(folder, as_table(rows))
+    summary = json.loads((folder / "summary.json").read_text())
+    summary["hypervolume_reference"]["latency_ms"] = reference_ms
+    (folder / "summary.json").write_text(json.dumps(summary))
+
+
+def test_fronts_are_scored_by_their_reference_mious(tmp_path):
+    basic = get_preset("paper-basic").replace(input_size=(64, 64))
+    small = basic.replace(depth_multiplier=0.5)
+    search_run(bench.search_folder(tmp_path, "single", 0, "1h"), [(small, 2.0), (basic, 4.0)], 10.0)
+    search_run(bench.search_folder(tmp_path, "staged", 0, "1h"), [(basic, 4.0)], 8.0)
+    cache = runs.RunCache(tmp_path / "cache.jsonl")
+    version = runs.data_version("synthetic")
+    pending = bench.report(tmp_path, cache, "synthetic", [0], "1h")
+    assert pending["reference_hypervolume"]["single"]["mean"] is None  # not re-measured yet
+    for config, miou in ((small, 0.3), (basic, 0.5)):
+        cache.add({"data": version, "config_id": config.id, "setting": bench.REFERENCE.key,
+                   "seed": 0, "miou": miou})
+    result = bench.report(tmp_path, cache, "synthetic", [0], "1h")
+    assert result["reference_latency_ms"] == 10.0
+    single, staged = (result["runs"][f"{mode}-seed0"] for mode in ("single", "staged"))
+    assert single["reference_hypervolume"] == pytest.approx(0.3 * 2 + 0.5 * 6)
+    assert staged["reference_hypervolume"] == pytest.approx(0.5 * 6)
+    assert result["reference_hypervolume"]["staged"]["mean"] == pytest.approx(3.0)
