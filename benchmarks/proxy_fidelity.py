@@ -12,7 +12,8 @@ setting and at every candidate proxy setting, with two seeds each. Every finishe
 is one line of the run cache (`benchmarks/data/proxy_fidelity_runs.jsonl`, keyed by data,
 config id, setting and seed), so the hours of reference training can be built in several
 runs and resumed after a kill (an interrupted training continues from its checkpoint in
-`--work-dir`). The report, `benchmarks/data/proxy_fidelity.json`, gives per setting the
+`~/.cache/mobile-seg-nas/benchmark_runs/`); `--only NAME ...` restricts training and report to
+part of the panel. The report, `benchmarks/data/proxy_fidelity.json`, gives per setting the
 Spearman and Kendall tau of the proxy's mean mIOU against the reference mean, the proxy's
 seed-to-seed Spearman and mean absolute seed difference, and seconds per trial; GFLOPs and
 parameters as baseline predictors; and the checks of the data on the reference (spread,

@@ -5,6 +5,7 @@ import pickle
 
 from ray.tune.schedulers import TrialScheduler
 
+from nas.search.budget import TimeBudget
 from nas.search.scheduler import RungRecords, StagedScheduler
 
 
@@ -64,3 +65,17 @@ def test_the_scheduler_stops_unpromoted_trials_and_lets_the_last_rung_finish(tmp
     restored = pickle.loads(pickle.dumps(scheduler))  # as Tuner.restore rebuilds it
     assert restored.records.promoted == {0: {"a": "rank"}}
     assert restored.on_trial_result(None, second, {**result, "miou": 0.3}) == TrialScheduler.STOP
+
+
+def test_a_trial_is_not_promoted_to_a_rung_the_budget_cannot_pay_for(tmp_path):
+    budget = TimeBudget(100.0, tmp_path / "budget.json")
+    budget.spent = 60.0
+    budget.save()  # 40 s left
+    scheduler = StagedScheduler(rungs=2, reduction_factor=3, rung_pixels=[1, 4], budget=budget,
+                                state_file=tmp_path / "rungs.json")
+    result = {"rung": 0, "miou": 0.4, "latency_ms": 10.0, "rung_end": True}
+    assert scheduler.on_trial_result(None, FakeTrial("a"), {**result, "fit_seconds": 9.0}) == \
+        TrialScheduler.CONTINUE  # 36 s at the next rung
+    assert scheduler.on_trial_result(None, FakeTrial("b"), {**result, "miou": 0.5,
+                                                            "fit_seconds": 11.0}) == \
+        TrialScheduler.STOP  # ranked to climb, but 44 s would not fit

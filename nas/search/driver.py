@@ -161,7 +161,9 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
                                   grace_period=options.eval_every, reduction_factor=2)
     elif len(options.ladder) > 1:
         scheduler = StagedScheduler(len(options.ladder), options.reduction_factor, TIE_MARGIN,
-                                    state_file=search.run_dir.resolve() / RUNGS_FILE)
+                                    state_file=search.run_dir.resolve() / RUNGS_FILE,
+                                    rung_pixels=[rung.pixels for rung in options.ladder],
+                                    budget=time_budget)
     store = search.settings.store
     return tune.Tuner(
         trainable,

@@ -84,11 +84,15 @@ class StagedScheduler(FIFOScheduler):
     docstring)."""
 
     def __init__(self, rungs: int, reduction_factor: float = 3.0, tie_margin: float = 0.0,
-                 state_file: str | Path | None = None):
+                 state_file: str | Path | None = None, rung_pixels=None, budget=None):
         super().__init__()
         self.rungs, self.reduction_factor, self.tie_margin = rungs, reduction_factor, tie_margin
         self.state_file = None if state_file is None else str(state_file)
         self.records = RungRecords(self.state_file)
+        # With a time budget (`nas.search.budget.TimeBudget`) and the pixels trained per rung,
+        # a trial is not promoted to a rung it cannot finish in the time left: it ends where
+        # it is, with its result, instead of being cut off with none.
+        self.rung_pixels, self.budget = rung_pixels, budget
 
     def on_trial_result(self, tune_controller, trial, result: dict) -> str:
         rung = result.get("rung")
@@ -96,7 +100,18 @@ class StagedScheduler(FIFOScheduler):
             return TrialScheduler.CONTINUE
         reason = self.records.decide(trial.trial_id, int(rung), result["miou"],
                                      result["latency_ms"], self.reduction_factor, self.tie_margin)
-        return TrialScheduler.CONTINUE if reason else TrialScheduler.STOP
+        return TrialScheduler.CONTINUE if reason and self._affordable(result) else \
+            TrialScheduler.STOP
+
+    def _affordable(self, result: dict) -> bool:
+        """Whether the next rung fits in the budget left (its training scaled from this
+        rung's by pixels trained)."""
+        if self.budget is None or self.budget.seconds is None or not self.rung_pixels:
+            return True
+        rung = int(result["rung"])
+        needed = result.get("fit_seconds", 0.0) * self.rung_pixels[rung + 1] / self.rung_pixels[rung]
+        self.budget.refresh()
+        return needed <= self.budget.remaining
 
     def debug_string(self) -> str:
         counts = ", ".join(f"rung {rung}: {len(self.records.results.get(rung, {}))} recorded, "
