@@ -7,6 +7,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,7 +34,8 @@ def ray_node(folder: Path, name: str, env: dict, *arguments):
     log = folder / f"{name}.log"
     with open(log, "w") as handle:
         process = subprocess.Popen(
-            ["ray", "start", "--block", "--disable-usage-stats", "--object-store-memory", str(80 * 2**20), "--temp-dir", str(folder / name),
+            [str(Path(sys.executable).parent / "ray"), "start", "--block", "--disable-usage-stats",
+             "--object-store-memory", str(80 * 2**20), "--temp-dir", str(folder / name),
              *arguments], env=env, stdout=handle, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120

@@ -1,5 +1,5 @@
-"""`nas search` end to end on real Ray Tune: a tiny search, trials failing in a row, a trial's
-worker killed, kill -9 of the search + resume, a run folder that cannot be written."""
+"""`nas search` end to end on real Ray Tune: trials failing in a row, a trial's worker killed,
+a run folder that cannot be written, and a tiny staged search killed with -9 and resumed."""
 
 import errno
 import glob
@@ -34,58 +34,6 @@ def ray_cluster():
                  log_to_driver=False)
         yield
         ray.shutdown()
-
-
-def test_tiny_staged_search_end_to_end(ray_cluster, tmp_path, capsys):
-    run = tmp_path / "run"
-    argv = ["search", "--budget", "3", "--out", str(run), "--latency-target", "50",
-            *tiny(ladder="32x32/2/2,48x48/3/2"), "--reduction-factor", "2"]
-    assert main(argv) == 0
-    table = read_trials(run)
-    assert len(table) == 3 and set(table["status"]) == {"completed"}
-    # Staged: each rung's results ranked on (mIOU, latency); the best half climbs a rung.
-    rungs = json.loads((run / "rungs.json").read_text())
-    promoted = set(rungs["promoted"]["0"])
-    assert set(rungs["results"]["0"]) == set(table["trial_id"])
-    assert promoted and promoted == set(table.loc[table["fidelity"] == 1, "trial_id"])
-    assert table["miou_rung0"].notna().all()
-    finalists = table[table["fidelity"] == 1]
-    assert (finalists["miou"] == finalists["miou_rung1"]).all()  # mIOU of the highest rung
-    assert (finalists["steps"] == 3).all()
-    assert json.loads((run / "summary.json").read_text())["finalists"] == list(
-        finalists["trial_id"])
-    study = optuna.load_study(study_name=STUDY_NAME, storage=study_url(run))  # study.db
-    assert sorted(trial.user_attrs["trial_id"] for trial in study.trials) == sorted(
-        table["trial_id"])
-    assert all(trial.values == [row.miou, row.latency_ms] for trial, row in zip(
-        sorted(study.trials, key=lambda trial: trial.user_attrs["trial_id"]),
-        table.sort_values("trial_id").itertuples()))
-    paper = table[table["preset"] == "paper-dpc"]
-    assert len(paper) == 1 and (paper["backbone"].item(), paper["head"].item()) == (
-        "shufflenet_v2", "dpc")
-    first = searcher_study(run).trials[0].params  # the searcher's first suggestion
-    assert (first["backbone"], first["head"]) == ("shufflenet_v2-1.0", "dpc")
-    for name in ("trials.csv", "trials.parquet", "pareto.csv", "pareto.html", "pareto.png",
-                 "summary.json", "search.json"):
-        assert (run / name).is_file(), name
-    for trial_id in table["trial_id"]:  # copied from the storage (here: run/ray/)
-        for name in ("config.json", "data.json", "metrics.csv", "result.json"):
-            assert (run / "trials" / trial_id / name).is_file()
-    assert table["checkpoint"].str.startswith("ray/").all()
-    assert table["latency_ms"].gt(0).all() and table["gflops"].gt(0).all()
-    assert table["score"].notna().all()
-
-    points = {row.trial_id: (row.miou, row.latency_ms) for row in table.itertuples()}
-    expected = {trial for trial, point in points.items()
-                if not any(dominates(other, point) for other in points.values())}
-    front = pd.read_csv(run / "pareto.csv", dtype={"trial_id": str})
-    assert set(front["trial_id"]) == expected
-    for trial_id in expected:
-        assert (run / "trials" / trial_id / "model.weights.h5").is_file()
-
-    capsys.readouterr()
-    assert main(["results", "show", "--run", str(run)]) == 0
-    assert "Pareto front" in capsys.readouterr().out
 
 
 def test_trials_failing_in_a_row_stop_the_search_and_resume_continues(ray_cluster, tmp_path,
@@ -197,9 +145,10 @@ def test_trials_that_no_node_can_hold_are_refused_before_anything_is_written(ray
         assert not (tmp_path / "run").exists()
 
 
-def test_kill_9_then_resume_keeps_every_completed_trial_and_promotion(tmp_path):
+def test_a_staged_search_killed_with_9_and_resumed_end_to_end(tmp_path, capsys):
     run = tmp_path / "run"
-    staged = tiny(ladder="32x32/2/2,32x32/4/2")
+    staged = [*tiny(ladder="32x32/2/2,48x48/3/2"), "--reduction-factor", "2",
+              "--latency-target", "50"]
     process = start_nas("search", "--out", run, *staged, "--budget", "3", log=tmp_path / "log")
     try:
         completed = wait_for_trials(run, process)
@@ -207,7 +156,7 @@ def test_kill_9_then_resume_keeps_every_completed_trial_and_promotion(tmp_path):
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
     assert len(completed) < 3, "the search finished before it could be killed"
-    promoted = json.loads((run / "rungs.json").read_text())["promoted"]
+    promoted_before = json.loads((run / "rungs.json").read_text())["promoted"]["0"]
     resumed = nas("search", "--out", run, *staged, "--resume", timeout=400)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
 
@@ -218,12 +167,57 @@ def test_kill_9_then_resume_keeps_every_completed_trial_and_promotion(tmp_path):
     for trial_id, row in completed.iterrows():  # kept as they were, not trained again
         assert after.loc[trial_id, "miou"] == row["miou"]
         assert after.loc[trial_id, "train_seconds"] == row["train_seconds"]
-    for trial_id in promoted["0"]:  # promotions made before the kill stand
-        assert after.loc[trial_id, "fidelity"] == 1
     # The restored searcher is still Optuna's NSGA-II, and it saw every trial.
     study = searcher_study(run)
     assert type(study.sampler).__name__ == "NSGAIISampler"
     assert [trial.state.name for trial in study.trials] == ["COMPLETE"] * 3
+    first = study.trials[0].params  # the searcher's first suggestion: the paper's network
+    assert (first["backbone"], first["head"]) == ("shufflenet_v2-1.0", "dpc")
+
+    # Staged: each rung's results ranked on (mIOU, latency); the best half climbs a rung, and
+    # the promotions made before the kill stand.
+    rungs = json.loads((run / "rungs.json").read_text())
+    promoted = set(rungs["promoted"]["0"])
+    assert set(promoted_before) <= promoted
+    assert set(rungs["results"]["0"]) == set(table["trial_id"])
+    assert promoted == set(table.loc[table["fidelity"] == 1, "trial_id"])
+    assert table["miou_rung0"].notna().all()
+    finalists = table[table["fidelity"] == 1]
+    assert (finalists["miou"] == finalists["miou_rung1"]).all()  # mIOU of the highest rung
+    assert (finalists["steps"] == 3).all()
+    assert json.loads((run / "summary.json").read_text())["finalists"] == list(
+        finalists["trial_id"])
+    optuna_study = optuna.load_study(study_name=STUDY_NAME, storage=study_url(run))  # study.db
+    assert sorted(trial.user_attrs["trial_id"] for trial in optuna_study.trials) == sorted(
+        table["trial_id"])
+    assert all(trial.values == [row.miou, row.latency_ms] for trial, row in zip(
+        sorted(optuna_study.trials, key=lambda trial: trial.user_attrs["trial_id"]),
+        table.sort_values("trial_id").itertuples()))
+
+    paper = table[table["preset"] == "paper-dpc"]
+    assert len(paper) == 1 and (paper["backbone"].item(), paper["head"].item()) == (
+        "shufflenet_v2", "dpc")
+    for name in ("trials.csv", "trials.parquet", "pareto.csv", "pareto.html", "pareto.png",
+                 "summary.json", "search.json"):
+        assert (run / name).is_file(), name
+    for trial_id in table["trial_id"]:  # copied from the storage (here: run/ray/)
+        for name in ("config.json", "data.json", "metrics.csv", "result.json"):
+            assert (run / "trials" / trial_id / name).is_file()
+    assert table["checkpoint"].str.startswith("ray/").all()
+    assert table["latency_ms"].gt(0).all() and table["gflops"].gt(0).all()
+    assert table["score"].notna().all()
+
+    points = {row.trial_id: (row.miou, row.latency_ms) for row in table.itertuples()}
+    expected = {trial for trial, point in points.items()
+                if not any(dominates(other, point) for other in points.values())}
+    front = pd.read_csv(run / "pareto.csv", dtype={"trial_id": str})
+    assert set(front["trial_id"]) == expected
+    for trial_id in expected:
+        assert (run / "trials" / trial_id / "model.weights.h5").is_file()
+
+    capsys.readouterr()
+    assert main(["results", "show", "--run", str(run)]) == 0
+    assert "Pareto front" in capsys.readouterr().out
 
 
 def searcher_study(run: Path):

@@ -72,8 +72,9 @@ def _summary_text(run_dir: Path, summary: dict, front) -> str:
     lines = [f"run {run_dir}: {summary['trials']} trials ({counts or 'none'})"]
     for label, trial in (("best", summary["best"]), ("paper", summary["paper"])):
         if trial:
+            gflops = "?" if trial["gflops"] is None else f"{trial['gflops']:.3f}"
             lines.append(f"{label:6s} trial {trial['trial_id']}: mIOU {trial['miou']:.4f}, "
-                         f"{trial['latency_ms']:.2f} ms, {trial['gflops']:.3f} GFLOPs "
+                         f"{trial['latency_ms']:.2f} ms, {gflops} GFLOPs "
                          f"({trial['backbone']} x{trial['depth_multiplier']}, {trial['head']})")
     if summary["hypervolume"] is not None:
         reference = summary["hypervolume_reference"]
