@@ -12,10 +12,14 @@ from results import read_trials
 REPO = Path(__file__).resolve().parents[1]
 
 
+TINY_SPACE = REPO / "tests" / "fixtures" / "tiny_space.json"  # the light ShuffleNets, no decoder
+
+
 def tiny(steps: int = 2, evaluations: int = 1, ladder: str | None = None) -> list[str]:
     """The flags of a tiny search: trials of `steps` steps at 32x32, batch 2, evaluated
-    `evaluations` times, in one rung (or up `ladder`), latency from the shipped CPU table."""
-    return ["--input-size", "32x32", "--steps-per-trial", str(steps),
+    `evaluations` times, in one rung (or up `ladder`), over a small space (the paper's network
+    among them), latency from the shipped CPU table."""
+    return ["--space", str(TINY_SPACE), "--input-size", "32x32", "--steps-per-trial", str(steps),
             "--evaluations-per-trial", str(evaluations), "--batch-size", "2",
             "--fidelities", ladder or f"32x32/{steps}/2", "--cpus-per-trial", "1",
             "--device", "amd-epyc-2vcpu-2026-11-24"]  # the shipped table by name: no calibration

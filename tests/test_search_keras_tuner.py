@@ -4,10 +4,9 @@ import pytest
 
 from nas.cli import main
 from results import read_trials
+from searches import tiny
 
-TINY = ["--input-size", "32x32", "--steps-per-trial", "2", "--evaluations-per-trial", "1",
-        "--device", "amd-epyc-2vcpu-2026-11-24",  # the shipped table by name: no calibration
-        "--batch-size", "2"]
+TINY = tiny()
 
 
 @pytest.mark.slow

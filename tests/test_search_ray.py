@@ -140,7 +140,8 @@ def test_a_run_folder_that_cannot_be_written_stops_with_one_line(ray_cluster, tm
 def test_trials_that_no_node_can_hold_are_refused_before_anything_is_written(ray_cluster,
                                                                               tmp_path, capsys):
     for flag, value in (("--gpus-per-trial", "1"), ("--cpus-per-trial", "3")):
-        assert main(["search", "--out", str(tmp_path / "run"), flag, value]) == 2
+        assert main(["search", "--out", str(tmp_path / "run"), flag, value,
+                     "--device", "amd-epyc-2vcpu-2026-11-24"]) == 2
         assert f"{flag} {value}: no node of this Ray has that many" in capsys.readouterr().err
         assert not (tmp_path / "run").exists()
 
