@@ -112,9 +112,13 @@ def run_trial(params: dict, settings: TrialSettings) -> None:
 def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=None) -> dict:
     """Trains one trial (engine-independent) up the ladder, continuing from what `trial_dir`
     holds; `report(metrics)` after each evaluation and at the end of each rung but the last
-    (`rung_end: True`). Writes `config.json`, the weights, `rung_results.json` and `result.json` into
-    `trial_dir`; returns the final metrics (`final: True`). Raises FloatingPointError on a NaN
-    or infinite loss."""
+    (`rung_end: True`). Writes `config.json`, the weights, `rung_results.json` and
+    `result.json` into `trial_dir`; returns the final metrics (`final: True`). Raises
+    FloatingPointError on a NaN or infinite loss."""
+    recipes = settings.rung_recipes
+    finished = _finished_rungs(trial_dir)
+    if len(finished) == len(recipes):
+        return finished[-1]  # every rung done: nothing to train
     start = time.monotonic()
     configure_threads(settings.recipe.threads)  # before any TensorFlow work in this process
     keras.backend.clear_session()  # workers are reused: drop the previous trial's graphs
@@ -123,9 +127,6 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
     config = settings.config(params)
     costs = deployment_costs(config.replace(input_size=list(settings.latency_input_size)),
                              settings.device)
-    recipes = settings.rung_recipes
-    finished = _finished_rungs(trial_dir)
-    metrics = finished[-1] if finished else None
     for rung in range(len(finished), len(recipes)):
         metrics = {**costs, **_train_rung(config, recipes[rung], trial_dir, rung, finished,
                                           report and functools.partial(_report_step, report, costs)),
