@@ -168,8 +168,8 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
     params = [first[name]["params"] for name in names]
     entries = []
     for setting in settings:
-        table = seed_table(cache, version, setting, seeds, panel)
-        if table is None:
+        table = seed_table(cache, version, setting, seeds, panel) if len(seeds) > 1 else None
+        if table is None:  # a proxy's rank statistics need two seeds of every config
             continue
         rows = [cache.get(version, panel[name], setting, seed) for name in names for seed in seeds]
         entries.append({"setting": setting.to_dict(), **setting_summary(table, reference, rows),
