@@ -25,10 +25,11 @@ from nas.search.options import SearchOptions, read_search_options, write_search_
 from nas.search.param_space import OptunaSpace
 from nas.search.fidelity import format_ladder
 from nas.search.samplers import make_sampler
-from nas.search.scheduler import RUNGS_FILE, TIE_MARGIN, StagedScheduler
+from nas.search.scheduler import RUNGS_FILE, StagedScheduler
 from nas.search.recorder import RayRecorder, TrialRecorder
 from nas.search.stopping import GracefulStop, RunFolderError, SearchStopped
 from nas.search.trainable import TrialSettings, run_trial
+from results.pareto import SEED_NOISE
 from space import PAPER_PRESET, SearchSpace, get_preset
 from trainers import load_dataset
 
@@ -160,7 +161,7 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
                                   max_t=options.steps_per_trial,
                                   grace_period=options.eval_every, reduction_factor=2)
     elif len(options.ladder) > 1:
-        scheduler = StagedScheduler(len(options.ladder), options.reduction_factor, TIE_MARGIN,
+        scheduler = StagedScheduler(len(options.ladder), options.reduction_factor, SEED_NOISE,
                                     state_file=search.run_dir.resolve() / RUNGS_FILE,
                                     rung_pixels=[rung.pixels for rung in options.ladder],
                                     budget=time_budget)

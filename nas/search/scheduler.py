@@ -25,10 +25,9 @@ from pathlib import Path
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
 
 from common import read_json, write_json
-from results.pareto import SEED_NOISE, pareto_order
+from results.pareto import pareto_order
 
 RUNGS_FILE = "rungs.json"
-TIE_MARGIN = SEED_NOISE  # the default: the proxy's seed noise
 
 
 class RungRecords:
