@@ -36,16 +36,36 @@ def plan_network(config: ArchConfig, inference: bool = False) -> NetworkPlan:
     height, width = config.input_size
     plan = NetworkPlan((height, width, 3))
     image = plan.add("preprocess", "preprocess", plan.input_name) if inference else plan.input_name
-    features, low_level = BACKBONE_PLANNERS[config.backbone](
-        plan, image, config.depth_multiplier, config.output_stride)
-    if config.head == "basic":
-        x = plan_basic_head(plan, features)
-    else:
-        x = plan_dpc_head(plan, features, config)
+    features, low_level = plan_backbone(plan, image, config)
+    x = _plan_head(plan, features, config)
     if config.decoder == "deeplabv3plus":
         x = plan_deeplabv3plus(plan, x, low_level)
-    x = plan.add("classifier", "classifier", x, num_classes=config.num_classes)
-    x = plan.add("resize_logits", "resize_logits", x, size=(height, width))
+    x = _plan_classifier(plan, x, config)
     if inference:
         plan.add("argmax", "argmax", x)
     return plan
+
+
+def plan_backbone(plan: NetworkPlan, image: str, config: ArchConfig) -> tuple[str, str]:
+    """Adds the backbone's blocks; returns the names of its (features, low-level features)."""
+    return BACKBONE_PLANNERS[config.backbone](plan, image, config.depth_multiplier,
+                                              config.output_stride)
+
+
+def plan_head_network(config: ArchConfig, features_shape) -> NetworkPlan:
+    """The encoder head, classifier and resize of `config` on backbone features of
+    `features_shape` (the network a head is trained as on cached features; no decoder)."""
+    plan = NetworkPlan(features_shape, input_name="features")
+    _plan_classifier(plan, _plan_head(plan, plan.input_name, config), config)
+    return plan
+
+
+def _plan_head(plan: NetworkPlan, features: str, config: ArchConfig) -> str:
+    if config.head == "basic":
+        return plan_basic_head(plan, features)
+    return plan_dpc_head(plan, features, config)
+
+
+def _plan_classifier(plan: NetworkPlan, x: str, config: ArchConfig) -> str:
+    x = plan.add("classifier", "classifier", x, num_classes=config.num_classes)
+    return plan.add("resize_logits", "resize_logits", x, size=tuple(config.input_size))

@@ -1,5 +1,6 @@
 """Shared test settings: quiet TensorFlow, few threads (CI has 2 cores), no GPU, and latency
-tables measured on demand kept in a folder of the test session, not the user's cache."""
+tables measured on demand and cell-search features kept in folders of the test session, not
+the user's cache."""
 
 import os
 
@@ -23,3 +24,9 @@ def user_latency_tables(tmp_path_factory):
         del os.environ[USER_DIR_ENV]
     else:
         os.environ[USER_DIR_ENV] = saved
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cell_features(tmp_path_factory):
+    """Backbone features cached by cell searches go to the test session, not the user cache."""
+    os.environ["NAS_CELL_FEATURES_DIR"] = str(tmp_path_factory.mktemp("cell-features"))

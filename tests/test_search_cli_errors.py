@@ -32,6 +32,9 @@ def run_cli(capsys, *argv):
     (["--fidelities", "64x64/9/2,96x96/9/2", "--algo", "asha-random"],
      "a staged search runs on --engine ray with an Optuna sampler"),
     (["--reduction-factor", "1"], "--reduction-factor 1.0: must be above 1"),
+    (["--cell-proxy", "/no/such/run"], "--cell-proxy /no/such/run: no config.json"),
+    (["--cell-proxy", "/no/such/run", "--fidelities", "32x32/2/2,48x48/2/2"],
+     "--cell-proxy: a cell search is one fidelity"),
     # inputs with which every trial would fail, or none would start
     (["--latency-input-size", "10x10"], "--latency-input-size 10x10: input_size: 10x10 is too "
                                         "small"),

@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from common import UserInputError
+from space.builders import copy_weights
 from trainers.datasets import IGNORE_LABEL
 from trainers.runs import WEIGHTS_FILE, load_run, load_weights
 
@@ -107,18 +108,8 @@ def load_initial_weights(model, source: str | Path) -> None:
         return
     if not (source / WEIGHTS_FILE).is_file():
         raise UserInputError(f"{source}: --init needs a run folder or a .weights.h5 file")
-    trained = load_run(source).model
-    names = {layer.name: layer for layer in trained.layers}
-    copied, skipped = 0, []
-    for layer in model.layers:
-        other = names.get(layer.name)
-        if not layer.weights:
-            continue
-        if other is not None and [w.shape for w in other.weights] == [w.shape for w in layer.weights]:
-            layer.set_weights(other.get_weights())
-            copied += 1
-        else:
-            skipped.append(layer.name)
+    skipped = copy_weights(model, [load_run(source).model])
+    copied = sum(1 for layer in model.layers if layer.weights) - len(skipped)
     if not copied:
         raise UserInputError(f"{source}: no layer fits this model; is it a run of another backbone?")
     log.info("initialised %d layers from %s%s", copied, source,

@@ -28,10 +28,12 @@ from nas.search.samplers import make_sampler
 from nas.search.scheduler import RUNGS_FILE, StagedScheduler
 from nas.search.recorder import RayRecorder, TrialRecorder
 from nas.search.stopping import GracefulStop, RunFolderError, SearchStopped
-from nas.search.trainable import TrialSettings, run_trial
+from nas.search.trainable import TrialSettings, cache_backbone_features, run_trial
 from results.pareto import SEED_NOISE
 from space import PAPER_PRESET, SearchSpace, get_preset
 from trainers import load_dataset
+from trainers.cell_proxy import CellProxy
+from trainers.runs import WEIGHTS_FILE, RunFolder
 
 log = logging.getLogger("nas.search")
 
@@ -90,7 +92,7 @@ def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> d
                 write_search_options(options, run_dir)
             log.info("search %s: %s, %s on %s, budget %s, fidelities %s (HxW/steps/batch), "
                      "latency on %s at %s", run_dir, options.engine, options.algorithm,
-                     options.data, options.limit, format_ladder(options.ladder),
+                     options.data, options.limit, _fidelities(options),
                      options.device, "x".join(map(str, options.latency_input_size)))
             recorder, summary = _run_engine(search, resume, stop)
     stopped = stop.interrupted(run_dir) or (
@@ -206,9 +208,12 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
     space = SearchSpace() if options.space == "default" else SearchSpace.from_file(options.space)
     dataset = load_dataset(options.data)
     space = dataclasses.replace(space, num_classes=dataset.num_classes)
+    if options.cell_proxy:
+        space = _on_backbone_of(space, options.cell_proxy, dataset)
     table = load_table(options.device)
     deployed_space = _at_size(space, options.latency_input_size, "--latency-input-size")
-    settings = TrialSettings.from_options(options, _at_size(space, options.input_size,
+    training_size = CellProxy().input_size if options.cell_proxy else options.input_size
+    settings = TrialSettings.from_options(options, _at_size(space, training_size,
                                                             "--input-size"), run_dir)
     for split in (settings.recipe.train_split, settings.recipe.eval_split):
         dataset.check(split)
@@ -227,7 +232,34 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
         presets, first_params = {}, []
     _check_latency_table(table, deployed_space.config_from_params(first_params[0])
                          if first_params else deployed_space.sample(0))
+    if settings.cell_proxy:  # once here, not by the first trials side by side
+        cache_backbone_features(settings.cell_proxy, dataset)
     return Search(options, run_dir, settings, presets, first_params)
+
+
+def _on_backbone_of(space: SearchSpace, run: str, dataset) -> SearchSpace:
+    """`space` with the backbone, output stride and (no) decoder of the trained `run`, whose
+    backbone features a cell search trains heads on."""
+    folder = RunFolder(run)
+    try:
+        config = folder.read_config()
+    except UserInputError as error:
+        raise UserInputError(f"--cell-proxy {error}") from None
+    if not (folder.path / WEIGHTS_FILE).is_file():
+        raise UserInputError(f"--cell-proxy {run}: no {WEIGHTS_FILE} (training not finished?)")
+    if config.num_classes != dataset.num_classes:
+        raise UserInputError(f"--cell-proxy {run}: trained for {config.num_classes} classes, "
+                             f"the data has {dataset.num_classes}")
+    return dataclasses.replace(space, backbones={config.backbone: [config.depth_multiplier]},
+                               output_strides=(config.output_stride,), decoders=("none",))
+
+
+def _fidelities(options: SearchOptions) -> str:
+    if options.cell_proxy:
+        proxy = CellProxy()
+        return (f"heads on the features of {options.cell_proxy} at "
+                f"{'x'.join(map(str, proxy.input_size))}/{proxy.steps}/{proxy.batch_size}")
+    return format_ladder(options.ladder)
 
 
 def _at_size(space: SearchSpace, size: tuple, flag: str) -> SearchSpace:

@@ -71,6 +71,11 @@ class SearchOptions:
         "comma-separated; default: the proxy (--input-size, --steps-per-trial, --batch-size, "
         f"--learning-rate) then {REFERENCE_FIDELITY} fitted to the budget; one fidelity: no "
         "stages", metavar="LADDER")
+    cell_proxy: str | None = setting(
+        None, "search the encoder head (basic or DPC cell) on the cached features of this "
+        "trained run's backbone at 384x384, where stride-16 features (24x24) are wider than "
+        "every DPC rate (the DPC paper's proxy, benchmarks/cell_proxy.md); the space's "
+        "backbone, output stride and decoder become the run's", metavar="RUN")
     reduction_factor: float = setting(3.0, "staged search: the best 1/N of the results at a "
                                       "rung (non-dominated sorting on mIOU and latency) climb "
                                       "to the next", metavar="N")
@@ -101,6 +106,9 @@ class SearchOptions:
         object.__setattr__(self, "latency_target", tuple(self.latency_target))
         if self.storage is not None and "://" not in self.storage:  # a local folder
             object.__setattr__(self, "storage", str(Path(self.storage).expanduser().resolve()))
+        if self.cell_proxy is not None:
+            object.__setattr__(self, "cell_proxy",
+                               str(Path(self.cell_proxy).expanduser().resolve()))
         self._check()
 
     def _check(self) -> None:
@@ -124,6 +132,9 @@ class SearchOptions:
                 self.engine != "ray" or self.algorithm == "asha-random"):
             raise UserInputError(f"--fidelities: a staged search runs on --engine ray with an "
                                  f"Optuna sampler, not {self.engine} {self.algorithm}")
+        if self.cell_proxy and (self.fidelities or self.engine != "ray"):
+            raise UserInputError("--cell-proxy: a cell search is one fidelity on --engine ray; "
+                                 "leave out --fidelities")
         if any(not math.isfinite(target) or target <= 0 for target in self.latency_target):
             raise UserInputError("--latency-target: must be a positive number of milliseconds")
         parse_budget(self.budget)
@@ -140,7 +151,7 @@ class SearchOptions:
             return parse_ladder(self.fidelities)
         proxy = Fidelity(self.input_size, self.steps_per_trial, self.batch_size,
                          self.learning_rate)
-        if self.engine != "ray" or self.algorithm == "asha-random":
+        if self.engine != "ray" or self.algorithm == "asha-random" or self.cell_proxy:
             return (proxy,)
         ladder = (proxy, *parse_ladder(REFERENCE_FIDELITY))
         if self.limit.seconds is None:

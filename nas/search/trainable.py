@@ -27,9 +27,12 @@ from nas.search.artifacts import (PREVIOUS_RUNG_WEIGHTS, RESULT_FILE, RUNG_RESUL
                                   checkpoint_of, restore)
 from nas.search.options import SearchOptions
 from space import ArchConfig, SearchSpace
-from space.builders import build_inference_model, count_flops, count_params
+from space.builders import (build_inference_model, build_model, copy_weights, count_flops,
+                            count_params)
 from trainers import TrainConfig, load_dataset
-from trainers.runs import WEIGHTS_FILE, RunFolder
+from trainers.cell_proxy import (CellProxy, cache_features, evaluate_head, features_dir,
+                                 train_head)
+from trainers.runs import WEIGHTS_FILE, RunFolder, load_run
 from trainers.trainer import train
 from trainers.training import configure_threads
 
@@ -48,6 +51,7 @@ class TrialSettings:
     gpus: float
     store: TrialStore  # where Ray Tune keeps the trials' checkpoints
     ladder: tuple = ()  # the fidelities a trial climbs (nas.search.fidelity); () = the recipe
+    cell_proxy: CellProxy | None = None  # heads trained alone on a run's backbone features
     finished: dict = dataclasses.field(default_factory=dict)  # trial id -> final checkpoint
 
     @classmethod
@@ -60,7 +64,8 @@ class TrialSettings:
         return cls(dataclasses.replace(space, input_size=options.input_size), recipe,
                    options.device, options.latency_input_size, str(run_dir.resolve()),
                    options.gpus_per_trial, TrialStore.of_search(options.storage, run_dir),
-                   ladder=options.ladder)
+                   ladder=options.ladder,
+                   cell_proxy=CellProxy(run=options.cell_proxy) if options.cell_proxy else None)
 
     @property
     def rung_recipes(self) -> list:
@@ -127,6 +132,8 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
     config = settings.config(params)
     costs = deployment_costs(config.replace(input_size=list(settings.latency_input_size)),
                              settings.device)
+    if settings.cell_proxy:
+        return _train_head_trial(config, settings, trial_dir, costs, start)
     for rung in range(len(finished), len(recipes)):
         metrics = {**costs, **_train_rung(config, recipes[rung], trial_dir, rung, finished,
                                           report and functools.partial(_report_step, report, costs)),
@@ -170,6 +177,47 @@ def _train_rung(config: ArchConfig, recipe: TrainConfig, trial_dir: Path, rung: 
             "resumed_from_step": resumed_from, "rung": rung, "rung_end": True,
             **{f"miou_rung{index}": row["miou"] for index, row in enumerate(finished)},
             f"miou_rung{rung}": miou}
+
+
+def _train_head_trial(config: ArchConfig, settings: TrialSettings, trial_dir: Path,
+                      costs: dict, start: float) -> dict:
+    """A trial of a cell search: the head alone, trained on the cached backbone features of
+    the `--cell-proxy` run (`trainers.cell_proxy`), then saved with that backbone as a whole
+    network, which `nas export` and `nas train --trial` take like any trial's."""
+    proxy, dataset = settings.cell_proxy, _dataset(settings.recipe.data)
+    backbone, cached = cache_backbone_features(proxy, dataset)
+    fit_start = time.monotonic()
+    head = train_head(config, cached, proxy, settings.recipe.seed)
+    miou = evaluate_head(head, cached, proxy.batch_size)
+    network = build_model(config)
+    copy_weights(network, [head, backbone.model])
+    folder = RunFolder(trial_dir)
+    folder.start(config, {**settings.recipe.to_dict(), "input_size": list(config.input_size),
+                          "class_names": list(dataset.class_names),
+                          "cell_proxy": proxy.to_dict()},
+                 resume=True)
+    folder.save_weights(network)
+    fit_seconds = time.monotonic() - fit_start
+    metrics = {**costs, "miou": miou, "step": proxy.steps, "train_seconds": fit_seconds,
+               "eval_seconds": 0.0, "fit_seconds": fit_seconds, "resumed_from_step": 0,
+               "rung": 0, "rung_end": True, "miou_rung0": miou,
+               "trial_seconds": time.monotonic() - start, "final": True}
+    write_json(trial_dir / RUNG_RESULTS_FILE, [metrics])
+    write_json(trial_dir / RESULT_FILE, metrics)
+    return metrics
+
+
+def cache_backbone_features(proxy: CellProxy, dataset):
+    """The run of a cell search's backbone and its features on `dataset` (computed once per
+    machine, then read from the user cache)."""
+    backbone = _backbone_run(proxy.run)
+    return backbone, cache_features(backbone.config, backbone.model, dataset, proxy,
+                                    features_dir())
+
+
+@functools.lru_cache(maxsize=1)
+def _backbone_run(path: str):
+    return load_run(path)
 
 
 def _report_step(report, costs: dict, evaluation: dict) -> None:

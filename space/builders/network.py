@@ -8,7 +8,8 @@ import keras
 from space.builders.blocks import build_plan, builds
 from space.builders.layers import ArgMax, ResizeBilinear
 from space.config import ArchConfig
-from space.network import PIXEL_MEAN, PIXEL_STD, plan_network
+from space.blocks import NetworkPlan
+from space.network import PIXEL_MEAN, PIXEL_STD, plan_backbone, plan_head_network, plan_network
 
 
 @builds("preprocess")
@@ -42,6 +43,23 @@ def build_model(config: ArchConfig, batch_size: int | None = None):
     return keras.Model(image, logits, name=f"{config.backbone}_{config.head}_{config.id}")
 
 
+def build_backbone_model(config: ArchConfig):
+    """The backbone alone: float image in [-1, 1] -> its output features (layer names as in
+    `build_model`, so trained weights copy by name)."""
+    image = keras.Input((*config.input_size, 3), name="image")
+    plan = NetworkPlan((*config.input_size, 3))
+    plan_backbone(plan, plan.input_name, config)  # its features are its last block
+    return keras.Model(image, build_plan(plan, image), name=f"{config.backbone}_backbone")
+
+
+def build_head_model(config: ArchConfig, features_shape):
+    """The head, classifier and resize of `config` on backbone features (`plan_head_network`):
+    features -> logits [N, H, W, num_classes] at the config's input size."""
+    features = keras.Input(tuple(features_shape), name="features")
+    logits = build_plan(plan_head_network(config, features_shape), features)
+    return keras.Model(features, logits, name=f"{config.head}_head_{config.id}")
+
+
 def build_inference_model(config: ArchConfig, trained=None):
     """The exported model: pixels 0..255, batch 1 -> class ids [1, H, W] (int32).
 
@@ -52,7 +70,25 @@ def build_inference_model(config: ArchConfig, trained=None):
     model = keras.Model(image, build_plan(plan_network(config, inference=True), image),
                         name=f"inference_{config.id}")
     if trained is not None:
-        for layer in model.layers:
-            if layer.weights:
-                layer.set_weights(trained.get_layer(layer.name).get_weights())
+        copy_weights(model, [trained])
     return model
+
+
+def copy_weights(model, sources) -> list[str]:
+    """Copies into each layer of `model` the weights of the first model of `sources` with a
+    layer of that name and the same weight shapes; returns the layers (with weights) none
+    fitted."""
+    layers = {}
+    for source in reversed(sources):
+        layers.update({layer.name: layer for layer in source.layers})
+    missed = []
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        other = layers.get(layer.name)
+        if other is not None and ([tuple(w.shape) for w in other.weights]
+                                  == [tuple(w.shape) for w in layer.weights]):
+            layer.set_weights(other.get_weights())
+        else:
+            missed.append(layer.name)
+    return missed

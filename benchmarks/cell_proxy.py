@@ -1,0 +1,155 @@
+"""Does a DPC cell make a difference where its rates exist? The DPC paper's proxy, measured.
+
+    python benchmarks/cell_proxy.py [--cells 14] [--seeds 0 1]      # resumable
+    python benchmarks/cell_proxy.py --report
+
+The backbone of the proxy-fidelity panel's `paper-basic` (ShuffleNet V2 1.0, output stride
+16), trained at the reference setting (`proxy_fidelity.py`), runs once over 384x384 images:
+stride-16 features of 24x24, wider than the largest rate (21), where the whole-network proxy's
+64x64 crops give 4x4. Each head (the panel's basic head and five DPC cells, and `--cells` DPC
+cells sampled from the default space) is then trained alone on the cached features
+(`trainers.cell_proxy`) with each seed. Every scored head is one line of
+`data/cell_proxy_runs.jsonl`; the report (`data/cell_proxy.json`) gives the heads' spread,
+the seed noise, the seed-to-seed Spearman, seconds per head, and on the six panel heads the
+Spearman against the reference mIOU next to the whole-network proxy's and GFLOPs'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from benchmarks._runs import (WORK_DIR, RunCache, Setting, data_version, rank_agreement,  # noqa: E402
+                              round_or_none)
+from benchmarks.proxy_fidelity import CACHE as PANEL_CACHE, PANEL, REFERENCE  # noqa: E402
+from space import SearchSpace  # noqa: E402
+
+CACHE = HERE / "data" / "cell_proxy_runs.jsonl"
+REPORT = HERE / "data" / "cell_proxy.json"
+BACKBONE = "paper-basic"  # whose reference training provides the backbone
+PANEL_HEADS = ("paper-basic", "paper-dpc", "dpc-rates1", "dpc-rates21", "dpc-pooling", "dpc-wide")
+SAMPLE_SEED = 2000
+
+
+def heads(count: int) -> dict:
+    """The heads scored, by name: the panel's six, then `count` sampled DPC cells on the same
+    backbone."""
+    space, base = SearchSpace(), PANEL["paper-dpc"]
+    result = {name: PANEL[name] for name in PANEL_HEADS}
+    for index in range(count):
+        rng = random.Random(SAMPLE_SEED + index)
+        params = space.suggest(
+            lambda name, options: "dpc" if name == "head" else rng.choice(options))
+        cell = space.config_from_params(params).dpc_branches
+        result[f"cell-{index}"] = base.replace(dpc_branches=cell)
+    return result
+
+
+def proxy_setting(proxy) -> Setting:
+    return Setting("cell-proxy", proxy.input_size, proxy.steps, proxy.learning_rate,
+                   proxy.batch_size)
+
+
+def backbone_run() -> Path:
+    config = PANEL[BACKBONE].replace(input_size=REFERENCE.input_size)
+    return WORK_DIR / f"{config.id}-{REFERENCE.key}-seed0"
+
+
+def score_missing(cache: RunCache, data: str, named: dict, seeds, threads) -> None:
+    """Scores every (head, seed) the cache lacks, appending each as it finishes."""
+    from trainers.cell_proxy import CellProxy, cache_features, score_head
+    from trainers.runs import load_run
+    from trainers.training import configure_threads
+
+    configure_threads(threads)
+    proxy, run = CellProxy(), load_run(backbone_run())
+    setting, version = proxy_setting(proxy), _version(data)
+    cached = cache_features(run.config, run.model, data, proxy, WORK_DIR / "cell_features")
+    for seed in seeds:
+        for name, config in named.items():
+            if cache.get(version, config, setting, seed) is None:
+                scored = score_head(config, cached, proxy, seed)
+                cache.add({"data": version, "config_id": config.id, "name": name,
+                           "config": config.to_dict(), "setting": setting.key, "seed": seed,
+                           **scored})
+                print(f"{name} seed {seed}: mIOU {scored['miou']:.4f} in "
+                      f"{scored['seconds']:.0f} s", flush=True)
+
+
+def _version(data: str) -> str:
+    return f"{data_version(data)}|backbone:{backbone_run().name}"
+
+
+def report(cache: RunCache, data: str, named: dict, seeds) -> dict:
+    """The statistics of the scored heads (those with every seed)."""
+    from trainers.cell_proxy import CellProxy
+
+    setting, version = proxy_setting(CellProxy()), _version(data)
+    scores = {name: [cache.get(version, config, setting, seed) for seed in seeds]
+              for name, config in named.items()}
+    scores = {name: rows for name, rows in scores.items() if all(rows)}
+    miou = {name: [row["miou"] for row in rows] for name, rows in scores.items()}
+    means = {name: float(np.mean(values)) for name, values in miou.items()}
+    per_seed = np.array(list(miou.values()))
+    result = {"setting": setting.to_dict(), "backbone_run": backbone_run().name,
+              "heads": {name: {"miou": values, "mean": round(means[name], 4)}
+                        for name, values in miou.items()},
+              "count": len(miou),
+              "spread": round_or_none(max(means.values()) - min(means.values())),
+              "seed_std": round_or_none(np.sqrt(np.mean(np.var(per_seed, axis=1, ddof=1)))),
+              "seed_spearman": rank_agreement(per_seed[:, 0], per_seed[:, 1])["spearman"],
+              "seconds_per_head": round_or_none(
+                  np.mean([row["seconds"] for rows in scores.values() for row in rows]), 1)}
+    result["panel"] = panel_agreement(data, means)
+    return result
+
+
+def panel_agreement(data: str, means: dict) -> dict:
+    """On the panel heads: Spearman against the reference of the cell proxy, of the
+    whole-network proxy `nas search` uses, and of GFLOPs."""
+    from nas.search.options import SearchOptions
+
+    panel, version = RunCache(PANEL_CACHE), data_version(data)
+    search = Setting.of_search(SearchOptions())
+    names = [name for name in PANEL_HEADS if name in means]
+
+    def mean_of(setting, name):
+        rows = [panel.get(version, PANEL[name], setting, seed) for seed in (0, 1)]
+        return float(np.mean([row["miou"] for row in rows if row])) if any(rows) else None
+
+    reference = [mean_of(REFERENCE, name) for name in names]
+    whole = [mean_of(search, name) for name in names]
+    gflops = [panel.get(version, PANEL[name], REFERENCE, 0)["gflops"] for name in names]
+    return {"heads": names, "reference": reference,
+            "cell_proxy": rank_agreement([means[name] for name in names], reference),
+            "search_proxy": rank_agreement(whole, reference),
+            "gflops": rank_agreement(gflops, reference)}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="synthetic")
+    parser.add_argument("--cells", type=int, default=14,
+                        help="sampled DPC cells besides the panel's")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--report", action="store_true", help="only write the report")
+    args = parser.parse_args(argv)
+    named = heads(args.cells)
+    if not args.report:
+        score_missing(RunCache(CACHE), args.data, named, args.seeds, args.threads)
+    result = report(RunCache(CACHE), args.data, named, args.seeds)
+    REPORT.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps({key: value for key, value in result.items() if key != "heads"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
