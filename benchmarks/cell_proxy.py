@@ -10,13 +10,16 @@ stride-16 features of 24x24, wider than the largest rate (21), where the whole-n
 cells sampled from the default space) is then trained alone on the cached features
 (`trainers.cell_proxy`) with each seed. Every scored head is one line of
 `data/cell_proxy_runs.jsonl`; the report (`data/cell_proxy.json`) gives the heads' spread,
-the seed noise, the seed-to-seed Spearman, seconds per head, and on the six panel heads the
-Spearman against the reference mIOU next to the whole-network proxy's and GFLOPs'.
+the seed noise, the share of pairs of heads told apart (means more than twice the seed std
+apart), the seed-to-seed Spearman, seconds per head, and on the six panel heads the same for
+the whole-network proxy `nas search` uses, with the Spearman of both proxies and of GFLOPs
+against the reference mIOU.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import sys
@@ -102,35 +105,49 @@ def report(cache: RunCache, data: str, named: dict, seeds) -> dict:
     result = {"setting": setting.to_dict(), "backbone_run": backbone_run().name,
               "heads": {name: {"miou": values, "mean": round(means[name], 4)}
                         for name, values in miou.items()},
-              "count": len(miou),
-              "spread": round_or_none(max(means.values()) - min(means.values())),
-              "seed_std": round_or_none(np.sqrt(np.mean(np.var(per_seed, axis=1, ddof=1)))),
+              "count": len(miou), **separation(per_seed),
               "seed_spearman": rank_agreement(per_seed[:, 0], per_seed[:, 1])["spearman"],
               "seconds_per_head": round_or_none(
                   np.mean([row["seconds"] for rows in scores.values() for row in rows]), 1)}
-    result["panel"] = panel_agreement(data, means)
+    result["panel"] = panel_agreement(data, miou)
     return result
 
 
-def panel_agreement(data: str, means: dict) -> dict:
+def separation(per_seed) -> dict:
+    """How far apart heads are for a proxy ([head][seed] mIOU): the spread of their means, the
+    pooled seed std, and the share of pairs of heads whose means differ by more than twice it."""
+    per_seed = np.asarray(per_seed, float)
+    means = per_seed.mean(axis=1)
+    seed_std = float(np.sqrt(np.mean(np.var(per_seed, axis=1, ddof=1))))
+    pairs = list(itertools.combinations(means, 2))
+    separated = sum(abs(a - b) > 2 * seed_std for a, b in pairs) / len(pairs)
+    return {"spread": round_or_none(means.max() - means.min()), "seed_std": round_or_none(seed_std),
+            "separated_pairs": round_or_none(separated, 3)}
+
+
+def panel_agreement(data: str, miou: dict) -> dict:
     """On the panel heads: Spearman against the reference of the cell proxy, of the
-    whole-network proxy `nas search` uses, and of GFLOPs."""
+    whole-network proxy `nas search` uses, and of GFLOPs; how far apart the two proxies put
+    the heads (`separation`)."""
     from nas.search.options import SearchOptions
 
     panel, version = RunCache(PANEL_CACHE), data_version(data)
     search = Setting.of_search(SearchOptions())
-    names = [name for name in PANEL_HEADS if name in means]
+    names = [name for name in PANEL_HEADS if name in miou]
 
-    def mean_of(setting, name):
+    def seeds_of(setting, name):
         rows = [panel.get(version, PANEL[name], setting, seed) for seed in (0, 1)]
-        return float(np.mean([row["miou"] for row in rows if row])) if any(rows) else None
+        return [row["miou"] for row in rows if row]
 
-    reference = [mean_of(REFERENCE, name) for name in names]
-    whole = [mean_of(search, name) for name in names]
+    reference = [float(np.mean(seeds_of(REFERENCE, name))) for name in names]
+    whole = [seeds_of(search, name) for name in names]
     gflops = [panel.get(version, PANEL[name], REFERENCE, 0)["gflops"] for name in names]
+    cells = [miou[name] for name in names]
     return {"heads": names, "reference": reference,
-            "cell_proxy": rank_agreement([means[name] for name in names], reference),
-            "search_proxy": rank_agreement(whole, reference),
+            "cell_proxy": {**rank_agreement(np.mean(cells, axis=1), reference),
+                           **separation(cells)},
+            "search_proxy": {**rank_agreement([np.mean(seeds) for seeds in whole], reference),
+                             **(separation(whole) if all(len(s) == 2 for s in whole) else {})},
             "gflops": rank_agreement(gflops, reference)}
 
 

@@ -30,8 +30,10 @@ def test_the_report_gives_spread_noise_agreement_and_the_panel_against_the_refer
     assert report["spread"] == pytest.approx(0.07)
     assert report["seed_std"] == pytest.approx(0.0014, abs=1e-4)
     assert report["seed_spearman"] == 1.0
+    assert report["separated_pairs"] == 1.0  # 0.01 apart, seed std 0.0014: every pair
     panel = report["panel"]
     assert panel["heads"] == list(cell_proxy.PANEL_HEADS)
     assert len(panel["reference"]) == 6  # from the shipped proxy-fidelity runs
     for predictor in ("cell_proxy", "search_proxy", "gflops"):
         assert -1.0 <= panel[predictor]["spearman"] <= 1.0
+    assert 0.0 <= panel["search_proxy"]["separated_pairs"] <= 1.0

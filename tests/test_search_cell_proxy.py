@@ -9,11 +9,9 @@ import pytest
 from nas.search.options import SearchOptions
 from nas.search.trainable import TrialSettings, train_trial
 from space import SearchSpace, get_preset
-from space.builders import build_backbone_model
+from space.builders import build_backbone_model, build_model
 from trainers.cell_proxy import CellProxy
-from trainers.runs import load_run
-
-from searches import train_tiny
+from trainers.runs import RunFolder, load_run
 
 pytestmark = pytest.mark.slow
 BACKBONE = get_preset("paper-basic").replace(depth_multiplier=0.5, input_size=(32, 32))
@@ -21,8 +19,11 @@ BACKBONE = get_preset("paper-basic").replace(depth_multiplier=0.5, input_size=(3
 
 @pytest.fixture(scope="module")
 def backbone_run(tmp_path_factory):
-    return train_tiny(tmp_path_factory.mktemp("backbone"), BACKBONE, steps=2, batch_size=2,
-                      eval_every=2, threads=1, batch_norm_batches=1)
+    """A run folder as `nas train` writes it (its weights untrained: the test needs none)."""
+    folder = RunFolder(tmp_path_factory.mktemp("backbone"))
+    folder.start(BACKBONE, {"data": "synthetic", "input_size": [32, 32]}, resume=False)
+    folder.save_weights(build_model(BACKBONE))
+    return folder.path
 
 
 def test_a_trial_trains_its_head_on_the_backbones_features_and_keeps_the_whole_network(
