@@ -168,9 +168,9 @@ def test_a_staged_search_killed_with_9_and_resumed_end_to_end(tmp_path, capsys):
     for trial_id, row in completed.iterrows():  # kept as they were, not trained again
         assert after.loc[trial_id, "miou"] == row["miou"]
         assert after.loc[trial_id, "train_seconds"] == row["train_seconds"]
-    # The restored searcher is still Optuna's NSGA-II, and it saw every trial.
+    # The restored searcher is still the default, Optuna's multivariate TPE, and it saw every trial.
     study = searcher_study(run)
-    assert type(study.sampler).__name__ == "NSGAIISampler"
+    assert type(study.sampler).__name__ == "TPESampler" and study.sampler._multivariate
     assert [trial.state.name for trial in study.trials] == ["COMPLETE"] * 3
     first = study.trials[0].params  # the searcher's first suggestion: the paper's network
     assert (first["backbone"], first["head"]) == ("shufflenet_v2-1.0", "dpc")

@@ -122,7 +122,7 @@ def _run_engine(search: Search, resume: bool, stop: GracefulStop) -> tuple[Trial
 
 
 def run_ray_tune(search: Search, resume: bool, stop: GracefulStop) -> TrialRecorder:
-    """Runs the trials with Ray Tune: multi-objective Optuna (NSGA-II or random sampling),
+    """Runs the trials with Ray Tune: a multi-objective Optuna sampler (`nas.search.samplers`),
     optionally ASHA on mIOU; `Tuner.restore` continues a stopped or killed search. Returns
     the recorder of the trials."""
     _quiet_ray()

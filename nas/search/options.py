@@ -25,7 +25,7 @@ LAST_RUNG_SHARE = 0.25  # of a time budget, at most, for one trial's last rung
 # Training seconds per pixel (crop area x steps x batch) on one CPU thread, measured in
 # benchmarks/proxy_fidelity.py (paper-dpc at the reference fidelity); fits the default ladder.
 SECONDS_PER_PIXEL = 4e-6
-ALGORITHMS = {"ray": ("nsga2", "tpe", "tpe-multivariate", "random", "asha-random"),
+ALGORITHMS = {"ray": ("tpe-multivariate", "nsga2", "tpe", "random", "asha-random"),
               "keras-tuner": ("bayesian", "hyperband", "random")}
 _UNITS = {"s": 1, "m": 60, "h": 3600}
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
@@ -64,7 +64,8 @@ class SearchOptions:
     batch_size: int = setting(16, "batch size of the proxy training")
     learning_rate: float = setting(1e-3, "initial learning rate of the proxy training",
                                    metavar="LR")
-    algo: str | None = setting(None, "ray: nsga2 (default), tpe, tpe-multivariate, random, "
+    algo: str | None = setting(None, "ray: tpe-multivariate (default: the best measured on "
+                               "benchmarks/searchers.md), nsga2, tpe, random, "
                                "asha-random; keras-tuner: bayesian (default), hyperband, random")
     fidelities: str | None = setting(
         None, "staged search: the ladder of fidelities a trial climbs, HxW/STEPS/BATCH[/LR] "
