@@ -34,8 +34,9 @@ def test_a_trial_trains_its_head_on_the_backbones_features_and_keeps_the_whole_n
                       run=str(backbone_run))
     space = SearchSpace(backbones={"shufflenet_v2": [0.5]}, output_strides=(16,),
                         decoders=("none",), input_size=(64, 64))
-    settings = dataclasses.replace(TrialSettings.from_options(options, space, tmp_path / "run"),
-                                   cell_proxy=proxy)
+    settings = TrialSettings.from_options(options, space, tmp_path / "run")
+    assert settings.space.input_size == CellProxy().input_size  # the size heads train at
+    settings = dataclasses.replace(settings, cell_proxy=proxy)
     paper_cell = get_preset("paper-dpc").replace(depth_multiplier=0.5, input_size=(64, 64))
     result = train_trial(space.params_from_config(paper_cell), settings, tmp_path / "trial")
 

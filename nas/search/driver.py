@@ -212,8 +212,7 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
         space = _on_backbone_of(space, options.cell_proxy, dataset)
     table = load_table(options.device)
     deployed_space = _at_size(space, options.latency_input_size, "--latency-input-size")
-    training_size = CellProxy().input_size if options.cell_proxy else options.input_size
-    settings = TrialSettings.from_options(options, _at_size(space, training_size,
+    settings = TrialSettings.from_options(options, _at_size(space, options.input_size,
                                                             "--input-size"), run_dir)
     for split in (settings.recipe.train_split, settings.recipe.eval_split):
         dataset.check(split)

@@ -61,11 +61,12 @@ class TrialSettings:
                              batch_size=options.batch_size, learning_rate=options.learning_rate,
                              seed=options.seed, eval_every=options.eval_every,
                              threads=options.cpus_per_trial)
-        return cls(dataclasses.replace(space, input_size=options.input_size), recipe,
+        cell_proxy = CellProxy(run=options.cell_proxy) if options.cell_proxy else None
+        size = cell_proxy.input_size if cell_proxy else options.input_size  # trained at
+        return cls(dataclasses.replace(space, input_size=size), recipe,
                    options.device, options.latency_input_size, str(run_dir.resolve()),
                    options.gpus_per_trial, TrialStore.of_search(options.storage, run_dir),
-                   ladder=options.ladder,
-                   cell_proxy=CellProxy(run=options.cell_proxy) if options.cell_proxy else None)
+                   ladder=options.ladder, cell_proxy=cell_proxy)
 
     @property
     def rung_recipes(self) -> list:
