@@ -69,8 +69,8 @@ def build_inference_model(config: ArchConfig, trained=None):
     image = keras.Input((*config.input_size, 3), batch_size=1, name="image")
     model = keras.Model(image, build_plan(plan_network(config, inference=True), image),
                         name=f"inference_{config.id}")
-    if trained is not None:
-        copy_weights(model, [trained])
+    if trained is not None and (missed := copy_weights(model, [trained])):
+        raise ValueError(f"the trained model lacks layers of {config.id}: {', '.join(missed)}")
     return model
 
 
