@@ -8,9 +8,12 @@ median of measured / summed in the table's metadata; `predict_latency` multiplie
 Calibrate with another seed than the one you validate with, so that validation stays honest.
 
 Against a table of another machine, the same factors also carry this machine's speed relative
-to that machine: `fit_machine_calibration` fits them with a few networks (12; 3.4 minutes on a
-2-core machine at load 6-7) and keeps them per machine fingerprint in the user table folder
-(`machines/calibrations.json`), never in the table, whose factors belong to its own machine.
+to that machine: `fit_machine_calibration` fits them with a few networks (12) and keeps them
+per machine fingerprint in the user table folder (`machines/calibrations.json`), never in the
+table, whose factors belong to its own machine. It also times those networks' blocks into this
+machine's own table and fits that table's factors (2 min 46 s in all on a quiet 2-core
+machine): `host` predicts from this machine's own blocks, which the factors alone cannot
+replace (benchmarks/latency.md).
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ import statistics
 from pathlib import Path
 
 from common import UserInputError, read_json
+from space import ArchConfig
 from space.search_space import SearchSpace
 
 from latency_models.fingerprint import Fingerprint
 from latency_models.machine import machine_cache, write_machine_cache
 from latency_models.measure import utc_now
-from latency_models.table import LatencyTable
+from latency_models.predictor import predict_latency
+from latency_models.profiler import measure_blocks, unique_blocks
+from latency_models.table import LatencyTable, save_calibration, save_measurements
 from latency_models.validate import measure_samples, table_space
 
 CALIBRATION_SEED = 1000  # `nas latency validate` samples with seed 0
@@ -42,22 +48,51 @@ def calibrate_table(table: LatencyTable, samples: int = 10, seed: int = CALIBRAT
     """Measures `samples` sampled configs of each backbone of `space` (default: the table's
     space) end to end on this machine and sets `table.metadata["calibration"]` (per-backbone
     factors); returns it. Does not save."""
+    networks = measure_networks(table, samples, seed, input_sizes, space, warmup_runs, runs,
+                                max_seconds, progress)
+    table.metadata["calibration"] = fit_factors(table, networks)
+    return table.metadata["calibration"]
+
+
+@dataclasses.dataclass
+class TimedNetworks:
+    """Sampled networks timed end to end here: validate's rows per backbone, and how."""
+
+    rows: dict  # backbone -> rows of `measure_samples`
+    seed: int
+    input_sizes: list
+    runs: int
+
+
+def measure_networks(table: LatencyTable, samples: int, seed: int = CALIBRATION_SEED,
+                     input_sizes=None, space: SearchSpace | None = None, warmup_runs: int = 5,
+                     runs: int = 50, max_seconds: float = 10.0,
+                     progress: bool = True) -> TimedNetworks:
+    """`samples` sampled networks of each backbone of `space` (default: `table`'s), timed end
+    to end on this machine."""
     space = space or table_space(table)
-    factors, counts = {}, {}
+    rows, report = {}, {"input_sizes": []}
     for backbone, multipliers in sorted(space.backbones.items()):
-        rows, report = measure_samples(
+        rows[backbone], report = measure_samples(
             table, samples, seed, input_sizes,
             dataclasses.replace(space, backbones={backbone: multipliers}), warmup_runs, runs,
             max_seconds, progress=progress, verb=f"calibrating {backbone} on")
+    return TimedNetworks(rows, seed, report["input_sizes"], runs)
+
+
+def fit_factors(table: LatencyTable, networks: TimedNetworks) -> dict:
+    """`table`'s calibration: per backbone, the median of the networks' end-to-end latency /
+    their sum of `table`'s blocks (blocks it lacks measured here where it allows)."""
+    factors, counts = {}, {}
+    for backbone, rows in networks.rows.items():
         factors[backbone] = round(statistics.median(
-            row["measured_ms"] / row["summed_ms"] for row in rows), 4)
+            row["measured_ms"] / predict_latency(ArchConfig.from_dict(row["config"]), table,
+                                                 calibrated=False) for row in rows), 4)
         counts[backbone] = len(rows)
-    calibration = {
-        "factors": factors, "configs": counts,
-        "method": "median of end-to-end latency / sum of blocks over sampled configs",
-        "seed": seed, "input_sizes": report["input_sizes"], "runs": runs, "date": utc_now()}
-    table.metadata["calibration"] = calibration
-    return calibration
+    return {"factors": factors, "configs": counts,
+            "method": "median of end-to-end latency / sum of blocks over sampled configs",
+            "seed": networks.seed, "input_sizes": networks.input_sizes, "runs": networks.runs,
+            "date": utc_now()}
 
 
 def machine_calibration(table: LatencyTable, machine: Fingerprint) -> dict | None:
@@ -70,15 +105,27 @@ def machine_calibration(table: LatencyTable, machine: Fingerprint) -> dict | Non
     return None
 
 
-def fit_machine_calibration(table: LatencyTable, machine: Fingerprint, **settings) -> dict:
+def fit_machine_calibration(table: LatencyTable, machine: Fingerprint,
+                            own: LatencyTable | None = None, progress: bool = True,
+                            **settings) -> dict:
     """Fits `machine`'s (this machine's) factors against `table`, a table of another machine,
-    with `calibrate_table(**settings)` (default: QUICK), and caches them; returns them."""
-    calibration = calibrate_table(table, **(settings or QUICK))
+    from networks timed here (`measure_networks(**settings)`, default: QUICK), and caches them;
+    returns them. With `own`, this machine's table, the networks' blocks are timed here too
+    and `own`'s factors fitted from the same networks and saved."""
+    networks = measure_networks(table, progress=progress, **(settings or QUICK))
+    calibration = fit_factors(table, networks)
     calibration.update(machine=machine.to_dict(), table=table.device,
                        table_date=_table_date(table))
     kept = [old for old in _read_cache() if not (
         old.get("table") == table.device and machine.matches(Fingerprint.from_metadata(old)))]
     write_machine_cache(CACHE_FILE, {"format": CACHE_FORMAT, "calibrations": [*kept, calibration]})
+    if own is not None:
+        configs = [ArchConfig.from_dict(row["config"])
+                   for rows in networks.rows.values() for row in rows]
+        measure_blocks(own, unique_blocks(configs), progress=progress,
+                       save=lambda signatures: save_measurements(own, signatures))
+        own.metadata["calibration"] = fit_factors(own, networks)
+        save_calibration(own)
     return calibration
 
 

@@ -3,12 +3,17 @@
 `host` is this machine's table, whichever machine made the shipped tables:
 1. this machine's own table (the user table `host`: `nas latency profile`, on-demand
    measurements) extended by a shipped table whose machine fingerprint matches this one;
-2. on a machine that matches no shipped table, the shipped LiteRT table of the closest machine
-   (same CPU first, then the nearest reference latency) times this machine's factors against
-   it. They are fitted on first use (a one-line notice, then a few networks timed end to end
-   with a progress bar, about 2 minutes on 2 cores) and kept per fingerprint in the user table
-   folder. Networks that table lacks blocks of are predicted from this machine's own table,
-   measured here on demand: a table only ever holds one machine's measurements.
+2. on a machine that matches no shipped table, this machine's own table, its blocks timed here
+   on demand (each network's new blocks, before it is predicted: a second or a few), with the
+   shipped LiteRT table of the closest machine (same CPU first, then the nearest reference
+   latency) times this machine's factors against it where measuring is off (`--no-measure`)
+   and the own table lacks blocks. On first use a one-line notice, then a few networks timed
+   end to end and their blocks timed here, with progress bars (about 2 minutes on 2 cores),
+   fit both tables' factors: this machine's against the shipped table, kept per fingerprint
+   in the user table folder, and its own table's (end-to-end / sum of its blocks). A table only
+   ever holds one machine's measurements. Factors alone miss how machines differ per block
+   (decoder blocks 2.5x slower here, backbones 2.2x): 63% of networks within 5% against 97%
+   with this machine's own blocks (benchmarks/latency.md).
 """
 
 from __future__ import annotations
@@ -77,8 +82,9 @@ def shipped_cpu_tables() -> list[LatencyTable]:
 
 
 def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable) -> LatencyTable:
-    """`base` (another machine's table) as `host`: this machine's factors against it (cached,
-    or fitted on first use) and `own` for the networks it lacks blocks of."""
+    """`base` (another machine's table) as `host`: `own`, this machine's table timed on demand,
+    and `base` times this machine's factors against it (cached, or fitted on first use
+    together with `own`'s) where measuring is off."""
     table = LatencyTable(HOST, {**base.metadata, "table": base.device}, base.entries, base.path,
                          local=own)
     calibration = machine_calibration(base, machine)
@@ -88,11 +94,12 @@ def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable)
     table.metadata.pop("calibration", None)
 
     def calibrate():
-        log.warning("this machine (%s) does not match the %s table's machine (%s): fitting "
-                    "this machine's factors against it (about 2 minutes, once)",
+        log.warning("this machine (%s) does not match the %s table's machine (%s): timing "
+                    "networks and their blocks here to fit this machine's factors (about 2 "
+                    "minutes, once; then each new network's blocks are timed here)",
                     machine.describe(), base.device,
                     Fingerprint.from_metadata(base.metadata).describe())
-        table.metadata["calibration"] = fit_machine_calibration(base, machine)
+        table.metadata["calibration"] = fit_machine_calibration(base, machine, own)
         table.calibrate_here = None
 
     table.calibrate_here = calibrate

@@ -10,8 +10,9 @@ machine that matches no shipped table it also carries this machine's speed again
 machine (`latency_models.devices`).
 
 What a prediction needs and the table lacks is measured here on demand where allowed: blocks,
-only into a table of this machine (`measurable_here`), and this machine's factors against a
-table of another machine, fitted once (`LatencyTable.calibrate_here`).
+only into a table of this machine (`measurable_here`); for `host` on a machine that matches no
+shipped table, every block of the network, into this machine's own table, after this
+machine's factors against the shipped table are fitted once (`LatencyTable.calibrate_here`).
 """
 
 from __future__ import annotations
@@ -52,28 +53,29 @@ def predict_latency(config, table: LatencyTable, measure_missing: bool | None = 
     """Predicted latency (ms) of `config`'s exported network at `config.input_size`.
 
     What the table lacks is measured here when `measure_missing` is true (default: when the
-    table was measured on this machine, or is `host` calibrated for it); otherwise
-    `MissingEntries` (blocks) or `NotCalibrated` is raised. `calibrated=False` gives the plain
-    sum of blocks of the table that predicts the config.
+    table was measured on this machine, or is `host`); otherwise `MissingEntries` (blocks) or
+    `NotCalibrated` is raised. `calibrated=False` gives the plain sum of blocks of the table
+    that predicts the config.
     """
     blocks = plan_network(config, inference=True).blocks
-    table = covering_table(blocks, table)
-    block_ms = _block_latencies(blocks, table, measure_missing)
-    summed = sum(block_ms) - table.invoke_overhead_ms * (len(block_ms) - 1)
+    if table.calibrate_here is not None and measure_missing is not False:
+        table.calibrate_here()  # `host` on a new machine: once, before anything is timed
+    covering = covering_table(blocks, table, measure_missing)
+    block_ms = _block_latencies(blocks, covering, measure_missing)
+    summed = sum(block_ms) - covering.invoke_overhead_ms * (len(block_ms) - 1)
     if not calibrated:
         return summed
-    if table.calibrate_here is not None:
-        if measure_missing is False:
-            raise NotCalibrated(table)
-        table.calibrate_here()
-    return summed * table.calibration_factor(config.backbone)
+    if covering.calibrate_here is not None:
+        raise NotCalibrated(covering)
+    return summed * covering.calibration_factor(config.backbone)
 
 
 def latency_breakdown(config, table: LatencyTable,
                       measure_missing: bool | None = None) -> dict[str, float]:
     """Each block's table latency (ms, before calibration) by block name, in network order."""
     blocks = plan_network(config, inference=True).blocks
-    block_ms = _block_latencies(blocks, covering_table(blocks, table), measure_missing)
+    block_ms = _block_latencies(blocks, covering_table(blocks, table, measure_missing),
+                                measure_missing)
     return {block.name: ms for block, ms in zip(blocks, block_ms)}
 
 
@@ -90,17 +92,21 @@ def _block_latencies(blocks, table: LatencyTable, measure_missing: bool | None) 
     return [entries[block.signature]["ms"] for block in blocks]
 
 
-def covering_table(blocks, table: LatencyTable) -> LatencyTable:
-    """The table that predicts a network of `blocks`: `table` itself, except for a table of
-    another machine calibrated for this one (`host`), whose networks this machine's own table
-    (`table.local`) predicts when it has all their blocks or `table` lacks some."""
+def covering_table(blocks, table: LatencyTable,
+                   measure_missing: bool | None = None) -> LatencyTable:
+    """The table that predicts a network of `blocks`: `table` itself, except for `host` on a
+    machine that matches no shipped table (another machine's table with `table.local`, this
+    machine's own): there this machine's own blocks, timed here on demand, predict, and the
+    other machine's blocks times this machine's factors only where measuring is off and this
+    machine's table lacks some blocks."""
     local = table.local
     if local is None:
         return table
     signatures = {block.signature for block in blocks}
-    if signatures <= local.entries.keys() or not signatures <= table.entries.keys():
-        return local
-    return table
+    if (measure_missing is False and not signatures <= local.entries.keys()
+            and signatures <= table.entries.keys()):
+        return table
+    return local
 
 
 def measurable_here(table: LatencyTable) -> bool:

@@ -112,7 +112,8 @@ def measure_blocks(table: LatencyTable, blocks, save=None, progress: bool = True
     if added:
         loads.append(load_average())
         _record_load(table, loads)
-        log.info("measured %d blocks in %.0f s", len(added), time.monotonic() - started)
+        log.log(logging.INFO if progress else logging.DEBUG, "measured %d blocks in %.0f s",
+                len(added), time.monotonic() - started)
         if save:
             save(pending)
     return added

@@ -1,8 +1,8 @@
-"""`host` is this machine: fingerprints tell machines apart, and a table of another machine is
-used with this machine's factors, fitted on first use (real LiteRT runs, small table)."""
+"""`host` is this machine: fingerprints tell machines apart; on a machine that matches no
+shipped table, this machine's own blocks predict, timed on demand after its factors against
+the shipped table are fitted once (real LiteRT runs, small table)."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -76,8 +76,10 @@ def shipped(faster_machine_table, tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_machine_matching_no_table_fits_its_factors_once_then_predicts(shipped, capsys,
-                                                                         caplog):
+def test_a_machine_matching_no_table_fits_its_factors_once_then_times_its_own_blocks(
+        shipped, capsys, caplog):
+    shipped_file = tables.SHIPPED_DIR / "fast-box.json"
+    before = shipped_file.read_text()
     predict = ["latency", "predict", "--preset", "paper-basic", "--set", "depth_multiplier=0.5",
                "--input-size", "48x48", "--json"]
     assert main([*predict, "--no-measure"]) == 2
@@ -92,53 +94,52 @@ def test_a_machine_matching_no_table_fits_its_factors_once_then_predicts(shipped
     assert "calibrating shufflenet_v2 on fast-box" in captured.err  # the progress bar
     predicted = json.loads(captured.out)["latency_ms"]
 
+    # This machine's factor against the faster machine's table, cached per fingerprint ...
     cache = json.loads((shipped / "machines" / "calibrations.json").read_text())
     [calibration] = cache["calibrations"]
     assert calibration["table"] == "fast-box"
     assert Fingerprint.from_metadata(calibration).matches(this_machine())
     factor = calibration["factors"]["shufflenet_v2"]
     assert 1.4 < factor < 3.0  # this machine is about twice as slow as the table's
-    summed = predict_latency(CONFIG, tables.read_table_file(tables.SHIPPED_DIR / "fast-box.json"),
-                             calibrated=False)
-    assert predicted == pytest.approx(factor * summed, rel=1e-3)
+    # ... and this machine's own table: the network's blocks timed here, its own factor.
+    own = tables.read_table_file(shipped / "host.json")
+    assert Fingerprint.from_metadata(own.metadata).matches(this_machine())
+    assert all(block.signature in own for block in plan_network(CONFIG, inference=True).blocks)
+    own_factor = own.metadata["calibration"]["factors"]["shufflenet_v2"]
+    assert 0.7 < own_factor < 1.4
+    assert predicted == pytest.approx(own_factor * predict_latency(CONFIG, own, calibrated=False),
+                                      rel=1e-3)
 
     caplog.clear()
     assert main([*predict, "--no-measure"]) == 0  # cached: no notice, no timing
     assert "does not match" not in caplog.text
     assert json.loads(capsys.readouterr().out)["latency_ms"] == predicted
 
+    other = CONFIG.replace(output_stride=8)  # blocks neither table has from stage 3 on
+    latency = predict_latency(other, load_table("host"))
+    assert latency > 0 and shipped_file.read_text() == before
+    own = tables.read_table_file(shipped / "host.json")
+    assert all(block.signature in own for block in plan_network(other, inference=True).blocks)
+    assert predict_latency(other, load_table("host"), measure_missing=False) == latency
+    with pytest.raises(MissingEntries):  # by its name: never measured here
+        predict_latency(other, load_table("fast-box"))
+
+    # Measuring off and a block this machine's table lacks: the faster machine's table times
+    # this machine's factor.
+    del own.entries[plan_network(CONFIG, inference=True).blocks[-1].signature]
+    own.save()
+    summed = predict_latency(CONFIG, tables.read_table_file(shipped_file), calibrated=False)
+    assert predict_latency(CONFIG, load_table("host"), measure_missing=False) == pytest.approx(
+        factor * summed, rel=1e-3)
+
     assert main(["latency", "devices", "--json"]) == 0
     devices = json.loads(capsys.readouterr().out)
     assert devices["host"] == {"table": "fast-box", "this_machine": False,
                                "factors": calibration["factors"],
-                               "calibrated": calibration["date"], "measured_here": 0}
+                               "calibrated": calibration["date"], "measured_here": len(own)}
     [row] = devices["devices"]
     assert row["device"] == "fast-box" and row["this_machine"] is False
     assert row["speed_ratio"] == pytest.approx(2, rel=0.01)
-
-
-@pytest.mark.slow
-def test_blocks_another_machines_table_lacks_are_measured_into_this_machines_table(shipped):
-    shipped_file = tables.SHIPPED_DIR / "fast-box.json"
-    before = shipped_file.read_text()
-    shipped.mkdir()
-    shutil.copy(shipped_file.parent.parent / "here.json", shipped / "host.json")  # profiled here
-    table = load_table("host")
-    assert table.local is not None and table.calibrate_here is not None
-    assert predict_latency(CONFIG, table, calibrated=False) == pytest.approx(
-        predict_latency(CONFIG, load_table("fast-box"), calibrated=False) * 2, rel=1e-3)
-
-    other = CONFIG.replace(output_stride=8)  # blocks the table lacks from stage 3 on
-    latency = predict_latency(other, table)
-    assert latency > 0 and table.calibrate_here is not None  # no calibration needed for it
-    assert shipped_file.read_text() == before
-    own = tables.read_table_file(shipped / "host.json")
-    assert Fingerprint.from_metadata(own.metadata).matches(this_machine())
-    assert all(block.signature in own for block in plan_network(other, inference=True).blocks)
-    assert predict_latency(other, load_table("host"), measure_missing=False) == pytest.approx(
-        latency)
-    with pytest.raises(MissingEntries):  # by its name: never measured here
-        predict_latency(other, load_table("fast-box"))
 
 
 def test_a_table_of_this_machine_is_host_and_takes_measurements(shipped, tmp_path, monkeypatch):

@@ -221,7 +221,7 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
     if preset in settings.space:
         params = settings.space.params_from_config(preset)
         presets, first_params = {settings.config(params).id: PRESET}, [params]
-        # What the table lacks for it (blocks; for `host`, this machine's factors) is measured
+        # What the table lacks for it (blocks; for `host` on a new machine, its factors) is measured
         # here, once, rather than by trials running side by side.
         deployed = preset.replace(input_size=list(settings.latency_input_size))
         log.info("%s: %.2f ms predicted on %s at %dx%d", PRESET,

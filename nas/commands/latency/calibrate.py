@@ -1,6 +1,7 @@
 """`nas latency calibrate`: per-backbone factors from the sum of blocks to measured end-to-end
 latency, kept in the table, or for `host` on a machine that matches no shipped table, this
-machine's factors against that table, kept per machine fingerprint."""
+machine's factors against that table, kept per machine fingerprint, and its own table's, fitted
+on the same networks with their blocks timed here."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def run(args):
     latencies = table(args)
     if latencies.local is not None:  # `host`: another machine's table
         base = load_named_table(latencies.metadata["table"])
-        calibration = fit_machine_calibration(base, this_machine(), **sampling(args))
+        calibration = fit_machine_calibration(base, this_machine(), latencies.local,
+                                              **sampling(args))
         path = machine_calibrations_path()
     elif measurable_here(latencies):
         calibration = calibrate_table(latencies, **sampling(args))

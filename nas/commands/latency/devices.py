@@ -57,11 +57,13 @@ def _text(result: dict) -> str:
         stands = f"the {host['table']} table ({host['entries']} entries), of this machine"
     elif host["factors"]:
         factors = ", ".join(f"{backbone} x{factor}" for backbone, factor in host["factors"].items())
-        stands = (f"the {host['table']} table times this machine's factors ({factors}; fitted "
-                  f"{host['calibrated']}), {host['measured_here']} blocks measured here")
+        stands = (f"this machine's blocks, timed here on demand ({host['measured_here']} so "
+                  f"far); with --no-measure, the {host['table']} table times this machine's "
+                  f"factors ({factors}; fitted {host['calibrated']})")
     else:
-        stands = (f"the {host['table']} table times this machine's factors, fitted on first "
-                  "use (about 2 minutes; or run `nas latency calibrate --device host`)")
+        stands = (f"this machine's blocks, timed here on demand, after a first calibration "
+                  f"against the {host['table']} table (about 2 minutes; or run `nas latency "
+                  "calibrate --device host`)")
     lines = [f"this machine: {machine.describe()} ({machine.runtime})", f"host: {stands}"]
     for row in result["devices"]:
         meta = row["metadata"]

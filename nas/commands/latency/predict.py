@@ -14,7 +14,8 @@ def register(commands):
     add_config_arguments(parser)
     add_table_arguments(parser)
     parser.add_argument("--no-measure", action="store_true",
-                        help="fail on missing blocks instead of measuring them here")
+                        help="time nothing here: fail on missing blocks (for `host` on a "
+                        "new machine, use the shipped table times this machine's factors)")
     add_json_argument(parser)
     parser.set_defaults(run=run, needs_tensorflow=False)
 
