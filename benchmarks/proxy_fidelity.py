@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 from space import ArchConfig, get_preset  # noqa: E402
 from space.config import PAPER_DPC_BRANCHES  # noqa: E402
 from benchmarks._runs import (RunCache, Setting, data_version, rank_agreement, round_or_none,  # noqa: E402
-                              run_missing)
+                              run_missing, spearman_gain)
 
 CACHE = HERE / "data" / "proxy_fidelity_runs.jsonl"
 REPORT = HERE / "data" / "proxy_fidelity.json"
@@ -172,7 +172,9 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
         if table is None:  # a proxy's rank statistics need two seeds of every config
             continue
         rows = [cache.get(version, panel[name], setting, seed) for name in names for seed in seeds]
+        means = [float(np.mean(table[name])) for name in names]
         entries.append({"setting": setting.to_dict(), **setting_summary(table, reference, rows),
+                         "versus_gflops": spearman_gain(means, gflops, reference_means),
                          "relative_compute": round_or_none(setting.pixels / reference_setting.pixels),
                          "miou": {name: table[name] for name in names},
                          "default": setting.name == default})
@@ -202,19 +204,20 @@ def format_table(result: dict) -> str:
     """The report as a Markdown table (one row per setting and the baselines)."""
     if "settings" not in result:
         return result.get("status", "")
-    lines = ["| setting | Spearman | Kendall | seed Spearman | mean abs seed diff | s per trial | compute |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| setting | Spearman | Kendall | seed Spearman | mean abs seed diff | s per trial | "
+             "compute | Spearman - GFLOPs's (90% CI) |", "|---|---|---|---|---|---|---|---|"]
     reference = result["reference"]
     lines.append(f"| reference {_describe(reference['setting'])} | 1 | 1 | {reference['seed_spearman']} "
-                 f"| | {reference['seconds_per_trial']} | 1 |")
+                 f"| | {reference['seconds_per_trial']} | 1 | |")
     for entry in result["settings"]:
         mark = " (default)" if entry["default"] else ""
+        gain = entry["versus_gflops"]
         lines.append(f"| {entry['setting']['name']}{mark} {_describe(entry['setting'])} | "
                      f"{entry['spearman']} | {entry['kendall']} | {entry['seed_spearman']} | "
                      f"{entry['mean_abs_seed_difference']} | {entry['seconds_per_trial']} | "
-                     f"{entry['relative_compute']} |")
-    lines.append(f"| GFLOPs | {result['gflops_spearman']} | {result['gflops_kendall']} | 1 | 0 | 0 | |")
-    lines.append(f"| params | {result['params_spearman']} | {result['params_kendall']} | 1 | 0 | 0 | |")
+                     f"{entry['relative_compute']} | {gain['difference']} {gain['ci90']} |")
+    lines.append(f"| GFLOPs | {result['gflops_spearman']} | {result['gflops_kendall']} | 1 | 0 | 0 | | |")
+    lines.append(f"| params | {result['params_spearman']} | {result['params_kendall']} | 1 | 0 | 0 | | |")
     return "\n".join(lines)
 
 

@@ -26,6 +26,16 @@ def test_rank_agreement_of_identical_reversed_and_tied_orders():
     assert runs.rank_agreement([1, 1, 1, 1], [10, 20, 30, 40])["spearman"] is None  # no order
 
 
+def test_a_gain_over_gflops_comes_with_an_interval_over_the_configs():
+    reference = list(range(12))
+    assert runs.spearman_gain(reference, reference[::-1], reference) == {
+        "difference": 2.0, "ci90": [2.0, 2.0]}  # always right against always wrong
+    one_swap = [1, 0, *reference[2:]]
+    gain = runs.spearman_gain(reference, one_swap, reference)
+    low, high = gain["ci90"]
+    assert gain["difference"] > 0 and low == 0 and high > 0  # one swap: not told from chance
+
+
 def test_data_checks_report_spread_seed_noise_and_decisions():
     reference = {"paper-basic": [0.50, 0.52], "paper-dpc": [0.60, 0.60],
                  "shufflenet0.5-basic": [0.40, 0.40]}
@@ -90,6 +100,7 @@ def test_the_report_ranks_each_setting_against_the_reference(tmp_path):
     assert proxy["seconds_per_trial"] == 10.0
     assert proxy["relative_compute"] == pytest.approx(48 ** 2 * 3 / 64 ** 2 / 6, abs=1e-3)
     assert result["reference"]["spread"] == pytest.approx(0.09)
+    assert proxy["versus_gflops"]["difference"] == pytest.approx(1.0 - result["gflops_spearman"])
     assert "| proxy (default)" in bench.format_table(result)
 
 
