@@ -8,7 +8,6 @@ import dataclasses
 import json
 import os
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -193,18 +192,22 @@ def rank_agreement(predicted, reference) -> dict:
 def spearman_gain(predicted, baseline, reference, resamples: int = 2000) -> dict:
     """How much better `predicted` ranks `reference` than `baseline` does (difference of their
     Spearman), with a 90% bootstrap interval over the configs, resampled together (paired):
-    on a dozen configs, differences inside it cannot be told from chance."""
+    on a dozen configs, differences inside it cannot be told from chance. A resample on which
+    a list holds no order counts as Spearman 0 for it."""
+    def spearman(first, second):
+        if len(set(first)) < 2 or len(set(second)) < 2:
+            return 0.0
+        return stats.spearmanr(first, second).statistic
+
     def gain(first, second, truth):
-        return stats.spearmanr(first, truth).statistic - stats.spearmanr(second, truth).statistic
+        return spearman(first, truth) - spearman(second, truth)
 
     if rank_agreement(predicted, reference)["spearman"] is None:
         return {"difference": None, "ci90": None}
-    with warnings.catch_warnings():  # resamples that repeat one config hold no order (nan)
-        warnings.simplefilter("ignore")
-        interval = stats.bootstrap(
-            (predicted, baseline, reference), gain, paired=True, vectorized=False,
-            n_resamples=resamples, confidence_level=0.9, method="percentile",
-            rng=np.random.default_rng(0)).confidence_interval
+    interval = stats.bootstrap(
+        (predicted, baseline, reference), gain, paired=True, vectorized=False,
+        n_resamples=resamples, confidence_level=0.9, method="percentile",
+        rng=np.random.default_rng(0)).confidence_interval
     return {"difference": round_or_none(gain(predicted, baseline, reference)),
             "ci90": [round_or_none(interval.low), round_or_none(interval.high)]}
 

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks._runs import (WORK_DIR, RunCache, Setting, data_version, rank_agreement,  # noqa: E402
-                              round_or_none)
+                              round_or_none, spearman_gain)
 from benchmarks.proxy_fidelity import CACHE as PANEL_CACHE, PANEL, REFERENCE  # noqa: E402
 from space import SearchSpace  # noqa: E402
 
@@ -145,8 +145,12 @@ def panel_agreement(data: str, miou: dict) -> dict:
     cells = [miou[name] for name in names]
     return {"heads": names, "reference": reference,
             "cell_proxy": {**rank_agreement(np.mean(cells, axis=1), reference),
+                           "versus_gflops": spearman_gain(np.mean(cells, axis=1), gflops,
+                                                          reference),
                            **separation(cells)},
             "search_proxy": {**rank_agreement([np.mean(seeds) for seeds in whole], reference),
+                             "versus_gflops": spearman_gain([np.mean(s) for s in whole], gflops,
+                                                            reference),
                              **(separation(whole) if all(len(s) == 2 for s in whole) else {})},
             "gflops": rank_agreement(gflops, reference)}
 
