@@ -125,7 +125,8 @@ def fit_machine_calibration(table: LatencyTable, machine: Fingerprint,
         measure_blocks(own, unique_blocks(configs), progress=progress,
                        save=lambda signatures: save_measurements(own, signatures))
         own.metadata["calibration"] = fit_factors(own, networks)
-        save_calibration(own)
+        if own.cache_path is not None:  # else (a user table of another machine) in memory
+            save_calibration(own)
     return calibration
 
 
