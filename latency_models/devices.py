@@ -8,7 +8,7 @@
    shipped LiteRT table of the closest machine (same CPU first, then the nearest reference
    latency) times this machine's factors against it where measuring is off (`--no-measure`)
    and the own table lacks blocks. On first use a one-line notice, then a few networks timed
-   end to end and their blocks timed here, with progress bars (about 2 minutes on 2 cores),
+   end to end and their blocks timed here, with progress bars (about 3 minutes on 2 cores),
    fit both tables' factors: this machine's against the shipped table, kept per fingerprint
    in the user table folder, and its own table's (end-to-end / sum of its blocks). A table only
    ever holds one machine's measurements. Factors alone miss how machines differ per block
@@ -95,7 +95,7 @@ def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable)
 
     def calibrate():
         log.warning("this machine (%s) does not match the %s table's machine (%s): timing "
-                    "networks and their blocks here to fit this machine's factors (about 2 "
+                    "networks and their blocks here to fit this machine's factors (about 3 "
                     "minutes, once; then each new network's blocks are timed here)",
                     machine.describe(), base.device,
                     Fingerprint.from_metadata(base.metadata).describe())

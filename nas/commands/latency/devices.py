@@ -62,7 +62,7 @@ def _text(result: dict) -> str:
                   f"factors ({factors}; fitted {host['calibrated']})")
     else:
         stands = (f"this machine's blocks, timed here on demand, after a first calibration "
-                  f"against the {host['table']} table (about 2 minutes; or run `nas latency "
+                  f"against the {host['table']} table (about 3 minutes; or run `nas latency "
                   "calibrate --device host`)")
     lines = [f"this machine: {machine.describe()} ({machine.runtime})", f"host: {stands}"]
     for row in result["devices"]:
