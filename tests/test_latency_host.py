@@ -141,6 +141,15 @@ def test_a_machine_matching_no_table_fits_its_factors_once_then_times_its_own_bl
     assert row["device"] == "fast-box" and row["this_machine"] is False
     assert row["speed_ratio"] == pytest.approx(2, rel=0.01)
 
+    # A full re-measure re-fits both sets of factors.
+    assert main(["latency", "calibrate", "--device", "host", "--samples", "2", "--runs", "5",
+                 "--json"]) == 0
+    refitted = json.loads(capsys.readouterr().out)
+    assert refitted["table"] == "fast-box" and 1.4 < refitted["factors"]["shufflenet_v2"] < 3.0
+    own = tables.read_table_file(shipped / "host.json")
+    assert refitted["own_table"] == own.metadata["calibration"]["factors"]
+    assert own.metadata["calibration"]["configs"] == {"shufflenet_v2": 2}
+
 
 def test_a_table_of_this_machine_is_host_and_takes_measurements(shipped, tmp_path, monkeypatch):
     mine = tables.read_table_file(tables.SHIPPED_DIR / "fast-box.json")

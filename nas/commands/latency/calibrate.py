@@ -31,6 +31,7 @@ def run(args):
         base = load_named_table(latencies.metadata["table"])
         calibration = fit_machine_calibration(base, this_machine(), latencies.local,
                                               **sampling(args))
+        calibration["own_table"] = latencies.local.metadata["calibration"]["factors"]
         path = machine_calibrations_path()
     elif measurable_here(latencies):
         calibration = calibrate_table(latencies, **sampling(args))
@@ -45,4 +46,8 @@ def run(args):
 def _text(result: dict) -> str:
     factors = ", ".join(f"{backbone} x{factor:.4f} ({result['configs'][backbone]} configs)"
                         for backbone, factor in result["factors"].items())
-    return f"{result['device']}: end-to-end / sum of blocks: {factors}; written to {result['path']}"
+    own = result.get("own_table")
+    mine = ("; this machine's own blocks: " + ", ".join(
+        f"{backbone} x{factor:.4f}" for backbone, factor in own.items())) if own else ""
+    return (f"{result['device']}: end-to-end / sum of blocks: {factors}{mine}; written to "
+            f"{result['path']}")
