@@ -49,5 +49,6 @@ def _text(result: dict) -> str:
     own = result.get("own_table")
     mine = ("; this machine's own blocks: " + ", ".join(
         f"{backbone} x{factor:.4f}" for backbone, factor in own.items())) if own else ""
-    return (f"{result['device']}: end-to-end / sum of blocks: {factors}{mine}; written to "
-            f"{result['path']}")
+    against = f" of the {result['table']} table" if result.get("table") else ""
+    return (f"{result['device']}: end-to-end / sum of blocks{against}: {factors}{mine}; "
+            f"written to {result['path']}")
