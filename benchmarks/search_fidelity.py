@@ -8,7 +8,7 @@ front are then trained at the reference fidelity of `benchmarks/proxy_fidelity.p
 hypervolume is computed from those mIOUs and the predicted latencies, against one reference
 latency for all (2 x paper-dpc's). Searches resume where a kill left them.
 
-    python benchmarks/search_fidelity.py --budget 1h --seeds 0 1 2 [--threads 1]
+    python benchmarks/search_fidelity.py --budget 1h --seeds 0 1 2 [--threads 1] [--reference 128px]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from benchmarks._runs import (WORK_DIR, RunCache, data_version, round_or_none,  # noqa: E402
                               run_missing)
-from benchmarks.proxy_fidelity import REFERENCE  # noqa: E402
+from benchmarks.proxy_fidelity import REFERENCE, SETTINGS  # noqa: E402
 from results.pareto import hypervolume  # noqa: E402
 from space import ArchConfig  # noqa: E402
 
@@ -60,24 +60,26 @@ def front_configs(folder: Path) -> dict[str, ArchConfig]:
     return {row["trial_id"]: config_of_row(row) for row in front.to_dict("records")}
 
 
-def front_hypervolume(folder: Path, cache: RunCache, data: str, reference_ms: float) -> dict:
+def front_hypervolume(folder: Path, cache: RunCache, data: str, reference_ms: float,
+                      reference=REFERENCE) -> dict:
     """The front's hypervolume at the proxy (as the search measured it) and re-measured at the
     reference fidelity (None while a reference run is missing)."""
     front = pd.read_csv(folder / "pareto.csv", dtype={"trial_id": str})
     configs = front_configs(folder)
-    rows = [cache.get(data_version(data), config, REFERENCE, 0) for config in configs.values()]
+    rows = [cache.get(data_version(data), config, reference, 0) for config in configs.values()]
     measured = None if any(row is None for row in rows) else hypervolume(
         list(zip([row["miou"] for row in rows], front["latency_ms"])), reference_ms)
     return {"front": len(front), "search_hypervolume": round_or_none(hypervolume(front, reference_ms)),
             "reference_hypervolume": round_or_none(measured)}
 
 
-def report(work: Path, cache: RunCache, data: str, seeds, budget: str) -> dict:
+def report(work: Path, cache: RunCache, data: str, seeds, budget: str, reference=REFERENCE) -> dict:
     folders = {(mode, seed): search_folder(work, mode, seed, budget) for mode in MODES for seed in seeds}
     summaries = {key: json.loads((folder / "summary.json").read_text())
                  for key, folder in folders.items() if (folder / "summary.json").is_file()}
     reference_ms = max(summary["hypervolume_reference"]["latency_ms"] for summary in summaries.values())
-    runs = {f"{mode}-seed{seed}": {**front_hypervolume(folders[mode, seed], cache, data, reference_ms),
+    runs = {f"{mode}-seed{seed}": {**front_hypervolume(folders[mode, seed], cache, data, reference_ms,
+                                                       reference),
                                    "trials": summaries[mode, seed]["trials"]}
             for mode, seed in summaries}
     by_mode = {}
@@ -86,7 +88,7 @@ def report(work: Path, cache: RunCache, data: str, seeds, budget: str) -> dict:
         complete = values and all(value is not None for value in values)
         by_mode[mode] = {"mean": round_or_none(np.mean(values)) if complete else None,
                          "std": round_or_none(np.std(values)) if complete else None}
-    return {"budget": budget, "seeds": list(seeds), "reference": REFERENCE.to_dict(),
+    return {"budget": budget, "seeds": list(seeds), "reference": reference.to_dict(),
             "reference_latency_ms": reference_ms, "runs": runs, "reference_hypervolume": by_mode}
 
 
@@ -95,6 +97,9 @@ def main(argv=None) -> None:
     parser.add_argument("--budget", default="1h")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--data", default="synthetic")
+    parser.add_argument("--reference", default=REFERENCE.name,
+                        choices=[setting.name for setting in (REFERENCE, *SETTINGS)],
+                        help="the setting fronts are re-measured at (default: the reference)")
     parser.add_argument("--threads", type=int, help="TensorFlow threads per reference training")
     parser.add_argument("--work", type=Path, default=WORK_DIR / "search_fidelity")
     parser.add_argument("--cache", type=Path, default=CACHE)
@@ -104,11 +109,12 @@ def main(argv=None) -> None:
         for mode in MODES:
             run_search(search_folder(args.work, mode, seed, args.budget), mode, seed, args.budget,
                        args.data)
+    reference = {setting.name: setting for setting in (REFERENCE, *SETTINGS)}[args.reference]
     cache = RunCache(args.cache)
     panel = {f"{mode}-seed{seed}-{trial}": config for seed in args.seeds for mode in MODES
              for trial, config in front_configs(search_folder(args.work, mode, seed, args.budget)).items()}
-    run_missing(cache, args.data, [REFERENCE], [0], panel, threads=args.threads)
-    result = report(args.work, RunCache(args.cache), args.data, args.seeds, args.budget)
+    run_missing(cache, args.data, [reference], [0], panel, threads=args.threads)
+    result = report(args.work, RunCache(args.cache), args.data, args.seeds, args.budget, reference)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result["reference_hypervolume"], indent=1))
 

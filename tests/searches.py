@@ -7,10 +7,16 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from results import read_trials
 
 REPO = Path(__file__).resolve().parents[1]
 
+
+# Tests that start Ray clusters run one after another on one pytest-xdist worker (the README's
+# `-n 2 --dist loadgroup`): each cluster is sized to the whole machine.
+STARTS_RAY = pytest.mark.xdist_group("ray")
 
 TINY_SPACE = REPO / "tests" / "fixtures" / "tiny_space.json"  # the light ShuffleNets, no decoder
 

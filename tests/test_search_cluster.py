@@ -16,9 +16,10 @@ import pytest
 
 from nas.cli import main
 from results import pareto_front, read_trials
-from searches import TINY, error_lines, nas, start_nas, wait_for_trials, worker_environment
+from searches import (STARTS_RAY, TINY, error_lines, nas, start_nas, wait_for_trials,
+                      worker_environment)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, STARTS_RAY]
 
 
 def free_port() -> int:

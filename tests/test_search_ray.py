@@ -19,9 +19,9 @@ import pytest
 from nas.cli import main
 from nas.search.study import STUDY_NAME, study_url
 from results import dominates, read_trials
-from searches import TINY, nas, tiny, start_nas, wait_for_trials, worker_environment
+from searches import STARTS_RAY, TINY, nas, tiny, start_nas, wait_for_trials, worker_environment
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, STARTS_RAY]
 
 
 @pytest.fixture(scope="module")
