@@ -21,7 +21,7 @@ from common import UserInputError
 from latency_models.fingerprint import Fingerprint
 from latency_models.machine import this_machine
 from latency_models.profiler import measure_blocks
-from latency_models.table import LatencyTable, save_measurements
+from latency_models.table import LatencyTable, refresh_measurements, save_measurements
 from space import plan_network
 
 
@@ -82,6 +82,9 @@ def latency_breakdown(config, table: LatencyTable,
 def _block_latencies(blocks, table: LatencyTable, measure_missing: bool | None) -> list[float]:
     entries = table.entries
     missing = [block for block in blocks if block.signature not in entries]
+    if missing:
+        refresh_measurements(table)  # timed meanwhile by another process: not timed again
+        missing = [block for block in blocks if block.signature not in entries]
     if missing:
         if measure_missing is None:
             measure_missing = measurable_here(table)

@@ -27,8 +27,11 @@ import json
 import logging
 import os
 import re
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable
+
+from filelock import FileLock
 
 from common import UserInputError, read_json, write_text
 from latency_models.fingerprint import Fingerprint
@@ -214,14 +217,33 @@ def extend(table: LatencyTable, extra: LatencyTable) -> None:
 
 
 def save_measurements(table: LatencyTable, signatures) -> None:
-    """Keeps new entries of a loaded table in its user table file (merging what other
-    processes wrote meanwhile); no-op for tables read from an explicit file."""
-    stored = _user_table(table)
-    if stored is None:
-        return
-    for signature in signatures:
-        stored.entries[signature] = table.entries[signature]
-    stored.save()
+    """Keeps new entries of a loaded table in its user table file, merging what other
+    processes wrote meanwhile; where another process stored a block first, its entry stays and
+    replaces this one, so that every process predicts a block alike. No-op for tables read
+    from an explicit file."""
+    with _locked(table):
+        stored = _user_table(table)
+        if stored is None:
+            return
+        for signature in signatures:
+            stored.entries.setdefault(signature, table.entries[signature])
+        stored.save()
+    table.entries.update(stored.entries)
+
+
+def refresh_measurements(table: LatencyTable) -> None:
+    """Adds to a loaded table the entries other processes stored in its user table file
+    since it was read (blocks timed by a concurrent search trial)."""
+    with _locked(table):
+        stored = _user_table(table) if table.cache_path and table.cache_path.is_file() else None
+    for signature, entry in (stored.entries.items() if stored else ()):
+        table.entries.setdefault(signature, entry)
+
+
+def _locked(table: LatencyTable):
+    """A lock on the table's user file, held while it is read and written back."""
+    path = table.cache_path
+    return FileLock(f"{path}.lock") if path is not None else nullcontext()
 
 
 def save_calibration(table: LatencyTable) -> Path:

@@ -107,6 +107,7 @@ def test_missing_host_blocks_are_measured_and_cached(tmp_path, monkeypatch):
     other = basic.replace(output_stride=8)  # differs from stage 3 on
     _table_for([basic]).save(tmp_path / "host.json")
     table = load_table("host")
+    concurrent = load_table("host")  # another process (a search trial) read the table too
     missing = [block.signature for block in plan_network(other, inference=True).blocks
                if block.signature not in table]
     latency = predict_latency(other, table)
@@ -116,6 +117,11 @@ def test_missing_host_blocks_are_measured_and_cached(tmp_path, monkeypatch):
         assert stored[signature]["ms"] > 0 and stored[signature]["runs"] >= 5
     assert predict_latency(other, load_table("host"), measure_missing=False) == pytest.approx(
         latency)
+    # The other process takes the blocks this one timed instead of timing them again: both
+    # predict the network alike, and the stored entries are the first ones.
+    assert predict_latency(other, concurrent) == latency
+    assert "max_load_average" not in concurrent.metadata  # set only by timing blocks
+    assert json.loads((tmp_path / "host.json").read_text())["entries"] == stored
 
 
 def test_accuracy_figures():
