@@ -60,6 +60,17 @@ def front_configs(folder: Path) -> dict[str, ArchConfig]:
     return {row["trial_id"]: config_of_row(row) for row in front.to_dict("records")}
 
 
+def predicted_latencies(folder: Path, configs) -> list[float]:
+    """The configs' latencies predicted now, from one table for every run: a search's own
+    figures may predate blocks timed again since."""
+    from latency_models import load_table, predict_latency
+
+    search = json.loads((folder / "search.json").read_text())
+    table = load_table(search["device"])
+    return [predict_latency(config.replace(input_size=search["latency_input_size"]), table)
+            for config in configs]
+
+
 def front_hypervolume(folder: Path, cache: RunCache, data: str, reference_ms: float,
                       reference=REFERENCE) -> dict:
     """The front's hypervolume at the proxy (as the search measured it) and re-measured at the
@@ -68,7 +79,8 @@ def front_hypervolume(folder: Path, cache: RunCache, data: str, reference_ms: fl
     configs = front_configs(folder)
     rows = [cache.get(data_version(data), config, reference, 0) for config in configs.values()]
     measured = None if any(row is None for row in rows) else hypervolume(
-        list(zip([row["miou"] for row in rows], front["latency_ms"])), reference_ms)
+        list(zip([row["miou"] for row in rows], predicted_latencies(folder, configs.values()))),
+        reference_ms)
     return {"front": len(front), "search_hypervolume": round_or_none(hypervolume(front, reference_ms)),
             "reference_hypervolume": round_or_none(measured)}
 

@@ -7,13 +7,17 @@ import pytest
 
 from benchmarks import _runs as runs
 from benchmarks import search_fidelity as bench
+from latency_models import LatencyTable, predict_latency
+from latency_models.machine import host_metadata
+from latency_models.profiler import unique_blocks
 from results import write_trials
 from results.table import as_table
 from space import get_preset
 
 
-def search_run(folder, configs, reference_ms):
-    """A finished search's run folder: its front and summary (mIOU 0.1 at the proxy each)."""
+def search_run(folder, configs, reference_ms, table):
+    """A finished search's run folder: its front, summary (mIOU 0.1 at the proxy each) and
+    options (latency from `table`'s file)."""
     rows = []
     for index, (config, latency) in enumerate(configs):
         data = config.to_dict()
@@ -29,13 +33,24 @@ def search_run(folder, configs, reference_ms):
     summary = json.loads((folder / "summary.json").read_text())
     summary["hypervolume_reference"]["latency_ms"] = reference_ms
     (folder / "summary.json").write_text(json.dumps(summary))
+    (folder / "search.json").write_text(json.dumps({"device": str(table.path),
+                                                    "latency_input_size": [64, 64]}))
 
 
 def test_fronts_are_scored_by_their_reference_mious(tmp_path):
     basic = get_preset("paper-basic").replace(input_size=(64, 64))
     small = basic.replace(depth_multiplier=0.5)
-    search_run(bench.search_folder(tmp_path, "single", 0, "1h"), [(small, 2.0), (basic, 4.0)], 10.0)
-    search_run(bench.search_folder(tmp_path, "staged", 0, "1h"), [(basic, 4.0)], 8.0)
+    table = LatencyTable("test", host_metadata(1, 5, 50), {
+        block.signature: {"ms": 0.01 * (index + 1)}
+        for index, block in enumerate(unique_blocks([small, basic]))})
+    table.save(tmp_path / "table.json")
+    # The searches' own latencies (2 and 4 ms) are not used: both fronts are predicted anew
+    # from one table.
+    search_run(bench.search_folder(tmp_path, "single", 0, "1h"), [(small, 2.0), (basic, 4.0)],
+               10.0, table)
+    search_run(bench.search_folder(tmp_path, "staged", 0, "1h"), [(basic, 4.0)], 8.0, table)
+    small_ms, basic_ms = (predict_latency(config, table) for config in (small, basic))
+    assert small_ms < basic_ms < 10.0
     cache = runs.RunCache(tmp_path / "cache.jsonl")
     version = runs.data_version("synthetic")
     pending = bench.report(tmp_path, cache, "synthetic", [0], "1h")
@@ -46,6 +61,8 @@ def test_fronts_are_scored_by_their_reference_mious(tmp_path):
     result = bench.report(tmp_path, cache, "synthetic", [0], "1h")
     assert result["reference_latency_ms"] == 10.0
     single, staged = (result["runs"][f"{mode}-seed0"] for mode in ("single", "staged"))
-    assert single["reference_hypervolume"] == pytest.approx(0.3 * 2 + 0.5 * 6)
-    assert staged["reference_hypervolume"] == pytest.approx(0.5 * 6)
-    assert result["reference_hypervolume"]["staged"]["mean"] == pytest.approx(3.0)
+    assert single["reference_hypervolume"] == pytest.approx(
+        0.3 * (basic_ms - small_ms) + 0.5 * (10.0 - basic_ms), abs=1e-4)
+    assert staged["reference_hypervolume"] == pytest.approx(0.5 * (10.0 - basic_ms), abs=1e-4)
+    assert result["reference_hypervolume"]["staged"]["mean"] == pytest.approx(
+        0.5 * (10.0 - basic_ms), abs=1e-4)
