@@ -49,6 +49,7 @@ SETTINGS = (  # candidates, each at most 1/8 of the reference's compute (pixels 
     Setting("192px", 192, 150, 4e-3, 8),
     Setting("256px-batch4", 256, 150, 4e-3, 4),
 )
+BY_NAME = {setting.name: setting for setting in (REFERENCE, *SETTINGS)}
 
 
 def _cell(*branches) -> list[dict]:
@@ -240,9 +241,8 @@ def main(argv=None) -> None:
     parser.add_argument("--default", help="the setting `nas search` uses (marked in the report)")
     parser.add_argument("--report", action="store_true", help="only write the report")
     args = parser.parse_args(argv)
-    by_name = {setting.name: setting for setting in (REFERENCE, *SETTINGS)}
     chosen = ([REFERENCE, *SETTINGS] if args.settings == ["all"]
-              else [by_name[name] for name in args.settings])
+              else [BY_NAME[name] for name in args.settings])
     cache = RunCache(args.cache)
     if not args.report:
         panel = {name: PANEL[name] for name in args.only} if args.only else PANEL

@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from benchmarks._runs import (WORK_DIR, RunCache, data_version, round_or_none,  # noqa: E402
                               run_missing)
-from benchmarks.proxy_fidelity import REFERENCE, SETTINGS  # noqa: E402
+from benchmarks.proxy_fidelity import BY_NAME, REFERENCE  # noqa: E402
 from results.pareto import hypervolume  # noqa: E402
 from space import ArchConfig  # noqa: E402
 
@@ -110,7 +110,7 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--data", default="synthetic")
     parser.add_argument("--reference", default=REFERENCE.name,
-                        choices=[setting.name for setting in (REFERENCE, *SETTINGS)],
+                        choices=list(BY_NAME),
                         help="the setting fronts are re-measured at (default: the reference)")
     parser.add_argument("--threads", type=int, help="TensorFlow threads per reference training")
     parser.add_argument("--work", type=Path, default=WORK_DIR / "search_fidelity")
@@ -121,7 +121,7 @@ def main(argv=None) -> None:
         for mode in MODES:
             run_search(search_folder(args.work, mode, seed, args.budget), mode, seed, args.budget,
                        args.data)
-    reference = {setting.name: setting for setting in (REFERENCE, *SETTINGS)}[args.reference]
+    reference = BY_NAME[args.reference]
     cache = RunCache(args.cache)
     panel = {f"{mode}-seed{seed}-{trial}": config for seed in args.seeds for mode in MODES
              for trial, config in front_configs(search_folder(args.work, mode, seed, args.budget)).items()}
