@@ -3,7 +3,8 @@ front re-measured at the reference fidelity.
 
 For each seed, `nas search` runs twice with the same budget: once single-fidelity (the proxy
 alone, `--fidelities` of one rung) and once staged (the default ladder). The configs of each
-front are then trained at the reference fidelity of `benchmarks/proxy_fidelity.py` (cached in
+front that can count in its hypervolume (faster than the reference latency) are then trained
+at the reference fidelity of `benchmarks/proxy_fidelity.py` (cached in
 `data/search_fidelity_runs.jsonl`, resumable like every training benchmark), and each front's
 hypervolume is computed from those mIOUs and the predicted latencies, against one reference
 latency for all (2 x paper-dpc's). Searches resume where a kill left them.
@@ -60,15 +61,19 @@ def front_configs(folder: Path) -> dict[str, ArchConfig]:
     return {row["trial_id"]: config_of_row(row) for row in front.to_dict("records")}
 
 
-def predicted_latencies(folder: Path, configs) -> list[float]:
-    """The configs' latencies predicted now, from one table for every run: a search's own
-    figures may predate blocks timed again since."""
+def counted_members(folder: Path, reference_ms: float) -> dict[str, tuple[ArchConfig, float]]:
+    """The front's configs that count in its hypervolume, by trial id, with their latencies:
+    those faster than the reference latency (slower ones add nothing, so they need no
+    reference training). Latencies are predicted now, from one table for every run: a
+    search's own figures may predate blocks timed again since."""
     from latency_models import load_table, predict_latency
 
     search = json.loads((folder / "search.json").read_text())
     table = load_table(search["device"])
-    return [predict_latency(config.replace(input_size=search["latency_input_size"]), table)
-            for config in configs]
+    members = {trial: (config, predict_latency(
+        config.replace(input_size=search["latency_input_size"]), table))
+        for trial, config in front_configs(folder).items()}
+    return {trial: member for trial, member in members.items() if member[1] < reference_ms}
 
 
 def front_hypervolume(folder: Path, cache: RunCache, data: str, reference_ms: float,
@@ -76,22 +81,31 @@ def front_hypervolume(folder: Path, cache: RunCache, data: str, reference_ms: fl
     """The front's hypervolume at the proxy (as the search measured it) and re-measured at the
     reference fidelity (None while a reference run is missing)."""
     front = pd.read_csv(folder / "pareto.csv", dtype={"trial_id": str})
-    configs = front_configs(folder)
-    rows = [cache.get(data_version(data), config, reference, 0) for config in configs.values()]
+    members = counted_members(folder, reference_ms).values()
+    rows = [cache.get(data_version(data), config, reference, 0) for config, _ in members]
     measured = None if any(row is None for row in rows) else hypervolume(
-        list(zip([row["miou"] for row in rows], predicted_latencies(folder, configs.values()))),
-        reference_ms)
+        [(row["miou"], latency) for row, (_, latency) in zip(rows, members)], reference_ms)
     return {"front": len(front), "search_hypervolume": round_or_none(hypervolume(front, reference_ms)),
             "reference_hypervolume": round_or_none(measured)}
 
 
-def report(work: Path, cache: RunCache, data: str, seeds, budget: str, reference=REFERENCE) -> dict:
+def finished_searches(work: Path, seeds, budget: str) -> dict:
+    """The summaries of the finished searches, by (mode, seed)."""
     folders = {(mode, seed): search_folder(work, mode, seed, budget) for mode in MODES for seed in seeds}
-    summaries = {key: json.loads((folder / "summary.json").read_text())
-                 for key, folder in folders.items() if (folder / "summary.json").is_file()}
-    reference_ms = max(summary["hypervolume_reference"]["latency_ms"] for summary in summaries.values())
-    runs = {f"{mode}-seed{seed}": {**front_hypervolume(folders[mode, seed], cache, data, reference_ms,
-                                                       reference),
+    return {key: json.loads((folder / "summary.json").read_text())
+            for key, folder in folders.items() if (folder / "summary.json").is_file()}
+
+
+def reference_latency(summaries: dict) -> float:
+    """One reference latency for every run: the largest of the searches' own."""
+    return max(summary["hypervolume_reference"]["latency_ms"] for summary in summaries.values())
+
+
+def report(work: Path, cache: RunCache, data: str, seeds, budget: str, reference=REFERENCE) -> dict:
+    summaries = finished_searches(work, seeds, budget)
+    reference_ms = reference_latency(summaries)
+    runs = {f"{mode}-seed{seed}": {**front_hypervolume(search_folder(work, mode, seed, budget), cache,
+                                                       data, reference_ms, reference),
                                    "trials": summaries[mode, seed]["trials"]}
             for mode, seed in summaries}
     by_mode = {}
@@ -123,8 +137,10 @@ def main(argv=None) -> None:
                        args.data)
     reference = BY_NAME[args.reference]
     cache = RunCache(args.cache)
+    reference_ms = reference_latency(finished_searches(args.work, args.seeds, args.budget))
     panel = {f"{mode}-seed{seed}-{trial}": config for seed in args.seeds for mode in MODES
-             for trial, config in front_configs(search_folder(args.work, mode, seed, args.budget)).items()}
+             for trial, (config, _) in counted_members(
+                 search_folder(args.work, mode, seed, args.budget), reference_ms).items()}
     run_missing(cache, args.data, [reference], [0], panel, threads=args.threads)
     result = report(args.work, RunCache(args.cache), args.data, args.seeds, args.budget, reference)
     args.out.write_text(json.dumps(result, indent=1) + "\n")

@@ -1,5 +1,6 @@
 """The staged-vs-single search benchmark's report: each front's hypervolume re-measured with
-the reference-fidelity mIOUs of its configs, against one reference latency for all runs."""
+the reference-fidelity mIOUs of its configs, against one reference latency for all runs; only
+configs faster than it need a reference training."""
 
 import json
 
@@ -16,8 +17,8 @@ from space import get_preset
 
 
 def search_run(folder, configs, reference_ms, table):
-    """A finished search's run folder: its front, summary (mIOU 0.1 at the proxy each) and
-    options (latency from `table`'s file)."""
+    """A finished search's run folder: its front, summary (mIOU 0.1, 0.11, ... at the proxy)
+    and options (latency from `table`'s file)."""
     rows = []
     for index, (config, latency) in enumerate(configs):
         data = config.to_dict()
@@ -39,23 +40,25 @@ def search_run(folder, configs, reference_ms, table):
 
 def test_fronts_are_scored_by_their_reference_mious(tmp_path):
     basic = get_preset("paper-basic").replace(input_size=(64, 64))
-    small = basic.replace(depth_multiplier=0.5)
-    table = LatencyTable("test", host_metadata(1, 5, 50), {
-        block.signature: {"ms": 0.01 * (index + 1)}
-        for index, block in enumerate(unique_blocks([small, basic]))})
+    small, large = (basic.replace(depth_multiplier=width) for width in (0.5, 2.0))
+    entries = {block.signature: {"ms": 1.0} for block in unique_blocks([large])}
+    entries.update({block.signature: {"ms": 0.01 * (index + 1)}
+                    for index, block in enumerate(unique_blocks([small, basic]))})
+    table = LatencyTable("test", host_metadata(1, 5, 50), entries)
     table.save(tmp_path / "table.json")
-    # The searches' own latencies (2 and 4 ms) are not used: both fronts are predicted anew
+    # The searches' own latencies (2, 4 and 8 ms) are not used: both fronts are predicted anew
     # from one table.
-    search_run(bench.search_folder(tmp_path, "single", 0, "1h"), [(small, 2.0), (basic, 4.0)],
-               10.0, table)
+    search_run(bench.search_folder(tmp_path, "single", 0, "1h"),
+               [(small, 2.0), (basic, 4.0), (large, 8.0)], 10.0, table)
     search_run(bench.search_folder(tmp_path, "staged", 0, "1h"), [(basic, 4.0)], 8.0, table)
-    small_ms, basic_ms = (predict_latency(config, table) for config in (small, basic))
-    assert small_ms < basic_ms < 10.0
+    small_ms, basic_ms, large_ms = (predict_latency(config, table)
+                                    for config in (small, basic, large))
+    assert small_ms < basic_ms < 10.0 < large_ms  # `large` adds nothing to a hypervolume
     cache = runs.RunCache(tmp_path / "cache.jsonl")
     version = runs.data_version("synthetic")
     pending = bench.report(tmp_path, cache, "synthetic", [0], "1h")
     assert pending["reference_hypervolume"]["single"]["mean"] is None  # not re-measured yet
-    for config, miou in ((small, 0.3), (basic, 0.5)):
+    for config, miou in ((small, 0.3), (basic, 0.5)):  # `large` needs no reference run
         cache.add({"data": version, "config_id": config.id, "setting": bench.REFERENCE.key,
                    "seed": 0, "miou": miou})
     result = bench.report(tmp_path, cache, "synthetic", [0], "1h")
