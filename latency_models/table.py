@@ -251,12 +251,14 @@ def save_calibration(table: LatencyTable) -> Path:
     its user table file (which overrides the shipped table's calibration)."""
     if table.cache_path is None:
         return table.save()
-    stored = _user_table(table)
-    if stored is None:
-        raise UserInputError(f"{table.cache_path} holds timings measured differently from the "
-                             f"{table.device!r} table; calibrate into a file with --lut FILE")
-    stored.metadata["calibration"] = table.metadata["calibration"]
-    return stored.save()
+    with _locked(table):
+        stored = _user_table(table)
+        if stored is None:
+            raise UserInputError(f"{table.cache_path} holds timings measured differently from "
+                                 f"the {table.device!r} table; calibrate into a file with "
+                                 "--lut FILE")
+        stored.metadata["calibration"] = table.metadata["calibration"]
+        return stored.save()
 
 
 def _user_table(table: LatencyTable) -> LatencyTable | None:
