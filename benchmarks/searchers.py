@@ -187,7 +187,8 @@ def run(table: pd.DataFrame, samplers, budgets, seeds: int, noise: float | None 
                           "std": float(np.std([run[budget] for run in runs])),
                           "runs": [run[budget] for run in runs]} for budget in budgets}}
     return {"configs": int(len(means)), "surrogate": best, "held_out_spearman": fits,
-            "noise_std": noise, "reference_latency_ms": reference_ms, "seeds": seeds,
+            "noise_std": noise, "seed_difference": seed_difference(table),
+            "reference_latency_ms": reference_ms, "seeds": seeds,
             "budgets": list(budgets), "samplers": curves}
 
 
@@ -195,6 +196,15 @@ def seed_noise(table: pd.DataFrame) -> float:
     """The std of one training's mIOU around its config's mean, pooled over configs."""
     spread = table.groupby("config_id")["miou"].agg(lambda values: np.var(values, ddof=1))
     return float(np.sqrt(spread.dropna().mean()))
+
+
+def seed_difference(table: pd.DataFrame) -> dict:
+    """Mean and largest |seed 0 - seed 1| of a config's mIOU, over the configs with both:
+    the margin under which two trials of one search are a tie (`results.pareto.SEED_NOISE`)."""
+    both = table[table["seed"].isin([0, 1])].groupby("config_id")["miou"].agg(["count", "max", "min"])
+    difference = (both["max"] - both["min"])[both["count"] == 2]
+    return {"configs": int(len(difference)), "mean": float(difference.mean()),
+            "max": float(difference.max())}
 
 
 def objective(surrogate: Surrogate, space: SearchSpace):

@@ -4,9 +4,10 @@
     python benchmarks/space_table.py --threads 1 &
     python benchmarks/space_table.py --export                   # write space_table.parquet
 
-`--configs` (default 300) configs sampled uniformly from the default space (the search's own
-conditional sampling: each parameter a config uses drawn uniformly), plus the proxy-fidelity
-panel, each trained at the proxy `nas search` uses by default with two seeds. Every finished
+`--configs` (default 300) distinct configs sampled uniformly from the default space (the
+search's own conditional sampling: each parameter a config uses drawn uniformly; a draw that
+repeats an earlier config, as basic-head configs often do, is skipped), plus the
+proxy-fidelity panel, each trained at the proxy `nas search` uses by default with two seeds. Every finished
 training is one line of the run cache (`benchmarks/data/space_table_runs.jsonl`), so the table
 is built in several runs and resumed after a kill. `--export` writes
 `benchmarks/data/space_table.parquet`: one row per (config, seed) with the sample index or
@@ -18,6 +19,7 @@ GFLOPs and parameters at the deployment size, and seconds.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -37,10 +39,17 @@ SAMPLE_SEED = 1000  # config k of the table is SearchSpace().sample(SAMPLE_SEED 
 
 
 def table_configs(count: int, space: SearchSpace | None = None) -> dict:
-    """The table's configs by name: `sample-K` for the uniform samples, then the panel."""
+    """The table's configs by name: `sample-K` for the first `count` distinct uniform samples
+    (a draw that repeats an earlier config is skipped), then the panel."""
     space = space or SearchSpace()
-    configs = {f"sample-{index}": space.sample(SAMPLE_SEED + index) for index in range(count)}
-    ids = {config.id for config in configs.values()}
+    configs, ids = {}, set()
+    for index in itertools.count():
+        if len(configs) == count:
+            break
+        config = space.sample(SAMPLE_SEED + index)
+        if config.id not in ids:
+            configs[f"sample-{index}"] = config
+            ids.add(config.id)
     configs.update({name: config for name, config in PANEL.items() if config.id not in ids})
     return configs
 

@@ -46,6 +46,7 @@ def test_surrogate_learns_the_table_and_simulated_searches_report_hypervolume():
     result = searchers.run(table, ["random", "tpe"], budgets=(5, 10), seeds=2, candidates=quick)
     assert result["configs"] == table["config_id"].nunique()
     assert result["noise_std"] == pytest.approx(0.00707, abs=5e-4)  # seeds differ by 0.01
+    assert result["seed_difference"]["mean"] == pytest.approx(0.01)
     assert max(result["held_out_spearman"].values()) > 0.8
     for name in ("random", "tpe"):
         curve = result["samplers"][name]
