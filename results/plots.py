@@ -33,7 +33,7 @@ def pareto_figure(table: pd.DataFrame, title: str = "Pareto front",
                                 line={"shape": "hv", "color": "black", "dash": "dot"},
                                 name=f"Pareto front ({len(front)})", hoverinfo="skip"))
     finalists = finalist_trials(done)
-    if len(finalists) < len(done):
+    if 0 < len(finalists) < len(done):
         figure.add_trace(go.Scatter(
             x=finalists["latency_ms"], y=finalists["miou"], mode="markers", hoverinfo="skip",
             marker={"symbol": "circle-open", "size": 16, "color": "black", "line": {"width": 2}},
@@ -95,7 +95,7 @@ def write_pareto_png(table: pd.DataFrame, path: str | Path, title: str = "Pareto
     axes.step(front["latency_ms"], front["miou"], where="post", color="black", linestyle=":",
               label=f"Pareto front ({len(front)})")
     finalists = finalist_trials(done)
-    if len(finalists) < len(done):
+    if 0 < len(finalists) < len(done):
         axes.scatter(finalists["latency_ms"], finalists["miou"], s=150, facecolors="none",
                      edgecolors="black", label=f"finalists: last rung ({len(finalists)})")
     if latency_target is not None:

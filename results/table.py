@@ -97,6 +97,7 @@ def completed_trials(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def finalist_trials(table: pd.DataFrame) -> pd.DataFrame:
-    """The trials trained at the highest fidelity (rung) any trial of the table reached."""
+    """The trials trained at the highest fidelity (rung) any trial of the table reached; none
+    when no trial went past the first rung (a single-fidelity search, or nobody promoted)."""
     rungs = table["fidelity"]
-    return table if rungs.isna().all() else table[rungs == rungs.max()]
+    return table[rungs == rungs.max()] if rungs.max() > 0 else table.iloc[:0]

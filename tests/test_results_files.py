@@ -45,8 +45,10 @@ def test_run_report_files(tmp_path):
     assert list(front["trial_id"]) == ["0002", "0001"]
     assert json.loads((tmp_path / "summary.json").read_text()) == json.loads(json.dumps(summary))
     assert summary["best_under_target"]["5"]["trial_id"] == "0002"
+    assert summary["finalists"] == []  # one fidelity: no trial was trained past the proxy
     html = (tmp_path / "pareto.html").read_text()
     assert "paper-dpc" in html and "Pareto front (2)" in html and "plotly" in html
+    assert "finalists" not in html
     assert (tmp_path / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
