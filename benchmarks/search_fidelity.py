@@ -7,7 +7,8 @@ front that can count in its hypervolume (faster than the reference latency) are 
 at the reference fidelity of `benchmarks/proxy_fidelity.py` (cached in
 `data/search_fidelity_runs.jsonl`, resumable like every training benchmark), and each front's
 hypervolume is computed from those mIOUs and the predicted latencies, against one reference
-latency for all (2 x paper-dpc's). Searches resume where a kill left them.
+latency for all (2 x paper-dpc's). A search stopped before its budget (kill, Ctrl-C) resumes with
+the time it has left; one that has spent it is not run again.
 
     python benchmarks/search_fidelity.py --budget 1h --seeds 0 1 2 [--threads 1] [--reference 128px]
 """
@@ -29,6 +30,8 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks._runs import (WORK_DIR, RunCache, data_version, round_or_none,  # noqa: E402
                               run_missing)
 from benchmarks.proxy_fidelity import BY_NAME, REFERENCE  # noqa: E402
+from nas.search.budget import budget_spent  # noqa: E402
+from nas.search.options import parse_budget  # noqa: E402
 from results.pareto import hypervolume  # noqa: E402
 from space import ArchConfig  # noqa: E402
 
@@ -43,8 +46,8 @@ def search_folder(work: Path, mode: str, seed: int, budget: str) -> Path:
 
 
 def run_search(folder: Path, mode: str, seed: int, budget: str, data: str) -> None:
-    """Runs (or resumes, or leaves alone when finished) one search."""
-    if (folder / "summary.json").is_file() and not (folder / "search.lock").exists():
+    """Runs (or resumes, or leaves alone when its budget is spent) one search."""
+    if budget_spent(folder):
         return
     argv = ["--resume", "--out", str(folder)] if (folder / "search.json").is_file() else [
         "--out", str(folder), "--budget", budget, "--seed", str(seed), "--data", data,
@@ -131,6 +134,8 @@ def main(argv=None) -> None:
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--out", type=Path, default=REPORT)
     args = parser.parse_args(argv)
+    if parse_budget(args.budget).seconds is None:
+        parser.error("--budget must be a time (the modes get equal wall-clock), e.g. 1h")
     for seed in args.seeds:
         for mode in MODES:
             run_search(search_folder(args.work, mode, seed, args.budget), mode, seed, args.budget,

@@ -5,7 +5,7 @@ import pickle
 import pytest
 
 from common import UserInputError
-from nas.search.budget import TimeBudget
+from nas.search.budget import TimeBudget, budget_spent
 from nas.search.options import Budget, format_duration, parse_budget
 
 
@@ -40,6 +40,15 @@ def test_time_budget_counts_time_across_a_restore(tmp_path):
     restored.save()
     assert TimeBudget(seconds=100, state_file=state_file).spent == pytest.approx(100.0, abs=1)
     assert not TimeBudget(seconds=None, state_file=tmp_path / "none.json").stop_all()
+
+
+def test_a_search_stopped_before_its_budget_has_not_spent_it(tmp_path):
+    budget = TimeBudget(seconds=300, state_file=tmp_path / "budget.json")
+    assert not budget_spent(tmp_path)  # no file yet
+    for spent, done in ((120.0, False), (299.0, True), (300.5, True)):  # saved every 2 s
+        budget.spent = spent
+        budget.save()
+        assert budget_spent(tmp_path) is done
 
 
 def test_format_duration():

@@ -65,6 +65,18 @@ class TimeBudget(Stopper):
         self._last = self._saved = None
 
 
+def budget_spent(run_dir: str | Path) -> bool:
+    """Whether the search in `run_dir` has spent its time budget (false for a search stopped
+    before, one without a time budget, or none at all). The file lags the search by up to
+    SAVE_EVERY_S, so that much short of the budget counts as spent."""
+    try:
+        state = json.loads((Path(run_dir) / BUDGET_FILE).read_text())
+        return (state["seconds"] is not None
+                and state["spent"] >= state["seconds"] - TimeBudget.SAVE_EVERY_S)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def read_spent(state_file: str | Path) -> float:
     """Seconds a search has run so far, from its budget file (0 without one)."""
     try:
