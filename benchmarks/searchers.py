@@ -198,11 +198,19 @@ def seed_noise(table: pd.DataFrame) -> float:
     return float(np.sqrt(spread.dropna().mean()))
 
 
+def seed_pairs(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per config trained with seeds 0 and 1: `seed0`, `seed1`, `latency_ms`."""
+    rows = table[table["seed"].isin([0, 1])].drop_duplicates(["config_id", "seed"])
+    pairs = rows.pivot(index="config_id", columns="seed", values="miou").dropna()
+    pairs.columns = [f"seed{seed}" for seed in pairs.columns]
+    return pairs.join(rows.groupby("config_id")["latency_ms"].first())
+
+
 def seed_difference(table: pd.DataFrame) -> dict:
     """Mean and largest |seed 0 - seed 1| of a config's mIOU, over the configs with both:
     the margin under which two trials of one search are a tie (`results.pareto.SEED_NOISE`)."""
-    both = table[table["seed"].isin([0, 1])].groupby("config_id")["miou"].agg(["count", "max", "min"])
-    difference = (both["max"] - both["min"])[both["count"] == 2]
+    pairs = seed_pairs(table)
+    difference = (pairs["seed0"] - pairs["seed1"]).abs()
     return {"configs": int(len(difference)), "mean": float(difference.mean()),
             "max": float(difference.max())}
 

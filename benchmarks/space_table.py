@@ -7,8 +7,8 @@
 `--configs` (default 300) distinct configs sampled uniformly from the default space (the
 search's own conditional sampling: each parameter a config uses drawn uniformly; a draw that
 repeats an earlier config, as basic-head configs often do, is skipped), plus the
-proxy-fidelity panel, each trained at the proxy `nas search` uses by default with two seeds. Every finished
-training is one line of the run cache (`benchmarks/data/space_table_runs.jsonl`), so the table
+proxy-fidelity panel, each trained at the proxy `nas search` uses by default with two seeds.
+Every finished training is one line of the run cache (`benchmarks/data/space_table_runs.jsonl`), so the table
 is built in several runs and resumed after a kill. `--export` writes
 `benchmarks/data/space_table.parquet`: one row per (config, seed) with the sample index or
 panel name, the config, its conditional parameters (one column each, empty where the config

@@ -7,11 +7,12 @@ The configs of `benchmarks/data/space_table.parquet` trained with both seeds sta
 search's trials: each repeat draws `--trials` of them in a random order, and each trial reports
 one of its two seeds (drawn at random) as its proxy mIOU, with its predicted latency. The
 scheduler's own decision rule (`nas.search.scheduler.RungRecords`, reduction factor 3) decides
-each trial as it reports, once per tie margin. The truth is the same rule on the mean of the two
-seeds with no margin, and the Pareto front of the drawn trials on those means. Per margin (and for the true promotions themselves): the
-share of trials promoted (the cost: each one trains the next rung), the share of the truly
-promoted that were promoted, and the share of the true front that was promoted (a front member
-dropped at the proxy is lost to the search). Writes `benchmarks/data/tie_margin.json`.
+each trial as it reports, once per tie margin. The truth is the same rule on the mean of the
+two seeds with no margin, and the Pareto front of the drawn trials on those means. Per margin
+(and for the true promotions themselves): the share of trials promoted (the cost: each one
+trains the next rung), the share of the truly promoted that were promoted, and the share of
+the true front that was promoted (a front member dropped at the proxy is lost to the search).
+Writes `benchmarks/data/tie_margin.json`.
 
 The mean of two seeds is itself noisy (its std is that of one training over the square root of
 2), so no margin reaches 1.0 against it; the margins are compared with each other.
@@ -30,21 +31,13 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from benchmarks.searchers import seed_pairs  # noqa: E402
 from nas.search.scheduler import RungRecords  # noqa: E402
 from results.pareto import SEED_NOISE, nondominated_ranks  # noqa: E402
 
 TABLE = HERE / "data" / "space_table.parquet"
 REPORT = HERE / "data" / "tie_margin.json"
 REDUCTION_FACTOR = 3.0
-
-
-def seed_pairs(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per config trained with seeds 0 and 1: `seed0`, `seed1`, `latency_ms`."""
-    rows = table[table["seed"].isin([0, 1])].drop_duplicates(["config_id", "seed"])
-    pairs = rows.pivot(index="config_id", columns="seed", values="miou").dropna()
-    pairs.columns = [f"seed{seed}" for seed in pairs.columns]
-    latency = rows.groupby("config_id")["latency_ms"].first()
-    return pairs.join(latency)
 
 
 def promoted(mious, latencies, margin: float) -> set[int]:
@@ -93,7 +86,8 @@ def main(argv=None) -> None:
 
 def format_table(result: dict) -> str:
     """One Markdown row per margin."""
-    lines = ["| tie margin | promoted | truly promoted kept | true front kept |", "|---|---|---|---|"]
+    lines = ["| tie margin | promoted | truly promoted kept | true front kept |",
+             "|---|---|---|---|"]
     for margin, score in result["margins"].items():
         lines.append(f"| {margin} | {score['promoted']:.1%} | {score['deserved_recall']:.1%} | "
                      f"{score['front_recall']:.1%} |")

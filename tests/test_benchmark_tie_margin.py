@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import tie_margin
+from benchmarks.searchers import seed_pairs
 
 
 def made_up_table(noise, count=30):
@@ -21,14 +22,14 @@ def made_up_table(noise, count=30):
 
 
 def test_without_seed_noise_the_proxy_promotes_exactly_the_deserving():
-    pairs = tie_margin.seed_pairs(made_up_table(noise=0.0))
+    pairs = seed_pairs(made_up_table(noise=0.0))
     result = tie_margin.replay(pairs, trials=12, repeats=5, margins=[0.0])
     assert result["0.0"] == result["noise-free"]
     assert result["0.0"]["deserved_recall"] == 1.0
 
 
 def test_a_larger_margin_promotes_more_and_drops_fewer_of_the_deserving():
-    pairs = tie_margin.seed_pairs(made_up_table(noise=0.03))
+    pairs = seed_pairs(made_up_table(noise=0.03))
     assert len(pairs) == 30 and list(pairs.columns) == ["seed0", "seed1", "latency_ms"]
     result = tie_margin.replay(pairs, trials=12, repeats=20, margins=[0.0, 0.03])
     strict, loose = result["0.0"], result["0.03"]
