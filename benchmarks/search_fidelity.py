@@ -8,9 +8,12 @@ at the reference fidelity of `benchmarks/proxy_fidelity.py` (cached in
 `data/search_fidelity_runs.jsonl`, resumable like every training benchmark), and each front's
 hypervolume is computed from those mIOUs and the predicted latencies, against one reference
 latency for all (2 x paper-dpc's). A search stopped before its budget (kill, Ctrl-C) resumes with
-the time it has left; one that has spent it is not run again.
+the time it has left; one that has spent it is not run again. Each sitting of a search records
+the machine's fingerprint and load (`sittings.jsonl` in the work folder), and the report says
+whether every search ran on the same machine: the modes are compared by wall-clock.
 
-    python benchmarks/search_fidelity.py --budget 1h --seeds 0 1 2 [--threads 1] [--reference 128px]
+    python benchmarks/search_fidelity.py --budget 1h --seeds 0 1 2 [--modes single staged]
+        [--threads 1] [--reference 128px]
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ CACHE = HERE / "data" / "search_fidelity_runs.jsonl"
 REPORT = HERE / "data" / "search_fidelity.json"
 MODES = ("single", "staged")
 PROXY = "64x64/200/16/0.001"  # the single-fidelity search's one rung: the default proxy
+SITTINGS = "sittings.jsonl"
 
 
 def search_folder(work: Path, mode: str, seed: int, budget: str) -> Path:
@@ -49,10 +53,44 @@ def run_search(folder: Path, mode: str, seed: int, budget: str, data: str) -> No
     """Runs (or resumes, or leaves alone when its budget is spent) one search."""
     if budget_spent(folder):
         return
+    record_sitting(folder)
     argv = ["--resume", "--out", str(folder)] if (folder / "search.json").is_file() else [
         "--out", str(folder), "--budget", budget, "--seed", str(seed), "--data", data,
         *(["--fidelities", PROXY] if mode == "single" else [])]
     subprocess.run([sys.executable, "-m", "nas.cli", "search", *argv], check=True)
+
+
+def record_sitting(folder: Path) -> None:
+    """Appends this machine's fingerprint and load to the work folder's `sittings.jsonl`, under
+    the search's folder name."""
+    from latency_models.machine import load_average, this_machine
+    from latency_models.measure import utc_now
+
+    line = {"search": folder.name, "started": utc_now(), "load_average": load_average(),
+            "machine": this_machine().to_dict()}
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / SITTINGS, "a") as sittings:
+        sittings.write(json.dumps(line) + "\n")
+
+
+def read_sittings(work: Path) -> list[dict]:
+    path = work / SITTINGS
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+
+
+def sittings_of(sittings: list[dict], name: str) -> list[dict]:
+    """One search's sittings: start, load and the machine's reference latency."""
+    return [{"started": sitting["started"], "load_average": sitting["load_average"],
+             "reference_ms": sitting["machine"]["reference_ms"]}
+            for sitting in sittings if sitting["search"] == name]
+
+
+def same_machine(sittings: list[dict]) -> bool:
+    """Whether every sitting's machine matches the first one's fingerprint."""
+    from latency_models.fingerprint import Fingerprint
+
+    machines = [Fingerprint.from_metadata(sitting) for sitting in sittings]
+    return all(machine.matches(machines[0]) for machine in machines)
 
 
 def front_configs(folder: Path) -> dict[str, ArchConfig]:
@@ -107,9 +145,12 @@ def reference_latency(summaries: dict) -> float:
 def report(work: Path, cache: RunCache, data: str, seeds, budget: str, reference=REFERENCE) -> dict:
     summaries = finished_searches(work, seeds, budget)
     reference_ms = reference_latency(summaries)
+    folders = {key: search_folder(work, *key, budget).name for key in summaries}
+    sittings = [sitting for sitting in read_sittings(work) if sitting["search"] in folders.values()]
     runs = {f"{mode}-seed{seed}": {**front_hypervolume(search_folder(work, mode, seed, budget), cache,
                                                        data, reference_ms, reference),
-                                   "trials": summaries[mode, seed]["trials"]}
+                                   "trials": summaries[mode, seed]["trials"],
+                                   "sittings": sittings_of(sittings, folders[mode, seed])}
             for mode, seed in summaries}
     by_mode = {}
     for mode in MODES:
@@ -118,13 +159,17 @@ def report(work: Path, cache: RunCache, data: str, seeds, budget: str, reference
         by_mode[mode] = {"mean": round_or_none(np.mean(values)) if complete else None,
                          "std": round_or_none(np.std(values)) if complete else None}
     return {"budget": budget, "seeds": list(seeds), "reference": reference.to_dict(),
-            "reference_latency_ms": reference_ms, "runs": runs, "reference_hypervolume": by_mode}
+            "reference_latency_ms": reference_ms,
+            "same_machine": same_machine(sittings) if sittings else None,
+            "runs": runs, "reference_hypervolume": by_mode}
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", default="1h")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES),
+                        help="the searches to run now (the report takes every finished one)")
     parser.add_argument("--data", default="synthetic")
     parser.add_argument("--reference", default=REFERENCE.name,
                         choices=list(BY_NAME),
@@ -137,7 +182,7 @@ def main(argv=None) -> None:
     if parse_budget(args.budget).seconds is None:
         parser.error("--budget must be a time (the modes get equal wall-clock), e.g. 1h")
     for seed in args.seeds:
-        for mode in MODES:
+        for mode in args.modes:
             run_search(search_folder(args.work, mode, seed, args.budget), mode, seed, args.budget,
                        args.data)
     reference = BY_NAME[args.reference]

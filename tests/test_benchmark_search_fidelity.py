@@ -69,3 +69,19 @@ def test_fronts_are_scored_by_their_reference_mious(tmp_path):
     assert staged["reference_hypervolume"] == pytest.approx(0.5 * (10.0 - basic_ms), abs=1e-4)
     assert result["reference_hypervolume"]["staged"]["mean"] == pytest.approx(
         0.5 * (10.0 - basic_ms), abs=1e-4)
+
+
+def test_each_sitting_of_a_search_records_the_machine_it_ran_on(tmp_path):
+    single, staged = (bench.search_folder(tmp_path, mode, 0, "1h") for mode in bench.MODES)
+    bench.record_sitting(single)
+    bench.record_sitting(staged)
+    sittings = bench.read_sittings(tmp_path)
+    assert [sitting["search"] for sitting in sittings] == [single.name, staged.name]
+    assert bench.same_machine(sittings)
+    assert bench.sittings_of(sittings, staged.name) == [
+        {key: sittings[1][key] for key in ("started", "load_average")}
+        | {"reference_ms": sittings[1]["machine"]["reference_ms"]}]
+    # A machine 10% slower (another VM of the same kind) is another machine.
+    slower = sittings[1] | {"machine": sittings[1]["machine"]
+                            | {"reference_ms": sittings[1]["machine"]["reference_ms"] * 1.1}}
+    assert not bench.same_machine([sittings[0], slower])
