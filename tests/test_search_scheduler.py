@@ -1,12 +1,19 @@
 """MO-ASHA promotion decisions: rank by non-dominated sorting and crowding at each rung, promote
-the best third at once, keep decisions across a restart, promote ties within the seed noise."""
+the best third at once, keep decisions across a restart, promote ties within the seed noise,
+never promote a trial over the latency limit."""
 
+import dataclasses
 import pickle
 
+import pytest
 from ray.tune.schedulers import TrialScheduler
 
+from latency_models import load_table, predict_latency
 from nas.search.budget import TimeBudget
+from nas.search.driver import prepare
+from nas.search.options import SearchOptions
 from nas.search.scheduler import RungRecords, StagedScheduler
+from space import get_preset
 
 
 def test_a_result_is_promoted_when_it_ranks_in_the_best_third_so_far():
@@ -34,6 +41,19 @@ def test_a_result_within_the_seed_noise_of_the_promoted_is_a_tie():
     records.decide("a", 0, 0.400, 10.0, 2)
     assert records.decide("b", 0, 0.396, 10.0, 2) is None
     assert records.decide("c", 0, 0.397, 10.0, 2, tie_margin=0.005) == "tie"
+
+
+def test_a_trial_slower_than_the_latency_limit_is_never_promoted_and_takes_no_slot():
+    """Past the limit (the latency target, or the hypervolume's reference latency) a network
+    adds nothing to the front the search is scored by: no next-rung training is spent on it."""
+    records = RungRecords()
+    assert records.decide("slow", 0, 0.60, 30.0, 3, latency_limit=16.0) is None  # best mIOU
+    assert records.decide("a", 0, 0.40, 10.0, 3, latency_limit=16.0) == "rank"  # best of one
+    assert records.decide("b", 0, 0.30, 12.0, 3, latency_limit=16.0) is None
+    assert records.decide("c", 0, 0.35, 5.0, 3, latency_limit=16.0) == "rank"  # 1 slot of 3
+    assert records.promoted[0] == {"a": "rank", "c": "rank"}
+    unlimited = RungRecords()
+    assert unlimited.decide("slow", 0, 0.60, 30.0, 3) == "rank"  # an extreme of the front
 
 
 def test_decisions_survive_a_restart(tmp_path):
@@ -67,6 +87,17 @@ def test_the_scheduler_stops_unpromoted_trials_and_lets_the_last_rung_finish(tmp
     assert restored.on_trial_result(None, second, {**result, "miou": 0.3}) == TrialScheduler.STOP
 
 
+def test_the_scheduler_promotes_no_trial_over_its_latency_limit(tmp_path):
+    scheduler = StagedScheduler(rungs=2, reduction_factor=3, latency_limit=15.6,
+                                state_file=tmp_path / "rungs.json")
+    result = {"rung": 0, "miou": 0.4, "latency_ms": 10.0, "rung_end": True}
+    assert scheduler.on_trial_result(None, FakeTrial("slow"), {**result, "latency_ms": 40.0}) == \
+        TrialScheduler.STOP
+    assert scheduler.on_trial_result(None, FakeTrial("a"), result) == TrialScheduler.CONTINUE
+    restored = pickle.loads(pickle.dumps(scheduler))  # as Tuner.restore rebuilds it
+    assert restored.latency_limit == 15.6
+
+
 def test_a_trial_is_not_promoted_to_a_rung_the_budget_cannot_pay_for(tmp_path):
     budget = TimeBudget(100.0, tmp_path / "budget.json")
     budget.spent = 60.0
@@ -79,3 +110,12 @@ def test_a_trial_is_not_promoted_to_a_rung_the_budget_cannot_pay_for(tmp_path):
     assert scheduler.on_trial_result(None, FakeTrial("b"), {**result, "miou": 0.5,
                                                             "fit_seconds": 11.0}) == \
         TrialScheduler.STOP  # ranked to climb, but 44 s would not fit
+
+
+def test_a_search_promotes_up_to_its_latency_target_or_else_its_hypervolume_reference(tmp_path):
+    options = SearchOptions(device="amd-epyc-2vcpu-2026-11-24")
+    paper_ms = predict_latency(get_preset("paper-dpc").replace(input_size=(224, 224)),
+                               load_table(options.device))
+    assert prepare(options, tmp_path / "run").latency_limit == pytest.approx(2 * paper_ms)
+    targeted = dataclasses.replace(options, latency_target=(5.0,))
+    assert prepare(targeted, tmp_path / "run").latency_limit == 5.0

@@ -29,7 +29,7 @@ from nas.search.scheduler import RUNGS_FILE, StagedScheduler
 from nas.search.recorder import RayRecorder, TrialRecorder
 from nas.search.stopping import GracefulStop, RunFolderError, SearchStopped
 from nas.search.trainable import TrialSettings, cache_backbone_features, run_trial
-from results.pareto import SEED_NOISE
+from results.pareto import REFERENCE_FACTOR, SEED_NOISE
 from space import PAPER_PRESET, SearchSpace, get_preset
 from trainers import load_dataset
 from trainers.cell_proxy import CellProxy
@@ -49,6 +49,7 @@ class Search:
     settings: TrialSettings
     presets: dict  # config id -> preset name
     first_params: list  # flat parameters evaluated before sampling (the paper preset)
+    latency_limit: float | None = None  # the slowest latency a staged search promotes
 
 
 def default_run_dir() -> Path:
@@ -94,6 +95,8 @@ def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> d
                      "latency on %s at %s", run_dir, options.engine, options.algorithm,
                      options.data, options.limit, _fidelities(options),
                      options.device, "x".join(map(str, options.latency_input_size)))
+            if len(options.ladder) > 1 and search.latency_limit:
+                log.info("promotions only for trials up to %.2f ms", search.latency_limit)
             recorder, summary = _run_engine(search, resume, stop)
     stopped = stop.interrupted(run_dir) or (
         recorder.failures.stopped(run_dir) if recorder.failures.tripped else None)
@@ -166,7 +169,7 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
         scheduler = StagedScheduler(len(options.ladder), options.reduction_factor, SEED_NOISE,
                                     state_file=search.run_dir.resolve() / RUNGS_FILE,
                                     rung_pixels=[rung.pixels for rung in options.ladder],
-                                    budget=time_budget)
+                                    budget=time_budget, latency_limit=search.latency_limit)
     store = search.settings.store
     return tune.Tuner(
         trainable,
@@ -224,16 +227,27 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
         # What the table lacks for it (blocks; for `host` on a new machine, its factors) is measured
         # here, once, rather than by trials running side by side.
         deployed = preset.replace(input_size=list(settings.latency_input_size))
-        log.info("%s: %.2f ms predicted on %s at %dx%d", PRESET,
-                 predict_latency(deployed, table), options.device, *deployed.input_size)
+        paper_ms = predict_latency(deployed, table)
+        log.info("%s: %.2f ms predicted on %s at %dx%d", PRESET, paper_ms, options.device,
+                 *deployed.input_size)
     else:
         log.warning("the %s preset is not in this search space: it will not be evaluated", PRESET)
-        presets, first_params = {}, []
+        presets, first_params, paper_ms = {}, [], None
     _check_latency_table(table, deployed_space.config_from_params(first_params[0])
                          if first_params else deployed_space.sample(0))
     if settings.cell_proxy:  # once here, not by the first trials side by side
         cache_backbone_features(settings.cell_proxy, dataset)
-    return Search(options, run_dir, settings, presets, first_params)
+    return Search(options, run_dir, settings, presets, first_params,
+                  _promotion_limit(options, paper_ms))
+
+
+def _promotion_limit(options: SearchOptions, paper_ms: float | None) -> float | None:
+    """The slowest latency a staged search promotes: the latency target, else the
+    hypervolume's reference latency (REFERENCE_FACTOR x the paper preset's); none without
+    either."""
+    if options.latency_target:
+        return options.latency_target[0]
+    return None if paper_ms is None else REFERENCE_FACTOR * paper_ms
 
 
 def _on_backbone_of(space: SearchSpace, run: str, dataset) -> SearchSpace:

@@ -10,7 +10,9 @@ the trial stops there (a newcomer wins exact ties: the front's extremes, whose c
 infinite, are always worth a rung more). Decisions are made at once (asynchronous: no worker waits for a rung
 to fill). A trial that would rank in that fraction with its mIOU raised by `tie_margin` (the
 proxy's seed noise) is a tie: it is promoted too, to be re-measured at the next rung rather
-than dropped on noise.
+than dropped on noise. A trial slower than `latency_limit` (the latency target, or the
+hypervolume's reference latency) is never promoted and takes no slot: it can add nothing to the
+front the search is scored by, and a next-rung training is the search's dearest resource.
 
 Ray Tune does not save a scheduler with the experiment: the rung records and decisions live
 in the run folder (`rungs.json`), so a restored search keeps the promotions it made and a
@@ -43,15 +45,20 @@ class RungRecords:
             self.promoted = {int(rung): value for rung, value in data["promoted"].items()}
 
     def decide(self, trial_id: str, rung: int, miou: float, latency_ms: float,
-               reduction_factor: float, tie_margin: float = 0.0) -> str | None:
+               reduction_factor: float, tie_margin: float = 0.0,
+               latency_limit: float | None = None) -> str | None:
         """Records a trial's result at `rung` and returns why it is promoted ("rank" or "tie"),
-        or None when it stops; a result recorded before keeps its decision."""
+        or None when it stops; a result recorded before keeps its decision. Only the results
+        within `latency_limit` compete for the promotions."""
         recorded = self.results.setdefault(rung, {})
         promoted = self.promoted.setdefault(rung, {})
         if trial_id in recorded:
             return promoted.get(trial_id)
         recorded[trial_id] = [float(miou), float(latency_ms)]
-        reason = self._reason(recorded, trial_id, reduction_factor, tie_margin)
+        candidates = {key: value for key, value in recorded.items()
+                      if latency_limit is None or value[1] <= latency_limit}
+        reason = (self._reason(candidates, trial_id, reduction_factor, tie_margin)
+                  if trial_id in candidates else None)
         if reason:
             promoted[trial_id] = reason
         self.save()
@@ -83,9 +90,11 @@ class StagedScheduler(FIFOScheduler):
     docstring)."""
 
     def __init__(self, rungs: int, reduction_factor: float = 3.0, tie_margin: float = 0.0,
-                 state_file: str | Path | None = None, rung_pixels=None, budget=None):
+                 state_file: str | Path | None = None, rung_pixels=None, budget=None,
+                 latency_limit: float | None = None):
         super().__init__()
         self.rungs, self.reduction_factor, self.tie_margin = rungs, reduction_factor, tie_margin
+        self.latency_limit = latency_limit
         self.state_file = None if state_file is None else str(state_file)
         self.records = RungRecords(self.state_file)
         # With a time budget (`nas.search.budget.TimeBudget`) and the pixels trained per rung,
@@ -98,7 +107,8 @@ class StagedScheduler(FIFOScheduler):
         if not result.get("rung_end") or rung >= self.rungs - 1:
             return TrialScheduler.CONTINUE
         reason = self.records.decide(trial.trial_id, int(rung), result["miou"],
-                                     result["latency_ms"], self.reduction_factor, self.tie_margin)
+                                     result["latency_ms"], self.reduction_factor, self.tie_margin,
+                                     self.latency_limit)
         return TrialScheduler.CONTINUE if reason and self._affordable(result) else \
             TrialScheduler.STOP
 
