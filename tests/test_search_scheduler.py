@@ -96,6 +96,11 @@ def test_the_scheduler_promotes_no_trial_over_its_latency_limit(tmp_path):
     assert scheduler.on_trial_result(None, FakeTrial("a"), result) == TrialScheduler.CONTINUE
     restored = pickle.loads(pickle.dumps(scheduler))  # as Tuner.restore rebuilds it
     assert restored.latency_limit == 15.6
+    saved_before_the_limit = scheduler.__getstate__()
+    del saved_before_the_limit["latency_limit"]
+    older = StagedScheduler.__new__(StagedScheduler)
+    older.__setstate__(saved_before_the_limit)
+    assert older.latency_limit is None  # a search saved before the limit resumes without one
 
 
 def test_a_trial_is_not_promoted_to_a_rung_the_budget_cannot_pay_for(tmp_path):

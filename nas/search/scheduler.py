@@ -134,7 +134,7 @@ class StagedScheduler(FIFOScheduler):
         return state
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        self.__dict__.update({"latency_limit": None, **state})  # searches saved before the limit
         self.records = RungRecords(self.state_file)  # what the live copy decided, on restore
 
 
