@@ -3,8 +3,8 @@ front re-measured at the reference fidelity.
 
 For each seed, `nas search` runs twice with the same budget: once single-fidelity (the proxy
 alone, `--fidelities` of one rung) and once staged (the default ladder). The configs of each
-front that can count in its hypervolume (faster than the reference latency) are then trained
-at the reference fidelity of `benchmarks/proxy_fidelity.py` (cached in
+finished search's front that can count in its hypervolume (faster than the reference latency)
+are then trained at the reference fidelity of `benchmarks/proxy_fidelity.py` (cached in
 `data/search_fidelity_runs.jsonl`, resumable like every training benchmark), and each front's
 hypervolume is computed from those mIOUs and the predicted latencies, against one reference
 latency for all (2 x paper-dpc's). A search stopped before its budget (kill, Ctrl-C) resumes with
@@ -187,8 +187,9 @@ def main(argv=None) -> None:
                        args.data)
     reference = BY_NAME[args.reference]
     cache = RunCache(args.cache)
-    reference_ms = reference_latency(finished_searches(args.work, args.seeds, args.budget))
-    panel = {f"{mode}-seed{seed}-{trial}": config for seed in args.seeds for mode in MODES
+    summaries = finished_searches(args.work, args.seeds, args.budget)
+    reference_ms = reference_latency(summaries)
+    panel = {f"{mode}-seed{seed}-{trial}": config for mode, seed in summaries
              for trial, (config, _) in counted_members(
                  search_folder(args.work, mode, seed, args.budget), reference_ms).items()}
     run_missing(cache, args.data, [reference], [0], panel, threads=args.threads)

@@ -85,3 +85,22 @@ def test_each_sitting_of_a_search_records_the_machine_it_ran_on(tmp_path):
     slower = sittings[1] | {"machine": sittings[1]["machine"]
                             | {"reference_ms": sittings[1]["machine"]["reference_ms"] * 1.1}}
     assert not bench.same_machine([sittings[0], slower])
+
+
+def test_a_finished_search_is_re_measured_before_the_other_mode_has_run(tmp_path):
+    basic = get_preset("paper-basic").replace(input_size=(64, 64))
+    table = LatencyTable("test", host_metadata(1, 5, 50),
+                         {block.signature: {"ms": 0.01} for block in unique_blocks([basic])})
+    table.save(tmp_path / "table.json")
+    single = bench.search_folder(tmp_path, "single", 0, "1h")
+    search_run(single, [(basic, 4.0)], 10.0, table)
+    (single / "budget.json").write_text(json.dumps({"seconds": 3600.0, "spent": 3600.0}))
+    cache = runs.RunCache(tmp_path / "cache.jsonl")
+    cache.add({"data": runs.data_version("synthetic"), "config_id": basic.id,
+               "setting": bench.REFERENCE.key, "seed": 0, "miou": 0.5})
+    out = tmp_path / "report.json"
+    bench.main(["--seeds", "0", "--modes", "single", "--work", str(tmp_path),
+                "--cache", str(cache.path), "--out", str(out)])
+    report = json.loads(out.read_text())
+    assert list(report["runs"]) == ["single-seed0"]  # the staged search has not run yet
+    assert report["runs"]["single-seed0"]["reference_hypervolume"] is not None
