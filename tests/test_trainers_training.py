@@ -118,3 +118,12 @@ def test_init_copies_matching_layers_from_a_run(finished):
     assert classifier.kernel.shape[-1] == 5
     with pytest.raises(UserInputError, match="run folder or a .weights.h5"):
         load_initial_weights(model, folder / "checkpoints")
+
+
+def test_resuming_a_finished_run_returns_its_recorded_metrics(tmp_path):
+    first = short_training(tmp_path, steps=2)
+    again = short_training(tmp_path, steps=2, resume=True)
+    assert again.metrics == first.metrics  # not a new evaluation on other batch norm batches
+    assert json.loads((tmp_path / "metrics.json").read_text()) == first.metrics
+    longer = short_training(tmp_path, steps=4, resume=True)  # a longer recipe trains on
+    assert longer.metrics["steps"] == 4

@@ -166,6 +166,9 @@ def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=No
         if resume:
             trainer.restore()
         run.write_metrics([row for row in run.read_metrics() if row["step"] <= trainer.steps_done])
+        if resume and (recorded := _recorded_final(run, trainer)) is not None:
+            trainer.close()
+            return TrainResult(trainer.model, config, recorded, trainer.history, run.path)
     last, stopped = _train_steps(trainer, on_evaluation, progress, label)
     final = last if last is not None and last["step"] == trainer.steps_done else trainer.evaluate(
         record=False)
@@ -179,6 +182,16 @@ def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=No
         run.write_json("metrics.json", final)
     return TrainResult(trainer.model, config, final, trainer.history,
                        run.path if run is not None else None)
+
+
+def _recorded_final(run: RunFolder, trainer: Trainer) -> dict | None:
+    """The recorded final metrics of a resumed run that had already finished (its last
+    checkpoint follows its final evaluation). Evaluating again would recompute batch norm on
+    other batches and move the mIOU."""
+    if trainer.steps_done < trainer.recipe.steps or not (run.path / "metrics.json").is_file():
+        return None
+    final = run.read_json("metrics.json")
+    return final if final.get("steps") == trainer.steps_done else None
 
 
 def trained_config(config: ArchConfig, recipe: TrainConfig, dataset) -> ArchConfig:
