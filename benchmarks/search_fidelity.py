@@ -1,16 +1,19 @@
 """Staged vs single-fidelity search at equal wall-clock budget: the hypervolume of each final
 front re-measured at the reference fidelity.
 
-For each seed, `nas search` runs twice with the same budget: once single-fidelity (the proxy
-alone, `--fidelities` of one rung) and once staged (the default ladder). The configs of each
-finished search's front that can count in its hypervolume (faster than the reference latency)
-are then trained at the reference fidelity of `benchmarks/proxy_fidelity.py` (cached in
-`data/search_fidelity_runs.jsonl`, resumable like every training benchmark), and each front's
-hypervolume is computed from those mIOUs and the predicted latencies, against one reference
-latency for all (2 x paper-dpc's). A search stopped before its budget (kill, Ctrl-C) resumes with
-the time it has left; one that has spent it is not run again. Each sitting of a search records
-the machine's fingerprint and load (`sittings.jsonl` in the work folder), and the report says
-whether every search ran on the same machine: the modes are compared by wall-clock.
+For each seed, `nas search` runs twice with the same budget, on one machine: once
+single-fidelity (the proxy alone, `--fidelities` of one rung) and once staged (the default
+ladder). A finished search's files (options, summary, front, trial table) are shipped to
+`data/search_fidelity/` with the machine and load of each of its sittings, so that a report
+can be rebuilt on another machine and a benchmark of several sessions on different VMs keeps
+every search. The configs of each front that can count in its hypervolume (faster than that
+search's reference latency, 2 x paper-dpc's on its machine) are trained at the reference
+fidelity of `benchmarks/proxy_fidelity.py` (cached in `data/search_fidelity_runs.jsonl`,
+resumable like every training benchmark), and each front's hypervolume is computed from those
+mIOUs and the latencies the search predicted. Its share of the box (mIOU 0-1 x 0-reference ms)
+compares runs between machines; the two searches of a seed must share one machine (the modes
+are compared by wall-clock), which the report checks. A search stopped before its budget
+(kill, Ctrl-C) resumes with the time it has left; one that has spent it is not run again.
 
     python benchmarks/search_fidelity.py --budget 1h --seeds 0 1 2 [--modes single staged]
         [--threads 1] [--reference 128px]
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,50 +43,59 @@ from results.pareto import hypervolume  # noqa: E402
 from space import ArchConfig  # noqa: E402
 
 CACHE = HERE / "data" / "search_fidelity_runs.jsonl"
-REPORT = HERE / "data" / "search_fidelity.json"
+RECORD = HERE / "data" / "search_fidelity"  # each finished search's shipped files
+REPORT = HERE / "data" / "search_fidelity_{budget}.json"  # per budget
 MODES = ("single", "staged")
 PROXY = "64x64/200/16/0.001"  # the single-fidelity search's one rung: the default proxy
 SITTINGS = "sittings.jsonl"
+SHIPPED = ("search.json", "summary.json", "pareto.csv", "trials.csv", "repeats.jsonl")
 
 
 def search_folder(work: Path, mode: str, seed: int, budget: str) -> Path:
     return work / f"{mode}-{budget}-seed{seed}"
 
 
-def run_search(folder: Path, mode: str, seed: int, budget: str, data: str) -> None:
-    """Runs (or resumes, or leaves alone when its budget is spent) one search."""
-    if budget_spent(folder):
+def run_search(folder: Path, mode: str, seed: int, budget: str, data: str, record: Path) -> None:
+    """Runs (or resumes, or leaves alone when its budget is spent) one search, then ships its
+    files to `record`."""
+    if not budget_spent(folder):
+        record_sitting(record / folder.name)
+        argv = ["--resume", "--out", str(folder)] if (folder / "search.json").is_file() else [
+            "--out", str(folder), "--budget", budget, "--seed", str(seed), "--data", data,
+            *(["--fidelities", PROXY] if mode == "single" else [])]
+        subprocess.run([sys.executable, "-m", "nas.cli", "search", *argv], check=True)
+    ship(folder, record / folder.name)
+
+
+def ship(folder: Path, shipped: Path) -> None:
+    """Copies a finished search's record (options, summary, front, trial table, reuses) into
+    `shipped`: the work folder is this machine's, the benchmark's data travels with the repo."""
+    if not (folder / "summary.json").is_file():
         return
-    record_sitting(folder)
-    argv = ["--resume", "--out", str(folder)] if (folder / "search.json").is_file() else [
-        "--out", str(folder), "--budget", budget, "--seed", str(seed), "--data", data,
-        *(["--fidelities", PROXY] if mode == "single" else [])]
-    subprocess.run([sys.executable, "-m", "nas.cli", "search", *argv], check=True)
+    shipped.mkdir(parents=True, exist_ok=True)
+    for name in SHIPPED:
+        if (folder / name).is_file():
+            shutil.copyfile(folder / name, shipped / name)
 
 
-def record_sitting(folder: Path) -> None:
-    """Appends this machine's fingerprint and load to the work folder's `sittings.jsonl`, under
-    the search's folder name."""
+def record_sitting(shipped: Path) -> None:
+    """Appends this machine's fingerprint and load to the search's `sittings.jsonl`."""
     from latency_models.machine import load_average, this_machine
     from latency_models.measure import utc_now
 
-    line = {"search": folder.name, "started": utc_now(), "load_average": load_average(),
+    line = {"started": utc_now(), "load_average": load_average(),
             "machine": this_machine().to_dict()}
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.parent / SITTINGS, "a") as sittings:
+    shipped.mkdir(parents=True, exist_ok=True)
+    with open(shipped / SITTINGS, "a") as sittings:
         sittings.write(json.dumps(line) + "\n")
 
 
-def read_sittings(work: Path) -> list[dict]:
-    path = work / SITTINGS
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
-
-
-def sittings_of(sittings: list[dict], name: str) -> list[dict]:
-    """One search's sittings: start, load and the machine's reference latency."""
-    return [{"started": sitting["started"], "load_average": sitting["load_average"],
-             "reference_ms": sitting["machine"]["reference_ms"]}
-            for sitting in sittings if sitting["search"] == name]
+def read_sittings(shipped: Path) -> list[dict]:
+    """A search's sittings: start, load and the machine's reference latency."""
+    path = shipped / SITTINGS
+    lines = [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
+    return [{"started": line["started"], "load_average": line["load_average"],
+             "machine": line["machine"]} for line in lines]
 
 
 def same_machine(sittings: list[dict]) -> bool:
@@ -93,75 +106,87 @@ def same_machine(sittings: list[dict]) -> bool:
     return all(machine.matches(machines[0]) for machine in machines)
 
 
-def front_configs(folder: Path) -> dict[str, ArchConfig]:
-    """The configs of a search's front, by trial id."""
+def front_configs(shipped: Path) -> dict[str, tuple[ArchConfig, float]]:
+    """The configs of a search's front with the latencies the search predicted, by trial id."""
     from nas.search.study import config_of_row
 
-    front = pd.read_csv(folder / "pareto.csv", dtype={"trial_id": str, "dpc_branches": str},
+    front = pd.read_csv(shipped / "pareto.csv", dtype={"trial_id": str, "dpc_branches": str},
                         keep_default_na=False)
-    return {row["trial_id"]: config_of_row(row) for row in front.to_dict("records")}
+    return {row["trial_id"]: (config_of_row(row), float(row["latency_ms"]))
+            for row in front.to_dict("records")}
 
 
-def counted_members(folder: Path, reference_ms: float) -> dict[str, tuple[ArchConfig, float]]:
+def own_reference_ms(shipped: Path) -> float:
+    """The search's hypervolume reference latency (2 x paper-dpc's on its machine)."""
+    return json.loads((shipped / "summary.json").read_text())["hypervolume_reference"]["latency_ms"]
+
+
+def counted_members(shipped: Path) -> dict[str, tuple[ArchConfig, float]]:
     """The front's configs that count in its hypervolume, by trial id, with their latencies:
-    those faster than the reference latency (slower ones add nothing, so they need no
-    reference training). Latencies are predicted now, from one table for every run: a
-    search's own figures may predate blocks timed again since."""
-    from latency_models import load_table, predict_latency
-
-    search = json.loads((folder / "search.json").read_text())
-    table = load_table(search["device"])
-    members = {trial: (config, predict_latency(
-        config.replace(input_size=search["latency_input_size"]), table))
-        for trial, config in front_configs(folder).items()}
-    return {trial: member for trial, member in members.items() if member[1] < reference_ms}
+    those faster than the search's reference latency (slower ones add nothing, so they need no
+    reference training)."""
+    reference_ms = own_reference_ms(shipped)
+    return {trial: member for trial, member in front_configs(shipped).items()
+            if member[1] < reference_ms}
 
 
-def front_hypervolume(folder: Path, cache: RunCache, data: str, reference_ms: float,
-                      reference=REFERENCE) -> dict:
+def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFERENCE) -> dict:
     """The front's hypervolume at the proxy (as the search measured it) and re-measured at the
-    reference fidelity (None while a reference run is missing)."""
-    front = pd.read_csv(folder / "pareto.csv", dtype={"trial_id": str})
-    members = counted_members(folder, reference_ms).values()
+    reference fidelity (None while a reference run is missing), against the search's own
+    reference latency; `reference_share` is the re-measured one over that latency (the share
+    of the box mIOU 0-1 x 0-reference ms), comparable between machines."""
+    summary = json.loads((shipped / "summary.json").read_text())
+    reference_ms = own_reference_ms(shipped)
+    members = counted_members(shipped).values()
     rows = [cache.get(data_version(data), config, reference, 0) for config, _ in members]
     measured = None if any(row is None for row in rows) else hypervolume(
         [(row["miou"], latency) for row, (_, latency) in zip(rows, members)], reference_ms)
-    return {"front": len(front), "search_hypervolume": round_or_none(hypervolume(front, reference_ms)),
-            "reference_hypervolume": round_or_none(measured)}
+    return {"front": len(summary["front"]), "counted": len(rows),
+            "re_measured": sum(row is not None for row in rows),
+            "reference_latency_ms": round_or_none(reference_ms),
+            "search_hypervolume": round_or_none(summary["hypervolume"]),
+            "reference_hypervolume": round_or_none(measured),
+            "reference_share": round_or_none(None if measured is None else measured / reference_ms)}
 
 
-def finished_searches(work: Path, seeds, budget: str) -> dict:
-    """The summaries of the finished searches, by (mode, seed)."""
-    folders = {(mode, seed): search_folder(work, mode, seed, budget) for mode in MODES for seed in seeds}
-    return {key: json.loads((folder / "summary.json").read_text())
-            for key, folder in folders.items() if (folder / "summary.json").is_file()}
+def finished_searches(record: Path, seeds, budget: str) -> dict:
+    """The shipped folders of the finished searches, by (mode, seed)."""
+    folders = {(mode, seed): search_folder(record, mode, seed, budget)
+               for seed in seeds for mode in MODES}
+    return {key: folder for key, folder in folders.items() if (folder / "summary.json").is_file()}
 
 
-def reference_latency(summaries: dict) -> float:
-    """One reference latency for every run: the largest of the searches' own."""
-    return max(summary["hypervolume_reference"]["latency_ms"] for summary in summaries.values())
-
-
-def report(work: Path, cache: RunCache, data: str, seeds, budget: str, reference=REFERENCE) -> dict:
-    summaries = finished_searches(work, seeds, budget)
-    reference_ms = reference_latency(summaries)
-    folders = {key: search_folder(work, *key, budget).name for key in summaries}
-    sittings = [sitting for sitting in read_sittings(work) if sitting["search"] in folders.values()]
-    runs = {f"{mode}-seed{seed}": {**front_hypervolume(search_folder(work, mode, seed, budget), cache,
-                                                       data, reference_ms, reference),
-                                   "trials": summaries[mode, seed]["trials"],
-                                   "sittings": sittings_of(sittings, folders[mode, seed])}
-            for mode, seed in summaries}
+def report(record: Path, cache: RunCache, data: str, seeds, budget: str, reference=REFERENCE) -> dict:
+    """Per run its front's hypervolumes; per seed whether both searches ran on one machine and
+    the staged search's share minus the single one's; per mode the mean and std of the shares."""
+    shipped = finished_searches(record, seeds, budget)
+    runs = {}
+    for (mode, seed), folder in shipped.items():
+        summary = json.loads((folder / "summary.json").read_text())
+        runs[f"{mode}-seed{seed}"] = {
+            **front_hypervolume(folder, cache, data, reference), "trials": summary["trials"],
+            "repeats_reused": summary.get("repeats_reused", 0),
+            "sittings": [{"started": sitting["started"], "load_average": sitting["load_average"],
+                          "reference_ms": sitting["machine"]["reference_ms"]}
+                         for sitting in read_sittings(folder)]}
+    by_seed = {}
+    for seed in seeds:
+        pair = [shipped.get((mode, seed)) for mode in MODES]
+        if None in pair:
+            continue
+        sittings = [sitting for folder in pair for sitting in read_sittings(folder)]
+        single, staged = (runs[f"{mode}-seed{seed}"]["reference_share"] for mode in MODES)
+        by_seed[f"seed{seed}"] = {
+            "same_machine": same_machine(sittings) if sittings else None,
+            "staged_minus_single": None if None in (single, staged) else round_or_none(staged - single)}
     by_mode = {}
     for mode in MODES:
-        values = [run["reference_hypervolume"] for name, run in runs.items() if name.startswith(mode)]
+        values = [run["reference_share"] for name, run in runs.items() if name.startswith(mode)]
         complete = values and all(value is not None for value in values)
         by_mode[mode] = {"mean": round_or_none(np.mean(values)) if complete else None,
                          "std": round_or_none(np.std(values)) if complete else None}
     return {"budget": budget, "seeds": list(seeds), "reference": reference.to_dict(),
-            "reference_latency_ms": reference_ms,
-            "same_machine": same_machine(sittings) if sittings else None,
-            "runs": runs, "reference_hypervolume": by_mode}
+            "runs": runs, "seeds_compared": by_seed, "reference_share": by_mode}
 
 
 def main(argv=None) -> None:
@@ -176,26 +201,28 @@ def main(argv=None) -> None:
                         help="the setting fronts are re-measured at (default: the reference)")
     parser.add_argument("--threads", type=int, help="TensorFlow threads per reference training")
     parser.add_argument("--work", type=Path, default=WORK_DIR / "search_fidelity")
+    parser.add_argument("--record", type=Path, default=RECORD,
+                        help="where each finished search's files are shipped")
     parser.add_argument("--cache", type=Path, default=CACHE)
-    parser.add_argument("--out", type=Path, default=REPORT)
+    parser.add_argument("--out", type=Path, help=f"the report (default: {REPORT.name})")
     args = parser.parse_args(argv)
     if parse_budget(args.budget).seconds is None:
         parser.error("--budget must be a time (the modes get equal wall-clock), e.g. 1h")
     for seed in args.seeds:
         for mode in args.modes:
             run_search(search_folder(args.work, mode, seed, args.budget), mode, seed, args.budget,
-                       args.data)
+                       args.data, args.record)
     reference = BY_NAME[args.reference]
     cache = RunCache(args.cache)
-    summaries = finished_searches(args.work, args.seeds, args.budget)
-    reference_ms = reference_latency(summaries)
-    panel = {f"{mode}-seed{seed}-{trial}": config for mode, seed in summaries
-             for trial, (config, _) in counted_members(
-                 search_folder(args.work, mode, seed, args.budget), reference_ms).items()}
+    panel = {f"{mode}-seed{seed}-{trial}": config
+             for (mode, seed), folder in finished_searches(args.record, args.seeds, args.budget).items()
+             for trial, (config, _) in counted_members(folder).items()}
     run_missing(cache, args.data, [reference], [0], panel, threads=args.threads)
-    result = report(args.work, RunCache(args.cache), args.data, args.seeds, args.budget, reference)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps(result["reference_hypervolume"], indent=1))
+    result = report(args.record, RunCache(args.cache), args.data, args.seeds, args.budget, reference)
+    out = args.out or Path(str(REPORT).format(budget=args.budget))
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps({"seeds": result["seeds_compared"], "modes": result["reference_share"]},
+                     indent=1))
 
 
 if __name__ == "__main__":

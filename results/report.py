@@ -14,15 +14,16 @@ from results.summary import summarize
 
 
 def write_run_report(run_dir: str | Path, table: pd.DataFrame,
-                     latency_targets: list[float] = ()) -> dict:
-    """Writes `pareto.csv`, `pareto.html`, `pareto.png` and `summary.json`; returns the summary."""
+                     latency_targets: list[float] = (), extra: dict | None = None) -> dict:
+    """Writes `pareto.csv`, `pareto.html`, `pareto.png` and `summary.json` (the summary with
+    `extra`'s fields added); returns the summary."""
     run_dir = Path(run_dir)
     write_text(run_dir / "pareto.csv", pareto_front(table).to_csv(index=False))
     title = f"Pareto front: {run_dir.name}"
     target = latency_targets[0] if latency_targets else None
     write_figure_html(pareto_figure(table, title, target), run_dir / "pareto.html")
     write_pareto_png(table, run_dir / "pareto.png", title, target)
-    summary = summarize(table, latency_targets)
+    summary = {**summarize(table, latency_targets), **(extra or {})}
     write_json(run_dir / "summary.json", summary)
     return summary
 

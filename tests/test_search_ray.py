@@ -112,6 +112,27 @@ def command_line(pid: int) -> str:
         return ""
 
 
+def test_a_repeated_suggestion_reuses_the_trained_result_instead_of_training_again(
+        ray_cluster, tmp_path, capsys):
+    run = tmp_path / "run"
+    space = Path(__file__).parent / "fixtures" / "three_configs_space.json"  # 3 configs
+    argv = ["search", "--budget", "3", "--out", str(run), "--algo", "random", "--seed", "0",
+            *tiny(), "--space", str(space), "--cpus-per-trial", "2"]  # one trial at a time
+    assert main(argv) == 0
+    table = read_trials(run).set_index("trial_id")
+    assert table["config_id"].is_unique and len(table) == 3  # every trial a new config
+    reused = [json.loads(line) for line in (run / "repeats.jsonl").read_text().splitlines()]
+    assert reused  # the random sampler drew configs twice; none was trained twice
+    for line in reused:
+        original = table.loc[line["reused_trial"]]
+        assert original["config_id"] == line["config_id"]
+        assert (line["miou"], line["latency_ms"]) == (original["miou"], original["latency_ms"])
+    assert json.loads((run / "summary.json").read_text())["repeats_reused"] == len(reused)
+    capsys.readouterr()
+    assert main(["results", "show", "--run", str(run)]) == 0
+    assert f"{len(reused)} suggestions repeated a trained config" in capsys.readouterr().out
+
+
 def test_a_run_folder_that_cannot_be_written_stops_with_one_line(ray_cluster, tmp_path,
                                                                   monkeypatch, capsys):
     run = tmp_path / "run"

@@ -57,11 +57,13 @@ def latency_targets(run_dir: Path) -> list[float]:
 
 
 def run_show(args):
+    from nas.search.repeats import count_repeats
     from results import summarize
     from results.pareto import pareto_front
 
     table = read_run(args.run_dir)
-    summary = summarize(table, latency_targets(args.run_dir))
+    summary = {**summarize(table, latency_targets(args.run_dir)),
+               "repeats_reused": count_repeats(args.run_dir)}
     print_result(args, summary, lambda summary: _summary_text(args.run_dir, summary,
                                                                pareto_front(table)))
 
@@ -70,6 +72,9 @@ def _summary_text(run_dir: Path, summary: dict, front) -> str:
     counts = ", ".join(f"{count} {status}" for status, count in summary["by_status"].items()
                        if count)
     lines = [f"run {run_dir}: {summary['trials']} trials ({counts or 'none'})"]
+    if summary.get("repeats_reused"):
+        lines.append(f"{summary['repeats_reused']} suggestions repeated a trained config: its "
+                     "result was reused, not trained again")
     for label, trial in (("best", summary["best"]), ("paper", summary["paper"])):
         if trial:
             gflops = "?" if trial["gflops"] is None else f"{trial['gflops']:.3f}"
@@ -97,10 +102,12 @@ def _summary_text(run_dir: Path, summary: dict, front) -> str:
 
 
 def run_plot(args):
+    from nas.search.repeats import count_repeats
     from results import write_run_report
 
     table = read_run(args.run_dir)
-    summary = write_run_report(args.run_dir, table, latency_targets(args.run_dir))
+    summary = write_run_report(args.run_dir, table, latency_targets(args.run_dir),
+                               {"repeats_reused": count_repeats(args.run_dir)})
     print(f"{args.run_dir}: pareto.csv, pareto.html, pareto.png, summary.json "
           f"(front of {len(summary['front'])})")
 

@@ -27,6 +27,7 @@ from nas.search.fidelity import format_ladder
 from nas.search.samplers import make_sampler
 from nas.search.scheduler import RUNGS_FILE, StagedScheduler
 from nas.search.recorder import RayRecorder, TrialRecorder
+from nas.search.repeats import ReuseRepeats
 from nas.search.stopping import GracefulStop, RunFolderError, SearchStopped
 from nas.search.trainable import TrialSettings, cache_backbone_features, run_trial
 from results.pareto import REFERENCE_FACTOR, SEED_NOISE
@@ -158,8 +159,10 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
                            options.expected_trials)
     space = OptunaSpace(search.settings.space, options.device, options.latency_input_size,
                         (options.latency_target or (None,))[0])
-    searcher = OptunaSearch(space=space, metric=["miou", "latency_ms"], mode=["max", "min"],
-                            sampler=sampler, points_to_evaluate=search.first_params)
+    searcher = ReuseRepeats(
+        OptunaSearch(space=space, metric=["miou", "latency_ms"], mode=["max", "min"],
+                     sampler=sampler, points_to_evaluate=search.first_params),
+        search.settings.space, search.run_dir.resolve())
     scheduler = None
     if options.algorithm == "asha-random":
         scheduler = ASHAScheduler(metric="miou", mode="max", time_attr="step",
