@@ -39,7 +39,7 @@ from benchmarks._runs import (WORK_DIR, RunCache, data_version, round_or_none,  
 from benchmarks.proxy_fidelity import BY_NAME, REFERENCE  # noqa: E402
 from nas.search.budget import budget_spent  # noqa: E402
 from nas.search.options import parse_budget  # noqa: E402
-from results.pareto import hypervolume  # noqa: E402
+from results.pareto import hypervolume, pareto_order  # noqa: E402
 from space import ArchConfig  # noqa: E402
 
 CACHE = HERE / "data" / "search_fidelity_runs.jsonl"
@@ -106,28 +106,40 @@ def same_machine(sittings: list[dict]) -> bool:
     return all(machine.matches(machines[0]) for machine in machines)
 
 
-def front_configs(shipped: Path) -> dict[str, tuple[ArchConfig, float]]:
-    """The configs of a search's front with the latencies the search predicted, by trial id."""
-    from nas.search.study import config_of_row
-
-    front = pd.read_csv(shipped / "pareto.csv", dtype={"trial_id": str, "dpc_branches": str},
-                        keep_default_na=False)
-    return {row["trial_id"]: (config_of_row(row), float(row["latency_ms"]))
-            for row in front.to_dict("records")}
-
-
 def own_reference_ms(shipped: Path) -> float:
     """The search's hypervolume reference latency (2 x paper-dpc's on its machine)."""
     return json.loads((shipped / "summary.json").read_text())["hypervolume_reference"]["latency_ms"]
 
 
-def counted_members(shipped: Path) -> dict[str, tuple[ArchConfig, float]]:
-    """The front's configs that count in its hypervolume, by trial id, with their latencies:
-    those faster than the search's reference latency (slower ones add nothing, so they need no
-    reference training)."""
+def counted_members(shipped: Path) -> dict[str, tuple[ArchConfig, float, float]]:
+    """The front's configs that count in its hypervolume, by trial id, with the latency and
+    mIOU the search measured: those faster than the search's reference latency (slower ones
+    add nothing, so they need no reference training)."""
+    from nas.search.study import config_of_row
+
+    front = pd.read_csv(shipped / "pareto.csv", dtype={"trial_id": str, "dpc_branches": str},
+                        keep_default_na=False)
     reference_ms = own_reference_ms(shipped)
-    return {trial: member for trial, member in front_configs(shipped).items()
-            if member[1] < reference_ms}
+    return {row["trial_id"]: (config_of_row(row), float(row["latency_ms"]), float(row["miou"]))
+            for row in front.to_dict("records") if row["latency_ms"] < reference_ms}
+
+
+def handed_over(members: dict, count: int) -> dict:
+    """The `count` members a search would hand over for training, chosen as the staged search
+    promotes (non-dominated rank, then crowding distance) on the search's own figures."""
+    trials = list(members)
+    order = pareto_order([(members[trial][2], members[trial][1]) for trial in trials])
+    return {trials[index]: members[trials[index]] for index in order[:count]}
+
+
+def reference_share(members: dict, cache: RunCache, data: str, reference, reference_ms: float):
+    """The members' hypervolume at the reference fidelity (their reference mIOUs, the
+    search's latencies) over `reference_ms`; None while a reference run is missing."""
+    rows = [cache.get(data_version(data), config, reference, 0) for config, _, _ in members.values()]
+    if any(row is None for row in rows):
+        return None
+    points = [(row["miou"], latency) for row, (_, latency, _) in zip(rows, members.values())]
+    return hypervolume(points, reference_ms) / reference_ms
 
 
 def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFERENCE) -> dict:
@@ -137,16 +149,15 @@ def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFER
     of the box mIOU 0-1 x 0-reference ms), comparable between machines."""
     summary = json.loads((shipped / "summary.json").read_text())
     reference_ms = own_reference_ms(shipped)
-    members = counted_members(shipped).values()
-    rows = [cache.get(data_version(data), config, reference, 0) for config, _ in members]
-    measured = None if any(row is None for row in rows) else hypervolume(
-        [(row["miou"], latency) for row, (_, latency) in zip(rows, members)], reference_ms)
-    return {"front": len(summary["front"]), "counted": len(rows),
-            "re_measured": sum(row is not None for row in rows),
+    members = counted_members(shipped)
+    share = reference_share(members, cache, data, reference, reference_ms)
+    return {"front": len(summary["front"]), "counted": len(members),
+            "re_measured": sum(cache.get(data_version(data), config, reference, 0) is not None
+                               for config, _, _ in members.values()),
             "reference_latency_ms": round_or_none(reference_ms),
             "search_hypervolume": round_or_none(summary["hypervolume"]),
-            "reference_hypervolume": round_or_none(measured),
-            "reference_share": round_or_none(None if measured is None else measured / reference_ms)}
+            "reference_hypervolume": round_or_none(None if share is None else share * reference_ms),
+            "reference_share": round_or_none(share)}
 
 
 def finished_searches(record: Path, seeds, budget: str) -> dict:
@@ -169,16 +180,9 @@ def report(record: Path, cache: RunCache, data: str, seeds, budget: str, referen
             "sittings": [{"started": sitting["started"], "load_average": sitting["load_average"],
                           "reference_ms": sitting["machine"]["reference_ms"]}
                          for sitting in read_sittings(folder)]}
-    by_seed = {}
-    for seed in seeds:
-        pair = [shipped.get((mode, seed)) for mode in MODES]
-        if None in pair:
-            continue
-        sittings = [sitting for folder in pair for sitting in read_sittings(folder)]
-        single, staged = (runs[f"{mode}-seed{seed}"]["reference_share"] for mode in MODES)
-        by_seed[f"seed{seed}"] = {
-            "same_machine": same_machine(sittings) if sittings else None,
-            "staged_minus_single": None if None in (single, staged) else round_or_none(staged - single)}
+    by_seed = {f"seed{seed}": compare_seed(shipped[("single", seed)], shipped[("staged", seed)],
+                                           runs, seed, cache, data, reference)
+               for seed in seeds if ("single", seed) in shipped and ("staged", seed) in shipped}
     by_mode = {}
     for mode in MODES:
         values = [run["reference_share"] for name, run in runs.items() if name.startswith(mode)]
@@ -187,6 +191,23 @@ def report(record: Path, cache: RunCache, data: str, seeds, budget: str, referen
                          "std": round_or_none(np.std(values)) if complete else None}
     return {"budget": budget, "seeds": list(seeds), "reference": reference.to_dict(),
             "runs": runs, "seeds_compared": by_seed, "reference_share": by_mode}
+
+
+def compare_seed(single: Path, staged: Path, runs: dict, seed: int, cache: RunCache, data: str,
+                 reference) -> dict:
+    """One seed's two searches: whether they ran on one machine, the staged search's share
+    minus the single one's, and the same for as many networks as the staged front counts,
+    the single search's chosen as it would promote them (equal training handed to the user)."""
+    sittings = read_sittings(single) + read_sittings(staged)
+    shares = [runs[f"{mode}-seed{seed}"]["reference_share"] for mode in MODES]
+    count = len(counted_members(staged))
+    top = reference_share(handed_over(counted_members(single), count), cache, data, reference,
+                          own_reference_ms(single))
+    return {"same_machine": same_machine(sittings) if sittings else None,
+            "staged_minus_single": None if None in shares else round_or_none(shares[1] - shares[0]),
+            "networks": count, "single_top_share": round_or_none(top),
+            "staged_minus_single_top": None if None in (top, shares[1]) else round_or_none(
+                shares[1] - top)}
 
 
 def main(argv=None) -> None:
@@ -216,7 +237,7 @@ def main(argv=None) -> None:
     cache = RunCache(args.cache)
     panel = {f"{mode}-seed{seed}-{trial}": config
              for (mode, seed), folder in finished_searches(args.record, args.seeds, args.budget).items()
-             for trial, (config, _) in counted_members(folder).items()}
+             for trial, (config, _, _) in counted_members(folder).items()}
     run_missing(cache, args.data, [reference], [0], panel, threads=args.threads)
     result = report(args.record, RunCache(args.cache), args.data, args.seeds, args.budget, reference)
     out = args.out or Path(str(REPORT).format(budget=args.budget))

@@ -69,6 +69,11 @@ def test_fronts_are_scored_by_their_reference_mious_and_own_latencies(tmp_path):
     assert result["seeds_compared"]["seed1"]["staged_minus_single"] == pytest.approx(
         0.36 - 0.3)
     assert result["reference_share"]["staged"]["mean"] == pytest.approx(0.33)
+    # With as many networks as the staged front counts (1), the single search hands over one
+    # of its front's extremes, as the staged search would promote: SMALL, 0.3 up to 10 ms.
+    seed0 = result["seeds_compared"]["seed0"]
+    assert seed0["networks"] == 1 and seed0["single_top_share"] == pytest.approx(0.24)
+    assert seed0["staged_minus_single_top"] == pytest.approx(0.3 - 0.24)
 
 
 def test_each_sitting_of_a_search_records_the_machine_it_ran_on(tmp_path):
