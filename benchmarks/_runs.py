@@ -22,13 +22,15 @@ WORK_DIR = Path.home() / ".cache" / "mobile-seg-nas" / "benchmark_runs"
 @dataclasses.dataclass(frozen=True)
 class Setting:
     """One training fidelity: crop size (HxW, or one number for a square), steps, learning
-    rate and batch size."""
+    rate and batch size; with `start`, continued from the weights of the same config and seed
+    trained at that setting (a staged search's later rung), else from scratch."""
 
     name: str
     input_size: tuple
     steps: int
     learning_rate: float
     batch_size: int
+    start: "Setting | None" = None
 
     def __post_init__(self):
         size = self.input_size
@@ -43,8 +45,9 @@ class Setting:
     @property
     def key(self) -> str:
         height, width = self.input_size
-        return (f"{height}x{width}-{self.steps}steps-lr{self.learning_rate:g}"
-                f"-batch{self.batch_size}")
+        key = (f"{height}x{width}-{self.steps}steps-lr{self.learning_rate:g}"
+               f"-batch{self.batch_size}")
+        return key if self.start is None else f"{key}-from-{self.start.key}"
 
     @property
     def pixels(self) -> int:
@@ -52,8 +55,9 @@ class Setting:
         return self.input_size[0] * self.input_size[1] * self.steps * self.batch_size
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "input_size": list(self.input_size), "steps": self.steps,
+        data = {"name": self.name, "input_size": list(self.input_size), "steps": self.steps,
                 "learning_rate": self.learning_rate, "batch_size": self.batch_size}
+        return data if self.start is None else {**data, "start": self.start.to_dict()}
 
 
 class RunCache:
@@ -100,20 +104,30 @@ def data_version(data) -> str:
 
 def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_dir: Path,
               threads: int | None) -> dict:
-    """Trains one (config, setting, seed), continuing from a checkpoint left by a kill."""
+    """Trains one (config, setting, seed), continuing from a checkpoint left by a kill; a
+    setting with a `start` first trains (or finds) that one in `work_dir`, and its wall
+    seconds are its own training's (a later rung's cost)."""
     from trainers.trainer import train  # TensorFlow: not needed for the report
 
-    sized = config.replace(input_size=setting.input_size)
-    folder = work_dir / f"{sized.id}-{setting.key}-seed{seed}"
+    start = None if setting.start is None else run_folder(config, setting.start, seed, work_dir)
+    if start is not None:
+        train_one(config, setting.start, seed, data, work_dir, threads)
+    started = time.monotonic()
     recipe = TrainConfig(steps=setting.steps, batch_size=setting.batch_size,
                          learning_rate=setting.learning_rate, seed=seed, threads=threads,
-                         checkpoint_every=max(50, setting.steps // 8))
-    started = time.monotonic()
-    result = train(sized, recipe, dataset=data, out_dir=folder, resume=True, progress=False)
+                         checkpoint_every=max(50, setting.steps // 8),
+                         init_weights=None if start is None else str(start))
+    result = train(config.replace(input_size=setting.input_size), recipe, dataset=data,
+                   out_dir=run_folder(config, setting, seed, work_dir), resume=True, progress=False)
     metrics = result.metrics
     return {"miou": metrics["miou"], "per_class": metrics["per_class"],
             "train_seconds": metrics["train_seconds"], "eval_seconds": metrics["eval_seconds"],
             "wall_seconds": time.monotonic() - started, "load_average": os.getloadavg()[0]}
+
+
+def run_folder(config: ArchConfig, setting: Setting, seed: int, work_dir: Path) -> Path:
+    """Where one (config, setting, seed) trains."""
+    return work_dir / f"{config.replace(input_size=setting.input_size).id}-{setting.key}-seed{seed}"
 
 
 def missing_runs(cache: RunCache, data: str, settings, seeds, panel: dict) -> list:

@@ -49,7 +49,16 @@ SETTINGS = (  # candidates, each at most 1/8 of the reference's compute (pixels 
     Setting("192px", 192, 150, 4e-3, 8),
     Setting("256px-batch4", 256, 150, 4e-3, 4),
 )
-BY_NAME = {setting.name: setting for setting in (REFERENCE, *SETTINGS)}
+# The staged search's last rung (`nas search` default ladder fitted to a 30-minute and a 1-hour
+# budget): the reference's crop and batch at the fine-tuning rate, continued from the proxy's
+# weights. Not proxies (a quarter and a half of the reference's compute): how well the rung
+# that chooses a staged search's front ranks.
+SEARCH_PROXY = SETTINGS[0]
+LAST_RUNGS = (
+    Setting("last-rung-30m", 256, 214, 1e-3, 8, start=SEARCH_PROXY),
+    Setting("last-rung-1h", 256, 429, 1e-3, 8, start=SEARCH_PROXY),
+)
+BY_NAME = {setting.name: setting for setting in (REFERENCE, *SETTINGS, *LAST_RUNGS)}
 
 
 def _cell(*branches) -> list[dict]:
@@ -152,7 +161,8 @@ def data_checks(reference: dict) -> dict:
 
 
 def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
-           panel=None, reference_setting: Setting = REFERENCE, settings=SETTINGS) -> dict:
+           panel=None, reference_setting: Setting = REFERENCE,
+           settings=(*SETTINGS, *LAST_RUNGS)) -> dict:
     """The benchmark's report (the `proxy_fidelity.json` schema) from the cached runs."""
     panel = panel or PANEL
     version = data_version(data)
@@ -224,15 +234,17 @@ def format_table(result: dict) -> str:
 
 def _describe(setting: dict) -> str:
     height, width = setting["input_size"]
+    start = f", from {setting['start']['name']}'s weights" if "start" in setting else ""
     return (f"({height}x{width}, {setting['steps']} steps, lr {setting['learning_rate']:g}, "
-            f"batch {setting['batch_size']})")
+            f"batch {setting['batch_size']}{start})")
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="synthetic")
     parser.add_argument("--settings", nargs="+", default=["all"],
-                        help="reference, a setting name, or all (default)")
+                        help="reference, a setting name, or all (default: the reference and "
+                             "the proxy settings; the last-rung settings by name)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="train only these panel configs")
     parser.add_argument("--threads", type=int, help="TensorFlow threads per training")

@@ -66,6 +66,23 @@ def test_trainings_are_cached_and_a_later_run_trains_only_what_is_missing(tmp_pa
     assert row["setting"] == "48x48-3steps-lr0.004-batch2" and row["seed"] == 0
 
 
+@pytest.mark.slow
+def test_a_later_rung_setting_continues_from_its_start_settings_weights(tmp_path):
+    rung = runs.Setting("rung", 64, 3, 1e-3, 2, start=TINY_PROXY)
+    assert rung.key == "64x64-3steps-lr0.001-batch2-from-48x48-3steps-lr0.004-batch2"
+    cache = runs.RunCache(tmp_path / "runs.jsonl")
+    panel = {"shufflenet0.5": TINY_PANEL["shufflenet0.5"]}
+    data = load_dataset("synthetic", train_size=16, val_size=4)
+    runs.run_missing(cache, data, [rung], (0,), panel, tmp_path / "work", threads=1,
+                     cost_size=64, log=lambda line: None)
+    start = runs.run_folder(panel["shufflenet0.5"], TINY_PROXY, 0, tmp_path / "work")
+    folder = runs.run_folder(panel["shufflenet0.5"], rung, 0, tmp_path / "work")
+    assert (start / "metrics.json").is_file()  # the start was trained first
+    recipe = json.loads((folder / "data.json").read_text())  # the run's recipe
+    assert recipe["init_weights"] == str(start) and recipe["input_size"] == [64, 64]
+    assert cache.get(runs.data_version(data), panel["shufflenet0.5"], rung, 0)["miou"] >= 0
+
+
 def cached(tmp_path, panel: dict, results: dict) -> runs.RunCache:
     """A run cache holding {(setting, name, seed): mIOU} of `panel`'s configs."""
     cache = runs.RunCache(tmp_path / "runs.jsonl")

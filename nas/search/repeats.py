@@ -55,13 +55,13 @@ class ReuseRepeats(Searcher):
             if not isinstance(params, dict):  # None (ask later) or Searcher.FINISHED
                 return params
             config_id = self.space.config_from_params(params).id
-            if config_id not in finished or attempt == self.max_repeats:
-                self.inner_ids[trial_id] = inner_id
-                return params
-            original, result = finished[config_id]
-            self.searcher.on_trial_complete(inner_id, result=result)
-            self._record(config_id, original, result)
-        raise AssertionError("unreachable")
+            if config_id in finished and attempt < self.max_repeats:
+                original, result = finished[config_id]
+                self.searcher.on_trial_complete(inner_id, result=result)
+                self._record(config_id, original, result)
+                continue
+            self.inner_ids[trial_id] = inner_id
+            return params
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
         self.searcher.on_trial_result(self.inner_ids.get(trial_id, trial_id), result)
