@@ -14,16 +14,24 @@ from results.summary import summarize
 
 
 def write_run_report(run_dir: str | Path, table: pd.DataFrame,
-                     latency_targets: list[float] = (), extra: dict | None = None) -> dict:
-    """Writes `pareto.csv`, `pareto.html`, `pareto.png` and `summary.json` (the summary with
-    `extra`'s fields added); returns the summary."""
+                     latency_targets: list[float] = ()) -> dict:
+    """Writes `pareto.csv`, `pareto.html`, `pareto.png` and `summary.json` (with the count of
+    repeated suggestions reused, `repeats_reused`); returns the summary."""
     run_dir = Path(run_dir)
     write_text(run_dir / "pareto.csv", pareto_front(table).to_csv(index=False))
     title = f"Pareto front: {run_dir.name}"
     target = latency_targets[0] if latency_targets else None
     write_figure_html(pareto_figure(table, title, target), run_dir / "pareto.html")
     write_pareto_png(table, run_dir / "pareto.png", title, target)
-    summary = {**summarize(table, latency_targets), **(extra or {})}
+    summary = {**summarize(table, latency_targets), "repeats_reused": count_repeats(run_dir)}
     write_json(run_dir / "summary.json", summary)
     return summary
 
+
+REPEATS_FILE = "repeats.jsonl"  # a search's suggestions answered from its trial table
+
+
+def count_repeats(run_dir: str | Path) -> int:
+    """How many suggestions of a search reused a trained config's result (`nas.search.repeats`)."""
+    path = Path(run_dir) / REPEATS_FILE
+    return len(path.read_text().splitlines()) if path.is_file() else 0

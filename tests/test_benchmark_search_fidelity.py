@@ -29,7 +29,8 @@ def search_run(folder, configs, reference_ms):
                      "latency_ms": latency})
     folder.mkdir(parents=True)
     write_trials(as_table(rows), folder)
-    write_run_report(folder, as_table(rows), extra={"repeats_reused": 2})
+    (folder / "repeats.jsonl").write_text("{}\n{}\n")  # two suggestions answered from the table
+    write_run_report(folder, as_table(rows))
     summary = json.loads((folder / "summary.json").read_text())
     summary["hypervolume_reference"]["latency_ms"] = reference_ms
     (folder / "summary.json").write_text(json.dumps(summary))
@@ -98,7 +99,7 @@ def test_a_finished_search_is_shipped_and_re_measured_before_the_other_mode_has_
                 "--cache", str(cache.path), "--out", str(out)])
     shipped = bench.search_folder(record, "single", 0, "1h")
     assert {path.name for path in shipped.iterdir()} == {
-        "search.json", "summary.json", "pareto.csv", "trials.csv"}
+        "search.json", "summary.json", "pareto.csv", "trials.csv", "repeats.jsonl"}
     report = json.loads(out.read_text())
     assert list(report["runs"]) == ["single-seed0"]  # the staged search has not run yet
     assert report["runs"]["single-seed0"]["reference_hypervolume"] == pytest.approx(0.5 * 6)

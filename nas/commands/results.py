@@ -57,9 +57,9 @@ def latency_targets(run_dir: Path) -> list[float]:
 
 
 def run_show(args):
-    from nas.search.repeats import count_repeats
     from results import summarize
     from results.pareto import pareto_front
+    from results.report import count_repeats
 
     table = read_run(args.run_dir)
     summary = {**summarize(table, latency_targets(args.run_dir)),
@@ -102,12 +102,10 @@ def _summary_text(run_dir: Path, summary: dict, front) -> str:
 
 
 def run_plot(args):
-    from nas.search.repeats import count_repeats
     from results import write_run_report
 
     table = read_run(args.run_dir)
-    summary = write_run_report(args.run_dir, table, latency_targets(args.run_dir),
-                               {"repeats_reused": count_repeats(args.run_dir)})
+    summary = write_run_report(args.run_dir, table, latency_targets(args.run_dir))
     print(f"{args.run_dir}: pareto.csv, pareto.html, pareto.png, summary.json "
           f"(front of {len(summary['front'])})")
 

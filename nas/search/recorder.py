@@ -13,7 +13,6 @@ from ray.tune import Callback
 from common import first_line
 from nas.search.artifacts import RECORD_FILES
 from nas.search.options import format_duration
-from nas.search.repeats import count_repeats
 from nas.search.study import write_study
 from nas.search.stopping import FailureLimit, GracefulStop, RunFolderError
 from results import read_trials, summarize, write_run_report, write_trials
@@ -83,8 +82,7 @@ class TrialRecorder:
             if not report:
                 return None
             write_study(table, self.run_dir, self.settings.space, self.score_target_ms)
-            return write_run_report(self.run_dir, table, self.latency_targets,
-                                    {"repeats_reused": count_repeats(self.run_dir)})
+            return write_run_report(self.run_dir, table, self.latency_targets)
         except OSError as error:
             raise RunFolderError(f"cannot write the trial table in {self.run_dir} "
                                  f"({error.strerror or first_line(error)}); the files there "

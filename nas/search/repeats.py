@@ -18,12 +18,10 @@ from pathlib import Path
 from ray.tune.search import Searcher
 
 from results import read_trials
+from results.report import REPEATS_FILE
 from results.table import completed_trials
 
 log = logging.getLogger("nas.search")
-
-REPEATS_FILE = "repeats.jsonl"
-
 
 class ReuseRepeats(Searcher):
     """A searcher that reuses the recorded result of a config instead of training it again."""
@@ -104,8 +102,3 @@ class ReuseRepeats(Searcher):
         log.info("a suggestion repeated config %s: trial %s's result reused, not trained again",
                  config_id, original)
 
-
-def count_repeats(run_dir: str | Path) -> int:
-    """How many suggestions of a run reused a trained config's result."""
-    path = Path(run_dir) / REPEATS_FILE
-    return len(path.read_text().splitlines()) if path.is_file() else 0
