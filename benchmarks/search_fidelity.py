@@ -93,9 +93,7 @@ def record_sitting(shipped: Path) -> None:
 def read_sittings(shipped: Path) -> list[dict]:
     """A search's sittings: start, load and the machine's reference latency."""
     path = shipped / SITTINGS
-    lines = [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
-    return [{"started": line["started"], "load_average": line["load_average"],
-             "machine": line["machine"]} for line in lines]
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.is_file() else []
 
 
 def same_machine(sittings: list[dict]) -> bool:
@@ -160,17 +158,23 @@ def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFER
             "reference_share": round_or_none(share)}
 
 
-def finished_searches(record: Path, seeds, budget: str) -> dict:
-    """The shipped folders of the finished searches, by (mode, seed)."""
-    folders = {(mode, seed): search_folder(record, mode, seed, budget)
-               for seed in seeds for mode in MODES}
-    return {key: folder for key, folder in folders.items() if (folder / "summary.json").is_file()}
+def finished_searches(record: Path, budget: str) -> dict:
+    """The shipped folders of every finished search of `budget`, by (mode, seed), in order."""
+    found = {}
+    for folder in record.glob(f"*-{budget}-seed*"):
+        mode, _, seed = folder.name.rpartition("-seed")
+        mode = mode.removesuffix(f"-{budget}")
+        if mode in MODES and seed.isdigit() and (folder / "summary.json").is_file():
+            found[(mode, int(seed))] = folder
+    return dict(sorted(found.items(), key=lambda item: (item[0][1], MODES.index(item[0][0]))))
 
 
-def report(record: Path, cache: RunCache, data: str, seeds, budget: str, reference=REFERENCE) -> dict:
-    """Per run its front's hypervolumes; per seed whether both searches ran on one machine and
-    the staged search's share minus the single one's; per mode the mean and std of the shares."""
-    shipped = finished_searches(record, seeds, budget)
+def report(record: Path, cache: RunCache, data: str, budget: str, reference=REFERENCE) -> dict:
+    """Per finished run its front's hypervolumes; per seed whether both searches ran on one
+    machine and the staged search's share minus the single one's; per mode the mean and std of
+    the shares."""
+    shipped = finished_searches(record, budget)
+    seeds = sorted({seed for _, seed in shipped})
     runs = {}
     for (mode, seed), folder in shipped.items():
         summary = json.loads((folder / "summary.json").read_text())
@@ -189,7 +193,7 @@ def report(record: Path, cache: RunCache, data: str, seeds, budget: str, referen
         complete = values and all(value is not None for value in values)
         by_mode[mode] = {"mean": round_or_none(np.mean(values)) if complete else None,
                          "std": round_or_none(np.std(values)) if complete else None}
-    return {"budget": budget, "seeds": list(seeds), "reference": reference.to_dict(),
+    return {"budget": budget, "seeds": seeds, "reference": reference.to_dict(),
             "runs": runs, "seeds_compared": by_seed, "reference_share": by_mode}
 
 
@@ -213,7 +217,9 @@ def compare_seed(single: Path, staged: Path, runs: dict, seed: int, cache: RunCa
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", default="1h")
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2],
+                        help="the seeds whose searches run now (the report and the "
+                        "re-measured fronts take every finished search of the budget)")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES),
                         help="the searches to run now (the report takes every finished one)")
     parser.add_argument("--data", default="synthetic")
@@ -236,10 +242,10 @@ def main(argv=None) -> None:
     reference = BY_NAME[args.reference]
     cache = RunCache(args.cache)
     panel = {f"{mode}-seed{seed}-{trial}": config
-             for (mode, seed), folder in finished_searches(args.record, args.seeds, args.budget).items()
+             for (mode, seed), folder in finished_searches(args.record, args.budget).items()
              for trial, (config, _, _) in counted_members(folder).items()}
     run_missing(cache, args.data, [reference], [0], panel, threads=args.threads)
-    result = report(args.record, RunCache(args.cache), args.data, args.seeds, args.budget, reference)
+    result = report(args.record, RunCache(args.cache), args.data, args.budget, reference)
     out = args.out or Path(str(REPORT).format(budget=args.budget))
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps({"seeds": result["seeds_compared"], "modes": result["reference_share"]},

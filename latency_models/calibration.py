@@ -26,8 +26,8 @@ from common import UserInputError, read_json
 from space import ArchConfig
 from space.search_space import SearchSpace
 
-from latency_models.fingerprint import Fingerprint
-from latency_models.machine import machine_cache, write_machine_cache
+from latency_models.machine import (is_this_machine, machine_cache, machine_record,
+                                    write_machine_cache)
 from latency_models.measure import utc_now
 from latency_models.predictor import predict_latency
 from latency_models.profiler import measure_blocks, unique_blocks
@@ -95,29 +95,28 @@ def fit_factors(table: LatencyTable, networks: TimedNetworks) -> dict:
             "date": utc_now()}
 
 
-def machine_calibration(table: LatencyTable, machine: Fingerprint) -> dict | None:
-    """The cached calibration of `machine` against `table` (of another machine), or None."""
+def machine_calibration(table: LatencyTable) -> dict | None:
+    """This machine's cached calibration against `table` (of another machine), or None."""
     for calibration in _read_cache():
         if (calibration.get("table") == table.device
                 and calibration.get("table_date") == _table_date(table)
-                and machine.matches(Fingerprint.from_metadata(calibration))):
+                and is_this_machine(calibration)):
             return calibration
     return None
 
 
-def fit_machine_calibration(table: LatencyTable, machine: Fingerprint,
-                            own: LatencyTable | None = None, progress: bool = True,
-                            **settings) -> dict:
-    """Fits `machine`'s (this machine's) factors against `table`, a table of another machine,
+def fit_machine_calibration(table: LatencyTable, own: LatencyTable | None = None,
+                            progress: bool = True, **settings) -> dict:
+    """Fits this machine's factors against `table`, a table of another machine,
     from networks timed here (`measure_networks(**settings)`, default: QUICK), and caches them;
     returns them. With `own`, this machine's table, the networks' blocks are timed here too
     and `own`'s factors fitted from the same networks and saved."""
     networks = measure_networks(table, progress=progress, **(settings or QUICK))
     calibration = fit_factors(table, networks)
-    calibration.update(machine=machine.to_dict(), table=table.device,
+    calibration.update(machine=machine_record(), table=table.device,
                        table_date=_table_date(table))
-    kept = [old for old in _read_cache() if not (
-        old.get("table") == table.device and machine.matches(Fingerprint.from_metadata(old)))]
+    kept = [old for old in _read_cache()
+            if not (old.get("table") == table.device and is_this_machine(old))]
     write_machine_cache(CACHE_FILE, {"format": CACHE_FORMAT, "calibrations": [*kept, calibration]})
     if own is not None:
         configs = [ArchConfig.from_dict(row["config"])

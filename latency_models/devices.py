@@ -25,7 +25,7 @@ from pathlib import Path
 
 from latency_models.calibration import fit_machine_calibration, machine_calibration
 from latency_models.fingerprint import Fingerprint
-from latency_models.machine import host_metadata, this_machine
+from latency_models.machine import host_metadata, is_this_machine, this_machine
 from latency_models.table import (HOST, LatencyTable, compatible, extend, load_named_table,
                                   read_table_file, shipped_tables, user_dir)
 
@@ -45,7 +45,7 @@ def load_table(device: str) -> LatencyTable:
 def load_host_table() -> LatencyTable:
     """This machine's table (see the module docstring)."""
     machine = this_machine()
-    own = own_table(machine)
+    own = own_table()
     shipped = shipped_cpu_tables()
     same = [table for table in shipped
             if machine.matches(Fingerprint.from_metadata(table.metadata))]
@@ -60,13 +60,14 @@ def load_host_table() -> LatencyTable:
     return calibrated_here(base, machine, own)
 
 
-def own_table(machine: Fingerprint) -> LatencyTable:
-    """The user table `host` when it was measured on this machine, else a new empty one (a
-    user table `host` of another machine is left alone, and on-demand entries stay in memory)."""
+def own_table() -> LatencyTable:
+    """The user table `host` when it was measured on this machine (`is_this_machine`), else a
+    new empty one (a user table `host` of another machine is left alone, and on-demand entries
+    stay in memory)."""
     path = user_dir() / f"{HOST}.json"
     if path.is_file():
         table = read_table_file(path)
-        if machine.matches(Fingerprint.from_metadata(table.metadata)):
+        if is_this_machine(table.metadata):
             table.cache_path = path
             return table
         log.warning("not using %s: it was measured on another machine", path)
@@ -87,7 +88,7 @@ def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable)
     together with `own`'s) where measuring is off."""
     table = LatencyTable(HOST, {**base.metadata, "table": base.device}, base.entries, base.path,
                          local=own)
-    calibration = machine_calibration(base, machine)
+    calibration = machine_calibration(base)
     if calibration is not None:
         table.metadata["calibration"] = calibration
         return table
@@ -99,7 +100,7 @@ def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable)
                     "minutes, once; then each new network's blocks are timed here)",
                     machine.describe(), base.device,
                     Fingerprint.from_metadata(base.metadata).describe())
-        table.metadata["calibration"] = fit_machine_calibration(base, machine, own)
+        table.metadata["calibration"] = fit_machine_calibration(base, own)
         table.calibrate_here = None
 
     table.calibrate_here = calibrate

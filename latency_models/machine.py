@@ -6,6 +6,9 @@ head, output stride 16, 19 classes, at 128x128 (about 0.9 ms on a 2-core EPYC VM
 needs LiteRT, not TensorFlow: 20 warm-up runs, then about a second of runs, 1 thread,
 XNNPACK, the fastest run's thread CPU time. It is timed once per boot and kept in the user table
 folder (`machines/fingerprint.json`); `nas latency calibrate --device host` times it again.
+Tables and caches made here record this boot's id with the fingerprint: what was recorded in
+this boot by a machine of the same identity stays this machine's even when the reference, timed
+again on a busy machine, moves past the tolerance (`is_this_machine`).
 """
 
 from __future__ import annotations
@@ -48,6 +51,23 @@ def measure_this_machine() -> Fingerprint:
                                          "machine": fingerprint.to_dict()})
     _THIS_PROCESS["fingerprint"] = fingerprint
     return fingerprint
+
+
+def machine_record() -> dict:
+    """This machine as a table or cache records it: its fingerprint and this boot's id."""
+    return {**this_machine().to_dict(), "boot": _boot_id()}
+
+
+def is_this_machine(metadata: dict) -> bool:
+    """Whether a table or cache recording `metadata["machine"]` was measured on this machine:
+    its fingerprint matches this machine's, or it was recorded in this boot by a machine of the
+    same identity (the reference timed again under load can move past the tolerance; the
+    machine of one boot does not change)."""
+    recorded, machine, boot = Fingerprint.from_metadata(metadata), this_machine(), _boot_id()
+    if machine.matches(recorded):
+        return True
+    return (recorded is not None and recorded.identity() == machine.identity()
+            and boot is not None and metadata["machine"].get("boot") == boot)
 
 
 def describe_machine(metadata: dict) -> str:
@@ -162,7 +182,7 @@ def host_metadata(num_threads: int = 1, warmup_runs: int = BLOCK_WARMUP_RUNS,
         "delegate": "XNNPACK",
         "threads": num_threads,
         "cpu": cpu_description(),
-        "machine": this_machine().to_dict(),
+        "machine": machine_record(),
         "platform": platform.platform(),
         "method": ("LiteRT Python Interpreter, batch 1, float32; each block converted alone and "
                    "its invoke() timed alone; median of runs after warm-up"),

@@ -18,8 +18,7 @@ machine's factors against the shipped table are fitted once (`LatencyTable.calib
 from __future__ import annotations
 
 from common import UserInputError
-from latency_models.fingerprint import Fingerprint
-from latency_models.machine import this_machine
+from latency_models.machine import is_this_machine
 from latency_models.profiler import measure_blocks
 from latency_models.table import LatencyTable, refresh_measurements, save_measurements
 from space import plan_network
@@ -114,9 +113,8 @@ def covering_table(blocks, table: LatencyTable,
 
 def measurable_here(table: LatencyTable) -> bool:
     """Whether missing entries of `table` can be timed on this machine the same way: a LiteRT
-    table whose machine fingerprint matches this machine's."""
-    return (table.metadata.get("runtime") == "ai-edge-litert"
-            and this_machine().matches(Fingerprint.from_metadata(table.metadata)))
+    table measured on this machine (`is_this_machine`)."""
+    return table.metadata.get("runtime") == "ai-edge-litert" and is_this_machine(table.metadata)
 
 
 def predicts_here(table: LatencyTable) -> bool:

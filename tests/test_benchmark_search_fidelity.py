@@ -53,14 +53,19 @@ def test_fronts_are_scored_by_their_reference_mious_and_own_latencies(tmp_path):
         folder = bench.search_folder(work, mode, seed, "1h")
         search_run(folder, configs, reference_ms)
         bench.ship(folder, bench.search_folder(record, mode, seed, "1h"))
+    other = bench.search_folder(work, "single", 2, "5m")  # another budget: another report
+    search_run(other, [(BASIC, 2.0)], 5.0)
+    bench.ship(other, bench.search_folder(record, "single", 2, "5m"))
     cache = runs.RunCache(tmp_path / "cache.jsonl")
-    pending = bench.report(record, cache, "synthetic", [0, 1], "1h")
+    pending = bench.report(record, cache, "synthetic", "1h")
     assert pending["reference_share"]["single"]["mean"] is None  # not re-measured yet
     assert pending["runs"]["single-seed0"]["counted"] == 2  # LARGE, slower than 10 ms, adds nothing
     measured(cache, SMALL, 0.3)
     measured(cache, BASIC, 0.5)
-    result = bench.report(record, cache, "synthetic", [0, 1], "1h")
+    result = bench.report(record, cache, "synthetic", "1h")
     runs_ = result["runs"]
+    assert result["seeds"] == [0, 1] and list(runs_) == [
+        "single-seed0", "staged-seed0", "single-seed1", "staged-seed1"]
     assert runs_["single-seed0"]["reference_hypervolume"] == pytest.approx(0.3 * 2 + 0.5 * 6)
     assert runs_["staged-seed0"]["reference_hypervolume"] == pytest.approx(0.5 * 6)
     assert runs_["staged-seed1"]["reference_share"] == pytest.approx((0.3 * 1 + 0.5 * 3) / 5)

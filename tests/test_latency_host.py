@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from latency_models import MissingEntries, load_table, predict_latency
+from latency_models import machine as machines
 from latency_models import table as tables
 from latency_models.fingerprint import TOLERANCE, Fingerprint
 from latency_models.machine import host_metadata, measure_this_machine, this_machine
@@ -45,6 +46,32 @@ def test_this_machine_is_timed_once_per_boot_and_recorded_by_tables(tmp_path, mo
     assert cached["machine"] == machine.to_dict() and this_machine() == machine
     assert Fingerprint.from_metadata(host_metadata()) == machine
     assert Fingerprint.from_metadata({"cpu": "a phone"}) is None
+
+
+def test_this_boots_own_table_stays_host_when_the_reference_is_timed_again_under_load(
+        tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(tables, "SHIPPED_DIR", tmp_path / "no-shipped-tables")
+    monkeypatch.setenv(tables.USER_DIR_ENV, str(tmp_path / "user"))
+    monkeypatch.setattr(machines, "_THIS_PROCESS", {})
+    quiet = measure_this_machine()
+    latency = predict_latency(CONFIG, load_table("host"))  # its blocks timed into host.json
+    own_file = tmp_path / "user" / "host.json"
+
+    # `nas latency calibrate` times the reference again, on a busy machine: past the tolerance.
+    monkeypatch.setattr(machines, "reference_latency_ms",
+                        lambda: quiet.reference_ms * (1 + 3 * TOLERANCE))
+    assert not measure_this_machine().matches(quiet)
+    table = load_table("host")
+    assert table.cache_path == own_file and len(table) > 0
+    assert predict_latency(CONFIG, table, measure_missing=False) == latency
+    assert "another machine" not in caplog.text
+
+    # A table of another boot is judged by its fingerprint alone.
+    own = tables.read_table_file(own_file)
+    own.metadata["machine"]["boot"] = "another boot"
+    own.save()
+    assert len(load_table("host")) == 0 and "measured on another machine" in caplog.text
+    assert tables.read_table_file(own_file).entries == own.entries  # left alone
 
 
 @pytest.fixture(scope="module")

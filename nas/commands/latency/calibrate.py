@@ -9,7 +9,7 @@ from common import UserInputError
 from latency_models.calibration import (calibrate_table, fit_machine_calibration,
                                         machine_calibrations_path)
 from latency_models.devices import HOST
-from latency_models.machine import describe_machine, measure_this_machine, this_machine
+from latency_models.machine import describe_machine, measure_this_machine
 from latency_models.predictor import measurable_here
 from latency_models.table import load_named_table, save_calibration
 from nas.arguments import print_result
@@ -29,7 +29,7 @@ def run(args):
     latencies = table(args)
     if latencies.local is not None:  # `host`: another machine's table
         base = load_named_table(latencies.metadata["table"])
-        calibration = fit_machine_calibration(base, this_machine(), latencies.local,
+        calibration = fit_machine_calibration(base, latencies.local,
                                               **sampling(args))
         calibration["own_table"] = latencies.local.metadata["calibration"]["factors"]
         path = machine_calibrations_path()
