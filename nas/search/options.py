@@ -72,7 +72,8 @@ class SearchOptions:
         None, "staged search: the ladder of fidelities a trial climbs, HxW/STEPS/BATCH[/LR] "
         "comma-separated; default: the proxy (--input-size, --steps-per-trial, --batch-size, "
         f"--learning-rate) then {REFERENCE_FIDELITY} fitted to the budget; one fidelity: no "
-        "stages", metavar="LADDER")
+        "stages (at 30 minutes on 2 cores, one fidelity's front was as good or better: "
+        "benchmarks/search_fidelity.md)", metavar="LADDER")
     cell_proxy: str | None = setting(
         None, "search the encoder head (basic or DPC cell) on the cached features of this "
         "trained run's backbone at 384x384, where stride-16 features (24x24) are wider than "
