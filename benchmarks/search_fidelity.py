@@ -160,12 +160,9 @@ def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFER
 
 def finished_searches(record: Path, budget: str) -> dict:
     """The shipped folders of every finished search of `budget`, by (mode, seed), in order."""
-    found = {}
-    for folder in record.glob(f"*-{budget}-seed*"):
-        mode, _, seed = folder.name.rpartition("-seed")
-        mode = mode.removesuffix(f"-{budget}")
-        if mode in MODES and seed.isdigit() and (folder / "summary.json").is_file():
-            found[(mode, int(seed))] = folder
+    found = {(mode, int(folder.name.rsplit("-seed", 1)[1])): folder for mode in MODES
+             for folder in record.glob(f"{mode}-{budget}-seed*")
+             if folder.name.rsplit("-seed", 1)[1].isdigit() and (folder / "summary.json").is_file()}
     return dict(sorted(found.items(), key=lambda item: (item[0][1], MODES.index(item[0][0]))))
 
 
