@@ -39,6 +39,7 @@ from benchmarks._runs import (WORK_DIR, RunCache, data_version, round_or_none,  
 from benchmarks.proxy_fidelity import BY_NAME, REFERENCE  # noqa: E402
 from nas.search.budget import budget_spent  # noqa: E402
 from nas.search.options import parse_budget  # noqa: E402
+from nas.search.scheduler import RUNGS_FILE  # noqa: E402
 from results.pareto import hypervolume, pareto_order  # noqa: E402
 from space import ArchConfig  # noqa: E402
 
@@ -48,7 +49,8 @@ REPORT = HERE / "data" / "search_fidelity_{budget}.json"  # per budget
 MODES = ("single", "staged")
 PROXY = "64x64/200/16/0.001"  # the single-fidelity search's one rung: the default proxy
 SITTINGS = "sittings.jsonl"
-SHIPPED = ("search.json", "summary.json", "pareto.csv", "trials.csv", "repeats.jsonl")
+SHIPPED = ("search.json", "summary.json", "pareto.csv", "trials.csv", "repeats.jsonl",
+           RUNGS_FILE)
 
 
 def search_folder(work: Path, mode: str, seed: int, budget: str) -> Path:
@@ -158,6 +160,27 @@ def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFER
             "reference_share": round_or_none(share)}
 
 
+def trial_time(shipped: Path) -> dict:
+    """Where a search's trials went: how many reached each rung, how many of the first rung's
+    results that could count (faster than the reference latency) were promoted, and the share
+    of the trial seconds spent on networks slower than the reference latency (they cannot
+    count in the hypervolume)."""
+    reference_ms = own_reference_ms(shipped)
+    trials = pd.read_csv(shipped / "trials.csv").dropna(subset=["latency_ms"])
+    rungs = trials["fidelity"].fillna(0).astype(int)
+    seconds = trials["trial_seconds"].fillna(0.0)
+    slow = trials["latency_ms"] > reference_ms
+    result = {"reached_rung": [int((rungs >= rung).sum()) for rung in range(rungs.max() + 1)],
+              "slower_than_reference_seconds": round_or_none(seconds[slow].sum()
+                                                             / max(seconds.sum(), 1e-9))}
+    if (shipped / RUNGS_FILE).is_file():
+        rung = json.loads((shipped / RUNGS_FILE).read_text())
+        first = rung["results"].get("0", {}).values()
+        result["promoted_of_eligible"] = [len(rung["promoted"].get("0", {})),
+                                          sum(latency <= reference_ms for _, latency in first)]
+    return result
+
+
 def finished_searches(record: Path, budget: str) -> dict:
     """The shipped folders of every finished search of `budget`, by (mode, seed), in order."""
     found = {(mode, int(folder.name.rsplit("-seed", 1)[1])): folder for mode in MODES
@@ -177,7 +200,7 @@ def report(record: Path, cache: RunCache, data: str, budget: str, reference=REFE
         summary = json.loads((folder / "summary.json").read_text())
         runs[f"{mode}-seed{seed}"] = {
             **front_hypervolume(folder, cache, data, reference), "trials": summary["trials"],
-            "repeats_reused": summary.get("repeats_reused", 0),
+            "repeats_reused": summary.get("repeats_reused", 0), **trial_time(folder),
             "sittings": [{"started": sitting["started"], "load_average": sitting["load_average"],
                           "reference_ms": sitting["machine"]["reference_ms"]}
                          for sitting in read_sittings(folder)]}

@@ -17,16 +17,17 @@ BASIC = get_preset("paper-basic").replace(input_size=(64, 64))
 SMALL, LARGE = (BASIC.replace(depth_multiplier=width) for width in (0.5, 2.0))
 
 
-def search_run(folder, configs, reference_ms):
-    """A finished search's run folder: its front (mIOU 0.1, 0.11, ... at the proxy, the given
-    latencies), summary with `reference_ms` as its hypervolume's reference, and options."""
+def search_run(folder, configs, reference_ms, fidelity=0):
+    """A finished search's run folder: its front (mIOU 0.1, 0.11, ... at rung `fidelity`, the
+    given latencies, 10 s per trial), summary with `reference_ms` as its hypervolume's
+    reference, and options."""
     rows = []
     for index, (config, latency) in enumerate(configs):
         data = config.to_dict()
         rows.append({"trial_id": f"t{index}", "status": "completed", "preset": "", **data,
                      "dpc_branches": json.dumps(data["dpc_branches"]) if config.head == "dpc" else "",
                      "input_size": "64x64", "config_id": config.id, "miou": 0.1 + index / 100,
-                     "latency_ms": latency})
+                     "latency_ms": latency, "fidelity": fidelity, "trial_seconds": 10.0})
     folder.mkdir(parents=True)
     write_trials(as_table(rows), folder)
     (folder / "repeats.jsonl").write_text("{}\n{}\n")  # two suggestions answered from the table
@@ -51,8 +52,13 @@ def test_fronts_are_scored_by_their_reference_mious_and_own_latencies(tmp_path):
             ("staged", 0, [(BASIC, 4.0)], 10.0),
             ("single", 1, [(BASIC, 2.0)], 5.0), ("staged", 1, [(SMALL, 1.0), (BASIC, 2.0)], 5.0)):
         folder = bench.search_folder(work, mode, seed, "1h")
-        search_run(folder, configs, reference_ms)
+        search_run(folder, configs, reference_ms, fidelity=int(mode == "staged" and seed == 0))
         bench.ship(folder, bench.search_folder(record, mode, seed, "1h"))
+    # The staged seed-0 search's rung records: of its two first-rung results one could count
+    # (the other is slower than 10 ms), and it was promoted.
+    (bench.search_folder(record, "staged", 0, "1h") / "rungs.json").write_text(json.dumps(
+        {"results": {"0": {"t0": [0.1, 4.0], "slow": [0.2, 20.0]}},
+         "promoted": {"0": {"t0": "rank"}}}))
     other = bench.search_folder(work, "single", 2, "5m")  # another budget: another report
     search_run(other, [(BASIC, 2.0)], 5.0)
     bench.ship(other, bench.search_folder(record, "single", 2, "5m"))
@@ -70,6 +76,12 @@ def test_fronts_are_scored_by_their_reference_mious_and_own_latencies(tmp_path):
     assert runs_["staged-seed0"]["reference_hypervolume"] == pytest.approx(0.5 * 6)
     assert runs_["staged-seed1"]["reference_share"] == pytest.approx((0.3 * 1 + 0.5 * 3) / 5)
     assert runs_["single-seed1"]["repeats_reused"] == 2
+    # Where the trial time went: LARGE (12 ms) cannot count, a third of single seed 0's time.
+    assert runs_["single-seed0"]["reached_rung"] == [3]
+    assert runs_["single-seed0"]["slower_than_reference_seconds"] == pytest.approx(1 / 3, abs=1e-4)
+    assert runs_["staged-seed0"]["reached_rung"] == [1, 1]
+    assert runs_["staged-seed0"]["promoted_of_eligible"] == [1, 1]
+    assert "promoted_of_eligible" not in runs_["single-seed0"]  # no rungs: nothing promoted
     assert result["seeds_compared"]["seed0"]["staged_minus_single"] == pytest.approx(
         0.3 - 0.36)
     assert result["seeds_compared"]["seed1"]["staged_minus_single"] == pytest.approx(
@@ -103,7 +115,7 @@ def test_a_finished_search_is_shipped_and_re_measured_before_the_other_mode_has_
     bench.main(["--seeds", "0", "--modes", "single", "--work", str(work), "--record", str(record),
                 "--cache", str(cache.path), "--out", str(out)])
     shipped = bench.search_folder(record, "single", 0, "1h")
-    assert {path.name for path in shipped.iterdir()} == {
+    assert {path.name for path in shipped.iterdir()} == {  # one fidelity: no rungs.json
         "search.json", "summary.json", "pareto.csv", "trials.csv", "repeats.jsonl"}
     report = json.loads(out.read_text())
     assert list(report["runs"]) == ["single-seed0"]  # the staged search has not run yet
