@@ -34,8 +34,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from benchmarks._runs import (WORK_DIR, RunCache, data_version, round_or_none,  # noqa: E402
-                              run_missing)
+from benchmarks._runs import (WORK_DIR, RunCache, data_version, rank_agreement,  # noqa: E402
+                              round_or_none, run_missing)
 from benchmarks.proxy_fidelity import BY_NAME, REFERENCE  # noqa: E402
 from nas.search.budget import budget_spent  # noqa: E402
 from nas.search.options import parse_budget  # noqa: E402
@@ -132,21 +132,42 @@ def handed_over(members: dict, count: int) -> dict:
     return {trials[index]: members[trials[index]] for index in order[:count]}
 
 
+def reference_mious(members: dict, cache: RunCache, data: str, reference) -> list | None:
+    """The members' mIOUs at the reference fidelity, in order; None while one is missing."""
+    rows = [cache.get(data_version(data), config, reference, 0) for config, _, _ in members.values()]
+    return None if any(row is None for row in rows) else [row["miou"] for row in rows]
+
+
 def reference_share(members: dict, cache: RunCache, data: str, reference, reference_ms: float):
     """The members' hypervolume at the reference fidelity (their reference mIOUs, the
     search's latencies) over `reference_ms`; None while a reference run is missing."""
-    rows = [cache.get(data_version(data), config, reference, 0) for config, _, _ in members.values()]
-    if any(row is None for row in rows):
+    mious = reference_mious(members, cache, data, reference)
+    if mious is None:
         return None
-    points = [(row["miou"], latency) for row, (_, latency, _) in zip(rows, members.values())]
+    points = [(miou, latency) for miou, (_, latency, _) in zip(mious, members.values())]
     return hypervolume(points, reference_ms) / reference_ms
+
+
+def printed_front(members: dict, cache: RunCache, data: str, reference) -> dict:
+    """How far the front the search printed can be believed: the rank agreement of its mIOUs
+    with the reference's over the counted members, and the reference mIOU of the network it
+    printed best (the one a user would export) against the best the front holds."""
+    mious = reference_mious(members, cache, data, reference)
+    if not mious:
+        return {"printed_spearman": None, "printed_best_at_reference": None,
+                "front_best_at_reference": None}
+    printed = [miou for _, _, miou in members.values()]
+    return {"printed_spearman": rank_agreement(printed, mious)["spearman"],
+            "printed_best_at_reference": round_or_none(mious[int(np.argmax(printed))]),
+            "front_best_at_reference": round_or_none(max(mious))}
 
 
 def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFERENCE) -> dict:
     """The front's hypervolume at the proxy (as the search measured it) and re-measured at the
     reference fidelity (None while a reference run is missing), against the search's own
     reference latency; `reference_share` is the re-measured one over that latency (the share
-    of the box mIOU 0-1 x 0-reference ms), comparable between machines."""
+    of the box mIOU 0-1 x 0-reference ms), comparable between machines; and how far the
+    front's printed mIOUs can be believed (`printed_front`)."""
     summary = json.loads((shipped / "summary.json").read_text())
     reference_ms = own_reference_ms(shipped)
     members = counted_members(shipped)
@@ -157,7 +178,7 @@ def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFER
             "reference_latency_ms": round_or_none(reference_ms),
             "search_hypervolume": round_or_none(summary["hypervolume"]),
             "reference_hypervolume": round_or_none(None if share is None else share * reference_ms),
-            "reference_share": round_or_none(share)}
+            "reference_share": round_or_none(share), **printed_front(members, cache, data, reference)}
 
 
 def trial_time(shipped: Path) -> dict:
@@ -220,10 +241,12 @@ def report(record: Path, cache: RunCache, data: str, budget: str, reference=REFE
 def compare_seed(single: Path, staged: Path, runs: dict, seed: int, cache: RunCache, data: str,
                  reference) -> dict:
     """One seed's two searches: whether they ran on one machine, the staged search's share
-    minus the single one's, and the same for as many networks as the staged front counts,
-    the single search's chosen as it would promote them (equal training handed to the user)."""
+    minus the single one's, the same for as many networks as the staged front counts (the
+    single search's chosen as it would promote them: equal training handed to the user), and
+    the reference mIOU of the staged search's printed best minus the single one's."""
     sittings = read_sittings(single) + read_sittings(staged)
     shares = [runs[f"{mode}-seed{seed}"]["reference_share"] for mode in MODES]
+    picks = [runs[f"{mode}-seed{seed}"]["printed_best_at_reference"] for mode in MODES]
     count = len(counted_members(staged))
     top = reference_share(handed_over(counted_members(single), count), cache, data, reference,
                           own_reference_ms(single))
@@ -231,7 +254,9 @@ def compare_seed(single: Path, staged: Path, runs: dict, seed: int, cache: RunCa
             "staged_minus_single": None if None in shares else round_or_none(shares[1] - shares[0]),
             "networks": count, "single_top_share": round_or_none(top),
             "staged_minus_single_top": None if None in (top, shares[1]) else round_or_none(
-                shares[1] - top)}
+                shares[1] - top),
+            "staged_minus_single_printed_best": None if None in picks else round_or_none(
+                picks[1] - picks[0])}
 
 
 def main(argv=None) -> None:

@@ -50,7 +50,8 @@ def test_fronts_are_scored_by_their_reference_mious_and_own_latencies(tmp_path):
     for mode, seed, configs, reference_ms in (
             ("single", 0, [(SMALL, 2.0), (BASIC, 4.0), (LARGE, 12.0)], 10.0),
             ("staged", 0, [(BASIC, 4.0)], 10.0),
-            ("single", 1, [(BASIC, 2.0)], 5.0), ("staged", 1, [(SMALL, 1.0), (BASIC, 2.0)], 5.0)):
+            ("single", 1, [(BASIC, 2.0), (SMALL, 4.0)], 5.0),
+            ("staged", 1, [(SMALL, 1.0), (BASIC, 2.0)], 5.0)):
         folder = bench.search_folder(work, mode, seed, "1h")
         search_run(folder, configs, reference_ms, fidelity=int(mode == "staged" and seed == 0))
         bench.ship(folder, bench.search_folder(record, mode, seed, "1h"))
@@ -82,6 +83,14 @@ def test_fronts_are_scored_by_their_reference_mious_and_own_latencies(tmp_path):
     assert runs_["staged-seed0"]["reached_rung"] == [1, 1]
     assert runs_["staged-seed0"]["promoted_of_eligible"] == [1, 1]
     assert "promoted_of_eligible" not in runs_["single-seed0"]  # no rungs: nothing promoted
+    # What the printed front is worth: single seed 1 printed SMALL (0.11) over BASIC (0.10),
+    # the reverse of the reference, so the network it printed best is the worse one.
+    assert runs_["single-seed1"]["printed_spearman"] == pytest.approx(-1.0)
+    assert runs_["single-seed1"]["printed_best_at_reference"] == pytest.approx(0.3)
+    assert runs_["single-seed1"]["front_best_at_reference"] == pytest.approx(0.5)
+    assert runs_["staged-seed1"]["printed_spearman"] == pytest.approx(1.0)
+    assert result["seeds_compared"]["seed1"]["staged_minus_single_printed_best"] == \
+        pytest.approx(0.5 - 0.3)
     assert result["seeds_compared"]["seed0"]["staged_minus_single"] == pytest.approx(
         0.3 - 0.36)
     assert result["seeds_compared"]["seed1"]["staged_minus_single"] == pytest.approx(
