@@ -134,7 +134,8 @@ def handed_over(members: dict, count: int) -> dict:
 
 def reference_mious(members: dict, cache: RunCache, data: str, reference) -> list | None:
     """The members' mIOUs at the reference fidelity, in order; None while one is missing."""
-    rows = [cache.get(data_version(data), config, reference, 0) for config, _, _ in members.values()]
+    version = data_version(data)
+    rows = [cache.get(version, config, reference, 0) for config, _, _ in members.values()]
     return None if any(row is None for row in rows) else [row["miou"] for row in rows]
 
 
@@ -178,7 +179,8 @@ def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFER
             "reference_latency_ms": round_or_none(reference_ms),
             "search_hypervolume": round_or_none(summary["hypervolume"]),
             "reference_hypervolume": round_or_none(None if share is None else share * reference_ms),
-            "reference_share": round_or_none(share), **printed_front(members, cache, data, reference)}
+            "reference_share": round_or_none(share),
+            **printed_front(members, cache, data, reference)}
 
 
 def trial_time(shipped: Path) -> dict:
