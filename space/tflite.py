@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from common import UserInputError
+from common.streams import muted_stderr
 
 QUANTIZATIONS = ("none", "fp16", "int8")
 
@@ -110,16 +111,19 @@ def _frozen_function(model):
 
 
 def make_interpreter(model_content: bytes, num_threads: int = 1, xnnpack: bool = True):
-    """A LiteRT interpreter (XNNPACK on CPU); tflite-runtime where that is what is installed."""
+    """A LiteRT interpreter (XNNPACK on CPU); tflite-runtime where that is what is installed.
+    The runtime's line on creating its delegate is kept off stderr: a command's stderr carries
+    only the toolkit's own lines (an error is one line)."""
     try:
         from ai_edge_litert import interpreter as litert
     except ImportError:  # a device with the older runtime
         from tflite_runtime import interpreter as litert
     resolver = (litert.OpResolverType.AUTO if xnnpack
                 else litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
-    interpreter = litert.Interpreter(model_content=model_content, num_threads=num_threads,
-                                     experimental_op_resolver_type=resolver)
-    interpreter.allocate_tensors()
+    with muted_stderr():
+        interpreter = litert.Interpreter(model_content=model_content, num_threads=num_threads,
+                                         experimental_op_resolver_type=resolver)
+        interpreter.allocate_tensors()
     return interpreter
 
 

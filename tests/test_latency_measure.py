@@ -1,5 +1,8 @@
 """Timing real TFLite models on LiteRT: statistics, run limits, metadata (no accuracy claims)."""
 
+import subprocess
+import sys
+
 import keras
 import pytest
 
@@ -54,3 +57,14 @@ def test_measure_config_times_the_exported_network():
     config = get_preset("paper-dpc").replace(input_size=[64, 64], num_classes=4)
     stats = measure_config(config, warmup_runs=1, runs=5)
     assert stats["runs"] == 5 and stats["latency_ms"] > 0 and stats["tflite_bytes"] > 100_000
+
+
+def test_a_fresh_process_times_a_network_without_a_word_on_stderr():
+    """LiteRT announces its XNNPACK delegate on stderr once per process; the toolkit keeps that
+    line off, so that a command's stderr holds only its own lines (a bad input's error: one)."""
+    code = ("from latency_models.machine import REFERENCE_MODEL; "
+            "from latency_models.measure import measure_model; "
+            "measure_model(REFERENCE_MODEL.read_bytes(), runs=5)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stderr == ""
