@@ -99,6 +99,12 @@ def _panel() -> dict[str, ArchConfig]:
             depth_multiplier=0.35, decoder="deeplabv3plus"),
         "shufflenet0.5-os8-dpc-decoder": dpc.replace(depth_multiplier=0.5, output_stride=8,
                                                      decoder="deeplabv3plus"),
+        # the head and the cells where the rates reach real context: stride-8 features are
+        # 32x32 at 256x256, wider than the largest rate (21); and the head under the decoder
+        "paper-dpc-os8": dpc.replace(output_stride=8),
+        "dpc-rates1-os8": dpc.replace(output_stride=8, dpc_branches=CELLS["rates1"]),
+        "dpc-rates21-os8": dpc.replace(output_stride=8, dpc_branches=CELLS["rates21"]),
+        "paper-dpc-decoder": dpc.replace(decoder="deeplabv3plus"),
     }
 
 
@@ -107,10 +113,12 @@ PANEL = _panel()
 DECISIONS = {
     "width": [("shufflenet0.5-basic", "paper-basic"), ("paper-basic", "shufflenet1.5-basic")],
     "output_stride": [("paper-basic", "paper-basic-os8")],
-    "head": [("paper-basic", "paper-dpc")],
-    "decoder": [("paper-basic", "paper-basic-decoder")],
+    "head": [("paper-basic", "paper-dpc"), ("paper-basic-os8", "paper-dpc-os8"),
+             ("paper-basic-decoder", "paper-dpc-decoder")],
+    "decoder": [("paper-basic", "paper-basic-decoder"), ("paper-dpc", "paper-dpc-decoder")],
     "dpc_cell": [("dpc-rates1", "paper-dpc"), ("dpc-rates21", "paper-dpc"),
-                 ("dpc-pooling", "paper-dpc"), ("dpc-wide", "paper-dpc")],
+                 ("dpc-pooling", "paper-dpc"), ("dpc-wide", "paper-dpc"),
+                 ("dpc-rates1-os8", "paper-dpc-os8"), ("dpc-rates21-os8", "paper-dpc-os8")],
 }
 
 

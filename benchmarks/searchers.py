@@ -13,6 +13,9 @@ surrogate of our own space (the NAS-Bench-301 method), in seconds instead of day
    the hypervolume (reference point: mIOU 0 and 2 x paper-dpc's latency, as in every search) of
    the front chosen on the noisy values, scored on the surrogate's values; mean and spread over
    `--seeds` seeds. Writes `benchmarks/data/searchers.json` and prints a Markdown table.
+3. `--samplers NAME+box`: the same sampler told the latency constraint `latency - reference`
+   on every trial (what `--latency-target` does in a search), to measure whether steering the
+   sampler into the hypervolume's box pays; each curve also gives the share of trials inside it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from scipy import stats
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from nas.search.param_space import CONSTRAINT  # noqa: E402
 from nas.search.samplers import SAMPLERS, make_sampler  # noqa: E402
 from results.pareto import REFERENCE_FACTOR, hypervolume, nondominated_ranks  # noqa: E402
 from space import SearchSpace, get_preset  # noqa: E402
@@ -41,6 +45,7 @@ REPORT = HERE / "data" / "searchers.json"
 BUDGETS = (10, 25, 50, 100, 200)
 LATENCY_TABLE = "amd-epyc-2vcpu-2026-11-24"  # the shipped CPU table: the same on every machine
 BUDGET_SIZED = ("nsga2",)  # samplers whose settings depend on the budget
+BOXED = "+box"  # a sampler name with this suffix: constrained to the hypervolume's box
 
 
 class Surrogate:
@@ -119,30 +124,38 @@ def held_out_spearman(means: pd.DataFrame, space: SearchSpace, make, folds: int 
 
 def simulate(sampler_name: str, evaluate, space: SearchSpace, budgets, seed: int,
              reference_ms: float, noise_std: float) -> dict:
-    """One simulated search of max(budgets) trials; hypervolume after each budget."""
+    """One simulated search of max(budgets) trials; after each budget, the hypervolume and
+    the share of the trials within its reference latency (`in_box`). A name
+    ending in `BOXED` sets the latency constraint `latency - reference` on every trial, as
+    `nas search --latency-target` does, at the hypervolume's reference latency."""
     rng = np.random.default_rng(seed)
+    name = sampler_name.removesuffix(BOXED)
     study = optuna.create_study(directions=["maximize", "minimize"],
-                                sampler=make_sampler(sampler_name, seed, max(budgets)))
-    observed, true = [], []
+                                sampler=make_sampler(name, seed, max(budgets)))
+    observed, true, in_box = [], [], 0
     result = {}
     for number in range(1, max(budgets) + 1):
         trial = study.ask()
         miou, latency = evaluate(space.suggest(trial.suggest_categorical))
+        if name != sampler_name:
+            trial.set_constraint(CONSTRAINT, latency - reference_ms)
+        in_box += latency <= reference_ms
         noisy = miou + rng.normal(0, noise_std)
         study.tell(trial, [noisy, latency])
         observed.append((noisy, latency))
         true.append((miou, latency))
         if number in budgets:
             front = np.flatnonzero(nondominated_ranks(observed) == 0)
-            result[number] = hypervolume([true[i] for i in front], reference_ms)
+            result[number] = {"hypervolume": hypervolume([true[i] for i in front], reference_ms),
+                              "in_box": in_box / number}
     return result
 
 
 def sampler_curve(sampler_name: str, evaluate, space: SearchSpace, budgets, seed: int,
                   reference_ms: float, noise_std: float) -> dict:
-    """Hypervolume after each budget: one search of the largest budget, or, for a sampler
+    """`simulate`'s results after each budget: one search of the largest budget, or, for a sampler
     sized to its budget (NSGA-II's population), one search per budget, as `nas search` runs."""
-    if sampler_name in BUDGET_SIZED:
+    if sampler_name.removesuffix(BOXED) in BUDGET_SIZED:
         return {budget: simulate(sampler_name, evaluate, space, [budget], seed, reference_ms,
                                  noise_std)[budget] for budget in budgets}
     return simulate(sampler_name, evaluate, space, budgets, seed, reference_ms, noise_std)
@@ -153,7 +166,9 @@ def main(argv=None) -> None:
     parser.add_argument("--table", type=Path, default=TABLE)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budgets", type=int, nargs="+", default=list(BUDGETS))
-    parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS))
+    parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS),
+                        help=f"sampler names; NAME{BOXED}: constrained to the hypervolume's "
+                             "reference latency")
     parser.add_argument("--noise", type=float, help="seed noise std of the proxy "
                         "(default: measured, from the table's two seeds)")
     parser.add_argument("--out", type=Path, default=REPORT)
@@ -182,14 +197,19 @@ def run(table: pd.DataFrame, samplers, budgets, seeds: int, noise: float | None 
         started = time.monotonic()
         runs = [sampler_curve(name, evaluate, space, budgets, seed, reference_ms, noise)
                 for seed in range(seeds)]
-        curves[name] = {"seconds": round(time.monotonic() - started, 1), **{
-            str(budget): {"mean": float(np.mean([run[budget] for run in runs])),
-                          "std": float(np.std([run[budget] for run in runs])),
-                          "runs": [run[budget] for run in runs]} for budget in budgets}}
+        curves[name] = {"seconds": round(time.monotonic() - started, 1),
+                        **{str(budget): _over_seeds([run[budget] for run in runs])
+                           for budget in budgets}}
     return {"configs": int(len(means)), "surrogate": best, "held_out_spearman": fits,
             "noise_std": noise, "seed_difference": seed_difference(table),
             "reference_latency_ms": reference_ms, "seeds": seeds,
             "budgets": list(budgets), "samplers": curves}
+
+
+def _over_seeds(results: list[dict]) -> dict:
+    volumes = [result["hypervolume"] for result in results]
+    return {"mean": float(np.mean(volumes)), "std": float(np.std(volumes)), "runs": volumes,
+            "in_box": float(np.mean([result["in_box"] for result in results]))}
 
 
 def seed_noise(table: pd.DataFrame) -> float:

@@ -47,6 +47,16 @@ def test_data_checks_report_spread_seed_noise_and_decisions():
     assert checks["decisions"]["output_stride"] == []  # pair not in the panel
 
 
+def test_each_decision_pair_of_the_panel_differs_in_that_decision_only():
+    changed_by = {"width": {"depth_multiplier"}, "output_stride": {"output_stride"},
+                  "head": {"head", "dpc_branches"}, "decoder": {"decoder"},
+                  "dpc_cell": {"dpc_branches"}}
+    for decision, pairs in bench.DECISIONS.items():
+        for worse, better in pairs:
+            first, second = bench.PANEL[worse].to_dict(), bench.PANEL[better].to_dict()
+            assert {key for key in first if first[key] != second[key]} == changed_by[decision]
+
+
 @pytest.mark.slow
 def test_trainings_are_cached_and_a_later_run_trains_only_what_is_missing(tmp_path):
     cache = runs.RunCache(tmp_path / "runs.jsonl")

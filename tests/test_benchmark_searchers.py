@@ -53,3 +53,16 @@ def test_surrogate_learns_the_table_and_simulated_searches_report_hypervolume():
         assert len(curve["10"]["runs"]) == 2
         assert 0 < curve["5"]["mean"] <= curve["10"]["mean"]  # a front only grows
     assert "| tpe |" in searchers.format_table(result)
+
+
+def test_a_boxed_sampler_is_steered_under_the_reference_latency():
+    table = made_up_table()
+    space = SearchSpace()
+    means = searchers.config_means(table, space)
+    surrogate = searchers.Surrogate(space, searchers.regressors()["random-forest"]()).fit(
+        searchers.params_of(means, space), means["latency_ms"].to_numpy(), means["miou"].to_numpy())
+    evaluate, reference_ms = searchers.objective(surrogate, space)
+    runs = {name: searchers.simulate(name, evaluate, space, [40], 0, reference_ms, 0.005)[40]
+            for name in ("tpe", "tpe+box")}
+    assert 0 < runs["tpe"]["in_box"] < runs["tpe+box"]["in_box"] <= 1
+    assert runs["tpe+box"]["hypervolume"] > 0

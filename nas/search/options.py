@@ -53,9 +53,9 @@ class SearchOptions:
     device: str = setting("host", "latency table: host, a device name or a table file",
                           metavar="NAME")
     input_size: tuple = setting((64, 64), "proxy training size (the proxy, 64x64 x 200 steps "
-                                "x batch 16 at lr 1e-3, the best measured, ranks 13 configs "
+                                "x batch 16 at lr 1e-3, the best measured, ranks 17 configs "
                                 "like a 256x256 / 800-step training with Spearman 0.90, "
-                                "GFLOPs 0.91: benchmarks/proxy_fidelity.md; mIOUs closer "
+                                "GFLOPs 0.84: benchmarks/proxy_fidelity.md; mIOUs closer "
                                 "than its seed noise, 0.008, are ties)", metavar="HxW")
     latency_input_size: tuple = setting((224, 224), "deployment size for latency and GFLOPs",
                                         metavar="HxW")
