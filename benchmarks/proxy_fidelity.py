@@ -7,18 +7,18 @@
     python benchmarks/proxy_fidelity.py --data cityscapes:/data/cityscapes --cache my_runs.jsonl
 
 A fixed panel of configs (`PANEL`: both backbones, widths 0.35-2.0, output stride 8 and 16,
-basic and DPC heads, five DPC cells, with and without decoder) is trained at the reference
-setting and at every candidate proxy setting, with two seeds each. Every finished training
-is one line of the run cache (`benchmarks/data/proxy_fidelity_runs.jsonl`, keyed by data,
-config id, setting and seed), so the hours of reference training can be built in several
-runs and resumed after a kill (an interrupted training continues from its checkpoint in
+basic and DPC heads, five DPC cells, three of them again at output stride 8, with and without
+decoder) is trained at the reference setting and at every candidate proxy setting, with two
+seeds each. Every finished training is one line of the run cache
+(`benchmarks/data/proxy_fidelity_runs.jsonl`, keyed by data, config id, setting and seed), so
+the hours of reference training can be built in several runs and resumed after a kill (an
+interrupted training continues from its checkpoint in
 `~/.cache/mobile-seg-nas/benchmark_runs/`); `--only NAME ...` restricts training and report to
 part of the panel. The report, `benchmarks/data/proxy_fidelity.json`, gives per setting the
 Spearman and Kendall tau of the proxy's mean mIOU against the reference mean, the proxy's
 seed-to-seed Spearman and mean absolute seed difference, and seconds per trial; GFLOPs and
-parameters as baseline predictors; and the checks of the data on the reference (spread,
-seed noise, the effect of each decision).
-"""
+parameters as baseline predictors; and the checks of the data on the reference (spread, seed
+noise, the effect of each decision). """
 
 from __future__ import annotations
 
@@ -136,13 +136,19 @@ def seed_table(cache: RunCache, data: str, setting: Setting, seeds, panel,
     return table
 
 
+def run_seconds(row: dict) -> float:
+    """A run's seconds: its wall time, or its training and evaluation time when that is more
+    (a run resumed after a kill timed only its last part)."""
+    return max(row["wall_seconds"], row["train_seconds"] + row["eval_seconds"])
+
+
 def setting_summary(table: dict, reference: dict, rows: list[dict]) -> dict:
     """The rank statistics of one proxy setting against the reference means."""
     names = list(reference)
     means = [float(np.mean(table[name])) for name in names]
     reference_means = [float(np.mean(reference[name])) for name in names]
     first, second = ([table[name][index] for name in names] for index in (0, 1))
-    seconds = [row["wall_seconds"] for row in rows]
+    seconds = [run_seconds(row) for row in rows]
     return {**rank_agreement(means, reference_means),
             "seed_spearman": rank_agreement(first, second)["spearman"],
             "mean_abs_seed_difference": round_or_none(np.mean(np.abs(np.subtract(first, second)))),
@@ -205,7 +211,7 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
         "reference": {"setting": reference_setting.to_dict(),
                       "seeds_per_config": {name: len(values) for name, values in reference.items()},
                       "seed_spearman": rank_agreement(*zip(*both))["spearman"] if len(both) > 2 else None,
-                      "seconds_per_trial": round_or_none(np.mean([r["wall_seconds"] for r in reference_rows]), 1),
+                      "seconds_per_trial": round_or_none(np.mean([run_seconds(r) for r in reference_rows]), 1),
                       "load_average": round_or_none(np.mean([r["load_average"] for r in reference_rows]), 2),
                       **data_checks(reference)},
         "panel": [{"name": name, "config": panel[name].to_dict(), "reference_miou": reference[name],

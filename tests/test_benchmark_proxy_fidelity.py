@@ -101,7 +101,7 @@ def cached(tmp_path, panel: dict, results: dict) -> runs.RunCache:
         cache.add({"data": "synthetic@scenes-v2", "config_id": config.id, "name": name,
                    "config": config.to_dict(), "setting": setting.key, "seed": seed,
                    "miou": miou, "wall_seconds": 10.0 if setting is TINY_PROXY else 80.0,
-                   "load_average": 1.0, "gflops": 0.1 + len(name) / 100, "params": len(name)})
+                   "train_seconds": 7.0, "eval_seconds": 1.0, "load_average": 1.0, "gflops": 0.1 + len(name) / 100, "params": len(name)})
     return cache
 
 
@@ -129,6 +129,13 @@ def test_the_report_ranks_each_setting_against_the_reference(tmp_path):
     assert result["reference"]["spread"] == pytest.approx(0.09)
     assert proxy["versus_gflops"]["difference"] == pytest.approx(1.0 - result["gflops_spearman"])
     assert "| proxy (default)" in bench.format_table(result)
+
+
+def test_a_run_resumed_after_a_kill_counts_its_training_not_its_last_wall_time():
+    finished_before_the_kill = {"wall_seconds": 1.3, "train_seconds": 45.1, "eval_seconds": 4.2}
+    assert bench.run_seconds(finished_before_the_kill) == pytest.approx(49.3)
+    in_one_go = {"wall_seconds": 83.4, "train_seconds": 54.4, "eval_seconds": 7.5}
+    assert bench.run_seconds(in_one_go) == 83.4  # model building and data included
 
 
 def test_an_incomplete_reference_is_reported_as_such(tmp_path):
