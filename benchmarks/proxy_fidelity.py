@@ -18,7 +18,8 @@ part of the panel. The report, `benchmarks/data/proxy_fidelity.json`, gives per 
 Spearman and Kendall tau of the proxy's mean mIOU against the reference mean, the proxy's
 seed-to-seed Spearman and mean absolute seed difference, and seconds per trial; GFLOPs and
 parameters as baseline predictors; and the checks of the data on the reference (spread, seed
-noise, the effect of each decision). """
+noise, the effect of each decision).
+"""
 
 from __future__ import annotations
 

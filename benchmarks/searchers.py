@@ -125,9 +125,9 @@ def held_out_spearman(means: pd.DataFrame, space: SearchSpace, make, folds: int 
 def simulate(sampler_name: str, evaluate, space: SearchSpace, budgets, seed: int,
              reference_ms: float, noise_std: float) -> dict:
     """One simulated search of max(budgets) trials; after each budget, the hypervolume and
-    the share of the trials within its reference latency (`in_box`). A name
-    ending in `BOXED` sets the latency constraint `latency - reference` on every trial, as
-    `nas search --latency-target` does, at the hypervolume's reference latency."""
+    the share of the trials within its reference latency (`in_box`). A name ending in `BOXED`
+    sets the latency constraint `latency - reference` on every trial, as `nas search
+    --latency-target` does, at the hypervolume's reference latency."""
     rng = np.random.default_rng(seed)
     name = sampler_name.removesuffix(BOXED)
     study = optuna.create_study(directions=["maximize", "minimize"],
@@ -153,8 +153,9 @@ def simulate(sampler_name: str, evaluate, space: SearchSpace, budgets, seed: int
 
 def sampler_curve(sampler_name: str, evaluate, space: SearchSpace, budgets, seed: int,
                   reference_ms: float, noise_std: float) -> dict:
-    """`simulate`'s results after each budget: one search of the largest budget, or, for a sampler
-    sized to its budget (NSGA-II's population), one search per budget, as `nas search` runs."""
+    """`simulate`'s results after each budget: one search of the largest budget, or, for a
+    sampler sized to its budget (NSGA-II's population), one search per budget, as `nas search`
+    runs."""
     if sampler_name.removesuffix(BOXED) in BUDGET_SIZED:
         return {budget: simulate(sampler_name, evaluate, space, [budget], seed, reference_ms,
                                  noise_std)[budget] for budget in budgets}

@@ -101,7 +101,8 @@ def cached(tmp_path, panel: dict, results: dict) -> runs.RunCache:
         cache.add({"data": "synthetic@scenes-v2", "config_id": config.id, "name": name,
                    "config": config.to_dict(), "setting": setting.key, "seed": seed,
                    "miou": miou, "wall_seconds": 10.0 if setting is TINY_PROXY else 80.0,
-                   "train_seconds": 7.0, "eval_seconds": 1.0, "load_average": 1.0, "gflops": 0.1 + len(name) / 100, "params": len(name)})
+                   "train_seconds": 7.0, "eval_seconds": 1.0, "load_average": 1.0,
+                   "gflops": 0.1 + len(name) / 100, "params": len(name)})
     return cache
 
 
