@@ -110,6 +110,12 @@ def params_of(rows: pd.DataFrame, space: SearchSpace) -> list[dict]:
     return result
 
 
+def fit_surrogate(means: pd.DataFrame, space: SearchSpace, make) -> Surrogate:
+    """A `Surrogate` with the regressor `make()` fitted on all of `config_means`' rows."""
+    return Surrogate(space, make()).fit(params_of(means, space), means["latency_ms"].to_numpy(),
+                                        means["miou"].to_numpy())
+
+
 def held_out_spearman(means: pd.DataFrame, space: SearchSpace, make, folds: int = 5) -> float:
     """Spearman of out-of-fold predictions against the measured mean mIOU."""
     from sklearn.model_selection import KFold
@@ -189,8 +195,7 @@ def run(table: pd.DataFrame, samplers, budgets, seeds: int, noise: float | None 
     candidates = candidates or regressors()
     fits = {name: held_out_spearman(means, space, make) for name, make in candidates.items()}
     best = max(fits, key=fits.get)
-    surrogate = Surrogate(space, candidates[best]()).fit(
-        params_of(means, space), means["latency_ms"].to_numpy(), means["miou"].to_numpy())
+    surrogate = fit_surrogate(means, space, candidates[best])
     noise = noise if noise is not None else seed_noise(table)
     evaluate, reference_ms = objective(surrogate, space)
     curves = {}

@@ -58,9 +58,8 @@ def test_surrogate_learns_the_table_and_simulated_searches_report_hypervolume():
 def test_a_boxed_sampler_is_steered_under_the_reference_latency():
     table = made_up_table()
     space = SearchSpace()
-    means = searchers.config_means(table, space)
-    surrogate = searchers.Surrogate(space, searchers.regressors()["random-forest"]()).fit(
-        searchers.params_of(means, space), means["latency_ms"].to_numpy(), means["miou"].to_numpy())
+    surrogate = searchers.fit_surrogate(searchers.config_means(table, space), space,
+                                        searchers.regressors()["random-forest"])
     evaluate, reference_ms = searchers.objective(surrogate, space)
     runs = {name: searchers.simulate(name, evaluate, space, [40], 0, reference_ms, 0.005)[40]
             for name in ("tpe", "tpe+box")}
