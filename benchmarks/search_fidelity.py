@@ -190,6 +190,7 @@ def trial_time(shipped: Path) -> dict:
     count in the hypervolume)."""
     reference_ms = own_reference_ms(shipped)
     trials = pd.read_csv(shipped / "trials.csv").dropna(subset=["latency_ms"])
+    trials = trials[trials["status"] != "over_limit"]  # not trained
     rungs = trials["fidelity"].fillna(0).astype(int)
     seconds = trials["trial_seconds"].fillna(0.0)
     slow = trials["latency_ms"] > reference_ms

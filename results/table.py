@@ -9,8 +9,9 @@ import pandas as pd
 from common import UserInputError, atomic_write, first_line
 
 # Trial states in the table. Only `completed` trials (trained for every step they were given)
-# enter the Pareto front; `early_stopped` ones (stopped by ASHA) keep their last evaluation.
-STATUSES = ("running", "completed", "early_stopped", "interrupted", "failed")
+# enter the Pareto front; `early_stopped` ones (stopped by ASHA) keep their last evaluation;
+# `over_limit` ones (a staged search's, slower than its latency limit) were not trained.
+STATUSES = ("running", "completed", "early_stopped", "over_limit", "interrupted", "failed")
 
 CONFIG_COLUMNS = ("backbone", "depth_multiplier", "output_stride", "head", "dpc_branches",
                   "decoder", "num_classes", "input_size")

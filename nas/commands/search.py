@@ -38,6 +38,8 @@ def run(args) -> int:
     except SearchStopped as stopped:
         print(f"nas search: stopped: {stopped}", file=sys.stderr)
         return stopped.exit_code
-    print(f"{run_dir}: {summary['trials']} trials, {summary['by_status']['completed']} completed, "
+    counts = summary["by_status"]
+    skipped = f", {counts['over_limit']} over the latency limit" if counts["over_limit"] else ""
+    print(f"{run_dir}: {summary['trials']} trials, {counts['completed']} completed{skipped}, "
           f"front of {len(summary['front'])}; see {Path(run_dir) / 'pareto.html'}")
     return 0

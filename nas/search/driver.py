@@ -50,7 +50,7 @@ class Search:
     settings: TrialSettings
     presets: dict  # config id -> preset name
     first_params: list  # flat parameters evaluated before sampling (the paper preset)
-    latency_limit: float | None = None  # the slowest latency a staged search promotes
+    latency_limit: float | None = None  # the slowest latency a staged search trains and promotes
 
 
 def default_run_dir() -> Path:
@@ -97,7 +97,8 @@ def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> d
                      options.data, options.limit, _fidelities(options),
                      options.device, "x".join(map(str, options.latency_input_size)))
             if len(options.ladder) > 1 and search.latency_limit:
-                log.info("promotions only for trials up to %.2f ms", search.latency_limit)
+                log.info("only configs up to %.2f ms are trained and promoted",
+                         search.latency_limit)
             recorder, summary = _run_engine(search, resume, stop)
     stopped = stop.interrupted(run_dir) or (
         recorder.failures.stopped(run_dir) if recorder.failures.tripped else None)
@@ -240,8 +241,10 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
                          if first_params else deployed_space.sample(0))
     if settings.cell_proxy:  # once here, not by the first trials side by side
         cache_backbone_features(settings.cell_proxy, dataset)
-    return Search(options, run_dir, settings, presets, first_params,
-                  _promotion_limit(options, paper_ms))
+    limit = _promotion_limit(options, paper_ms)
+    if len(options.ladder) > 1:  # a staged search trains only what it could promote
+        settings = dataclasses.replace(settings, latency_limit=limit)
+    return Search(options, run_dir, settings, presets, first_params, limit)
 
 
 def _promotion_limit(options: SearchOptions, paper_ms: float | None) -> float | None:

@@ -95,8 +95,10 @@ class TrialRecorder:
         best = summary["best"]
         best_text = (f"best mIOU {best['miou']:.3f} at {best['latency_ms']:.1f} ms"
                      if best else "no completed trial yet")
-        log.info("trials: %d done, %d running, %d failed | %s | front %d%s",
-                 counts["completed"] + counts["early_stopped"], counts["running"],
+        skipped = (f", {counts['over_limit']} over the latency limit (not trained)"
+                   if counts["over_limit"] else "")
+        log.info("trials: %d done%s, %d running, %d failed | %s | front %d%s",
+                 counts["completed"] + counts["early_stopped"], skipped, counts["running"],
                  counts["failed"], best_text, len(summary["front"]),
                  _budget_text(self.budget))
 
@@ -139,7 +141,10 @@ class RayRecorder(Callback):
 
     def on_trial_complete(self, iteration, trials, trial, **info):
         result = trial.last_result or {}
-        if result.get("final") or result.get("rung_end"):
+        if result.get("over_limit"):  # not trained: its mIOU is only what the sampler was told
+            status, result = "over_limit", {key: value for key, value in result.items()
+                                             if key != "miou"}
+        elif result.get("final") or result.get("rung_end"):
             status = "completed"  # every rung it climbed (the staged scheduler stopped it)
         elif "miou" in result and not self.stop.requested and not _exhausted(self.recorder.budget):
             status = "early_stopped"  # by the scheduler (ASHA)

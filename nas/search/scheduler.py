@@ -12,7 +12,8 @@ to fill). A trial that would rank in that fraction with its mIOU raised by `tie_
 proxy's seed noise) is a tie: it is promoted too, to be re-measured at the next rung rather
 than dropped on noise. A trial slower than `latency_limit` (the latency target, or the
 hypervolume's reference latency) is never promoted and takes no slot: it can add nothing to the
-front the search is scored by, and a next-rung training is the search's dearest resource.
+front the search is scored by, and a next-rung training is the search's dearest resource (a
+staged search's trials do not train such configs at all: `TrialSettings.latency_limit`).
 
 Ray Tune does not save a scheduler with the experiment: the rung records and decisions live
 in the run folder (`rungs.json`), so a restored search keeps the promotions it made and a

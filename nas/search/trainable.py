@@ -51,6 +51,7 @@ class TrialSettings:
     gpus: float
     store: TrialStore  # where Ray Tune keeps the trials' checkpoints
     ladder: tuple = ()  # the fidelities a trial climbs (nas.search.fidelity); () = the recipe
+    latency_limit: float | None = None  # slower configs are not trained (a staged search's)
     cell_proxy: CellProxy | None = None  # heads trained alone on a run's backbone features
     finished: dict = dataclasses.field(default_factory=dict)  # trial id -> final checkpoint
 
@@ -133,6 +134,8 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
     config = settings.config(params)
     costs = deployment_costs(config.replace(input_size=list(settings.latency_input_size)),
                              settings.device)
+    if settings.latency_limit is not None and costs["latency_ms"] > settings.latency_limit:
+        return _over_limit(trial_dir, costs, start)
     if settings.cell_proxy:
         return _train_head_trial(config, settings, trial_dir, costs, start)
     for rung in range(len(finished), len(recipes)):
@@ -145,6 +148,18 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
         write_json(trial_dir / RESULT_FILE, metrics)
         if report and not metrics["final"]:
             report(metrics)
+    return metrics
+
+
+def _over_limit(trial_dir: Path, costs: dict, start: float) -> dict:
+    """The result of a trial left untrained because its config is slower than the search's
+    latency limit: a staged search never promotes it, so its first rung would buy nothing.
+    The sampler is told mIOU 0 (worth nothing to this search), so that it learns to avoid
+    such configs; the trial table records `over_limit` and no mIOU."""
+    metrics = {**costs, "miou": 0.0, "over_limit": True,
+               "trial_seconds": time.monotonic() - start, "final": True}
+    trial_dir.mkdir(parents=True, exist_ok=True)
+    write_json(trial_dir / RESULT_FILE, metrics)
     return metrics
 
 
