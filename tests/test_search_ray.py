@@ -248,23 +248,28 @@ def searcher_study(run: Path):
     return pickle.loads(Path(newest).read_bytes())["_ot_study"]
 
 
-def test_a_staged_search_trains_no_config_slower_than_its_latency_limit(tmp_path):
-    # The paper's network (3.6 ms on this table, the searcher's first suggestion) is over the
-    # 3 ms target: the staged search could never promote it, so it does not train it.
+def test_a_staged_search_trains_no_config_slower_than_its_latency_limit_but_the_papers(tmp_path):
+    # Most of the tiny space is over the 3 ms target: the staged search could never promote
+    # those configs, so it does not train them; the paper's network (3.6 ms) is trained all the
+    # same, as `nas export --pareto` always exports it.
     run = tmp_path / "run"
     finished = nas("search", "--out", run, *tiny(ladder="32x32/2/2,48x48/3/2"),
-                   "--latency-target", "3", "--budget", "3", timeout=400)
+                   "--latency-target", "3", "--budget", "4", timeout=400)
     assert finished.returncode == 0, finished.stderr[-2000:]
-    assert "over the latency limit" in finished.stdout
 
     table = read_trials(run)
-    slow = table["latency_ms"] > 3
-    assert (table.loc[slow, "status"] == "over_limit").all()
+    paper = table["preset"] == "paper-dpc"
+    assert table.loc[paper, "status"].item() == "completed"
+    assert table.loc[paper, "latency_ms"].item() > 3
+    slow = (table["latency_ms"] > 3) & ~paper
+    assert slow.any() and (table.loc[slow, "status"] == "over_limit").all()
     assert (table.loc[~slow, "status"] == "completed").all()
-    paper = table[table["preset"] == "paper-dpc"].iloc[0]
-    assert paper["status"] == "over_limit" and pd.isna(paper["miou"]) and pd.isna(paper["steps"])
-    assert not (run / "trials" / paper["trial_id"] / "model.weights.h5").exists()
-    assert paper["trial_id"] not in set(pd.read_csv(run / "pareto.csv", dtype=str)["trial_id"])
-    # The sampler was told the untrained config is worth nothing, so it learns to avoid it.
-    told = searcher_study(run).trials[0]
-    assert told.values == [0.0, pytest.approx(paper["latency_ms"])]
+    assert f"{slow.sum()} over the latency limit" in finished.stdout
+    skipped = table[slow].iloc[0]
+    assert pd.isna(skipped["miou"]) and pd.isna(skipped["steps"])
+    assert not (run / "trials" / skipped["trial_id"] / "model.weights.h5").exists()
+    assert not set(table.loc[slow, "trial_id"]) & set(
+        pd.read_csv(run / "pareto.csv", dtype=str)["trial_id"])
+    # The sampler was told an untrained config is worth nothing, so it learns to avoid it.
+    told = {trial.number: trial.values for trial in searcher_study(run).trials}
+    assert [0.0, pytest.approx(skipped["latency_ms"])] in told.values()

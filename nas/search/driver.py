@@ -242,8 +242,10 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
     if settings.cell_proxy:  # once here, not by the first trials side by side
         cache_backbone_features(settings.cell_proxy, dataset)
     limit = _promotion_limit(options, paper_ms)
-    if len(options.ladder) > 1:  # a staged search trains only what it could promote
-        settings = dataclasses.replace(settings, latency_limit=limit)
+    if len(options.ladder) > 1:  # a staged search trains only what it could promote, and the
+        # paper's network, which `nas export --pareto` always exports as the reference
+        settings = dataclasses.replace(settings, latency_limit=limit,
+                                       always_trained=frozenset(presets))
     return Search(options, run_dir, settings, presets, first_params, limit)
 
 

@@ -51,7 +51,8 @@ class TrialSettings:
     gpus: float
     store: TrialStore  # where Ray Tune keeps the trials' checkpoints
     ladder: tuple = ()  # the fidelities a trial climbs (nas.search.fidelity); () = the recipe
-    latency_limit: float | None = None  # slower configs are not trained (a staged search's)
+    latency_limit: float | None = None  # slower configs are not trained (a staged search's)...
+    always_trained: frozenset = frozenset()  # ...but these config ids are (the paper preset's)
     cell_proxy: CellProxy | None = None  # heads trained alone on a run's backbone features
     finished: dict = dataclasses.field(default_factory=dict)  # trial id -> final checkpoint
 
@@ -134,7 +135,8 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
     config = settings.config(params)
     costs = deployment_costs(config.replace(input_size=list(settings.latency_input_size)),
                              settings.device)
-    if settings.latency_limit is not None and costs["latency_ms"] > settings.latency_limit:
+    if (settings.latency_limit is not None and costs["latency_ms"] > settings.latency_limit
+            and config.id not in settings.always_trained):
         return _over_limit(trial_dir, costs, start)
     if settings.cell_proxy:
         return _train_head_trial(config, settings, trial_dir, costs, start)
