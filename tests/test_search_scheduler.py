@@ -1,6 +1,7 @@
 """MO-ASHA promotion decisions: rank by non-dominated sorting and crowding at each rung, promote
 the best third at once, keep decisions across a restart, promote ties within the seed noise,
-never promote a trial over the latency limit."""
+never promote a trial over the latency limit, and under a time budget never book more seconds on
+a rung than the rung below has spent."""
 
 import dataclasses
 import pickle
@@ -105,16 +106,55 @@ def test_the_scheduler_promotes_no_trial_over_its_latency_limit(tmp_path):
 
 def test_a_trial_is_not_promoted_to_a_rung_the_budget_cannot_pay_for(tmp_path):
     budget = TimeBudget(100.0, tmp_path / "budget.json")
-    budget.spent = 60.0
-    budget.save()  # 40 s left
-    scheduler = StagedScheduler(rungs=2, reduction_factor=3, rung_pixels=[1, 4], budget=budget,
+    budget.spent = 62.0
+    budget.save()  # 38 s left
+    scheduler = StagedScheduler(rungs=2, reduction_factor=1, rung_pixels=[1, 4], budget=budget,
                                 state_file=tmp_path / "rungs.json")
     result = {"rung": 0, "miou": 0.4, "latency_ms": 10.0, "rung_end": True}
-    assert scheduler.on_trial_result(None, FakeTrial("a"), {**result, "fit_seconds": 9.0}) == \
-        TrialScheduler.CONTINUE  # 36 s at the next rung
+    for index in range(4):  # 40 s of first-rung trials, which a promotion may spend again
+        scheduler.on_trial_result(None, FakeTrial(f"weak-{index}"),
+                                  {**result, "miou": 0.1, "fit_seconds": 10.0})
     assert scheduler.on_trial_result(None, FakeTrial("b"), {**result, "miou": 0.5,
                                                             "fit_seconds": 11.0}) == \
-        TrialScheduler.STOP  # ranked to climb, but 44 s would not fit
+        TrialScheduler.STOP  # ranked to climb, but 44 s would not fit in the 38 s left
+    assert scheduler.on_trial_result(None, FakeTrial("a"), {**result, "fit_seconds": 9.0}) == \
+        TrialScheduler.CONTINUE  # 36 s at the next rung
+    assert scheduler.records.promoted[0] == {"a": "rank"}  # b's promotion taken back
+    assert scheduler.records.estimates[1] == {"a": 36.0}
+
+
+def test_a_rung_never_holds_more_seconds_than_the_rung_below_has_spent(tmp_path):
+    """Successive halving's equal budget per rung, kept as an asynchronous search goes: the
+    time a promotion would take is left to the first rung (more configs) until the first rung
+    has spent as much."""
+    budget = TimeBudget(10_000.0, tmp_path / "budget.json")
+    scheduler = StagedScheduler(rungs=2, reduction_factor=1, rung_pixels=[1, 4], budget=budget,
+                                state_file=tmp_path / "rungs.json")
+    result = {"rung": 0, "latency_ms": 10.0, "rung_end": True, "fit_seconds": 10.0}
+    decisions = [scheduler.on_trial_result(None, FakeTrial(f"t{index}"),
+                                           {**result, "miou": 0.1 * index})
+                 for index in range(1, 9)]  # each better than the one before: all ranked to climb
+    assert decisions == [TrialScheduler.STOP] * 3 + [TrialScheduler.CONTINUE] + \
+        [TrialScheduler.STOP] * 3 + [TrialScheduler.CONTINUE]  # 40 s at rung 1 per 40 s at rung 0
+    assert scheduler.records.booked(1) == scheduler.records.booked(0) == 80.0
+    finished = {"rung": 1, "miou": 0.9, "latency_ms": 10.0, "rung_end": True, "final": True}
+    scheduler.on_trial_result(None, FakeTrial("t4"), {**finished, "fit_seconds": 20.0})
+    assert scheduler.records.estimate_scale(1) == 0.5  # it took half what was expected
+    assert scheduler.records.booked(1) == 60.0  # 20 s taken, 40 s expected of t8
+    assert scheduler.on_trial_result(None, FakeTrial("t9"), {**result, "miou": 0.95}) == \
+        TrialScheduler.CONTINUE  # 10 s at rung 0 and 20 s expected at rung 1: 80 <= 90
+    restored = pickle.loads(pickle.dumps(scheduler))  # as Tuner.restore rebuilds it
+    assert restored.records.booked(1) == 80.0
+    assert restored.on_trial_result(None, FakeTrial("t9"), {**result, "miou": 0.95}) == \
+        TrialScheduler.CONTINUE  # re-reported after a restart: the decision it had
+
+
+def test_a_search_by_number_of_trials_promotes_without_counting_seconds(tmp_path):
+    scheduler = StagedScheduler(rungs=2, reduction_factor=1, rung_pixels=[1, 4],
+                                budget=TimeBudget(None, tmp_path / "budget.json"),
+                                state_file=tmp_path / "rungs.json")
+    result = {"rung": 0, "miou": 0.4, "latency_ms": 10.0, "rung_end": True, "fit_seconds": 10.0}
+    assert scheduler.on_trial_result(None, FakeTrial("a"), result) == TrialScheduler.CONTINUE
 
 
 def test_a_search_promotes_up_to_its_latency_target_or_else_its_hypervolume_reference(tmp_path):

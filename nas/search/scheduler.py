@@ -15,6 +15,15 @@ hypervolume's reference latency) is never promoted and takes no slot: it can add
 front the search is scored by, and a next-rung training is the search's dearest resource (a
 staged search's trials do not train such configs at all: `TrialSettings.latency_limit`).
 
+Under a time budget a promotion is also paid for in seconds. It must fit in the budget left
+(a trial is not sent up to a rung it cannot finish), and a rung never holds more trial seconds
+than the rung below it has spent: successive halving's equal budget per rung, kept as the
+search goes. Without it the asynchronous rule, which promotes at once, sent 52-64% of the
+first rung's results up and spent 71-86% of a 30-minute search's trial time on the second rung
+(`benchmarks/search_fidelity.md`), time a front of more configs would have used. A next rung's
+seconds are estimated from this rung's by pixels trained, scaled by how the estimates of the
+promotions already finished compared with what they took.
+
 Ray Tune does not save a scheduler with the experiment: the rung records and decisions live
 in the run folder (`rungs.json`), so a restored search keeps the promotions it made and a
 re-reported rung gets the decision it had.
@@ -40,10 +49,13 @@ class RungRecords:
         self.path = Path(path) if path is not None else None
         self.results: dict[int, dict[str, list[float]]] = {}
         self.promoted: dict[int, dict[str, str]] = {}  # rung -> trial id -> "rank" or "tie"
+        self.seconds: dict[int, dict[str, float]] = {}  # rung -> trial id -> seconds it took
+        self.estimates: dict[int, dict[str, float]] = {}  # rung -> trial id -> seconds expected
         if self.path is not None and self.path.is_file():
             data = read_json(self.path, "rung records")
-            self.results = {int(rung): value for rung, value in data["results"].items()}
-            self.promoted = {int(rung): value for rung, value in data["promoted"].items()}
+            for name in ("results", "promoted", "seconds", "estimates"):  # older: no seconds
+                setattr(self, name, {int(rung): value
+                                     for rung, value in data.get(name, {}).items()})
 
     def decide(self, trial_id: str, rung: int, miou: float, latency_ms: float,
                reduction_factor: float, tie_margin: float = 0.0,
@@ -80,9 +92,41 @@ class RungRecords:
                 break
         return None
 
+    def withdraw(self, trial_id: str, rung: int) -> None:
+        """Takes back a promotion the budget cannot pay for: the trial stops at `rung`."""
+        self.promoted.get(rung, {}).pop(trial_id, None)
+        self.estimates.get(rung + 1, {}).pop(trial_id, None)
+        self.save()
+
+    def commit(self, trial_id: str, rung: int, seconds: float) -> None:
+        """Books the seconds a promotion to `rung` is expected to take."""
+        self.estimates.setdefault(rung, {})[trial_id] = float(seconds)
+        self.save()
+
+    def took(self, trial_id: str, rung: int, seconds: float) -> None:
+        """Books the seconds a trial took at `rung`."""
+        spent = self.seconds.setdefault(rung, {})
+        if spent.get(trial_id) != float(seconds):
+            spent[trial_id] = float(seconds)
+            self.save()
+
+    def booked(self, rung: int) -> float:
+        """Seconds spent at `rung`, plus those expected of its promotions still running."""
+        spent = self.seconds.get(rung, {})
+        return sum(spent.values()) + sum(seconds for key, seconds in
+                                         self.estimates.get(rung, {}).items() if key not in spent)
+
+    def estimate_scale(self, rung: int) -> float:
+        """What the promotions to `rung` that finished took, over what was expected of them."""
+        spent, expected = self.seconds.get(rung, {}), self.estimates.get(rung, {})
+        done = [key for key in expected if key in spent]
+        total = sum(expected[key] for key in done)
+        return sum(spent[key] for key in done) / total if total > 0 else 1.0
+
     def save(self) -> None:
         if self.path is not None:
-            write_json(self.path, {"results": self.results, "promoted": self.promoted})
+            write_json(self.path, {"results": self.results, "promoted": self.promoted,
+                                   "seconds": self.seconds, "estimates": self.estimates})
 
 
 class StagedScheduler(FIFOScheduler):
@@ -104,28 +148,40 @@ class StagedScheduler(FIFOScheduler):
         self.rung_pixels, self.budget = rung_pixels, budget
 
     def on_trial_result(self, tune_controller, trial, result: dict) -> str:
-        rung = result.get("rung")
-        if not result.get("rung_end") or rung >= self.rungs - 1:
+        if not result.get("rung_end"):
             return TrialScheduler.CONTINUE
-        reason = self.records.decide(trial.trial_id, int(rung), result["miou"],
-                                     result["latency_ms"], self.reduction_factor, self.tie_margin,
-                                     self.latency_limit)
-        return TrialScheduler.CONTINUE if reason and self._affordable(result) else \
-            TrialScheduler.STOP
+        rung = int(result["rung"])
+        self.records.took(trial.trial_id, rung, result.get("fit_seconds", 0.0))
+        if rung >= self.rungs - 1:
+            return TrialScheduler.CONTINUE
+        reason = self.records.decide(trial.trial_id, rung, result["miou"], result["latency_ms"],
+                                     self.reduction_factor, self.tie_margin, self.latency_limit)
+        if reason and trial.trial_id not in self.records.estimates.get(rung + 1, {}):
+            if not self._affordable(trial.trial_id, result):
+                self.records.withdraw(trial.trial_id, rung)
+                reason = None
+        return TrialScheduler.CONTINUE if reason else TrialScheduler.STOP
 
-    def _affordable(self, result: dict) -> bool:
-        """Whether the next rung fits in the budget left (its training scaled from this
-        rung's by pixels trained)."""
+    def _affordable(self, trial_id: str, result: dict) -> bool:
+        """Whether the budget pays for this trial's next rung: it fits in the time left, and
+        the next rung's seconds stay within what this rung has spent (see the module
+        docstring). Books the next rung's expected seconds when it does."""
         if self.budget is None or self.budget.seconds is None or not self.rung_pixels:
             return True
         rung = int(result["rung"])
-        needed = result.get("fit_seconds", 0.0) * self.rung_pixels[rung + 1] / self.rung_pixels[rung]
+        needed = (result.get("fit_seconds", 0.0) * self.records.estimate_scale(rung + 1)
+                  * self.rung_pixels[rung + 1] / self.rung_pixels[rung])
         self.budget.refresh()
-        return needed <= self.budget.remaining
+        if needed > self.budget.remaining or \
+                self.records.booked(rung + 1) + needed > self.records.booked(rung):
+            return False
+        self.records.commit(trial_id, rung + 1, needed)
+        return True
 
     def debug_string(self) -> str:
         counts = ", ".join(f"rung {rung}: {len(self.records.results.get(rung, {}))} recorded, "
-                           f"{len(self.records.promoted.get(rung, {}))} promoted"
+                           f"{len(self.records.promoted.get(rung, {}))} promoted, "
+                           f"{self.records.booked(rung):.0f} s"
                            for rung in range(self.rungs - 1))
         return f"StagedScheduler ({counts})"
 
