@@ -73,7 +73,7 @@ class SearchOptions:
         "comma-separated; default: the proxy (--input-size, --steps-per-trial, --batch-size, "
         f"--learning-rate) then {REFERENCE_FIDELITY} fitted to the budget; one fidelity: no "
         "stages (at 30 minutes on 2 cores over 3 seeds, one fidelity's front was as wide or "
-        "wider, but the staged search's printed best network scored 0.03 mIOU more at the "
+        "wider, but the staged search's printed best network scored 0.02 mIOU more at the "
         "reference: benchmarks/search_fidelity.md)", metavar="LADDER")
     cell_proxy: str | None = setting(
         None, "search the encoder head (basic or DPC cell) on the cached features of this "
