@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from results.table import completed_trials
+from results.table import RUNG_PREFIX, completed_trials
 
 # Hypervolume reference point: mIOU 0 and a latency of REFERENCE_FACTOR x the paper preset's
 # predicted latency (the preset is evaluated first in every search, so runs on the same device
@@ -13,9 +13,10 @@ from results.table import completed_trials
 REFERENCE_FACTOR = 2.0
 
 
-def dominates(a: tuple[float, float], b: tuple[float, float]) -> bool:
-    """Whether (miou, latency_ms) `a` is at least as good as `b` in both and better in one."""
-    return a[0] >= b[0] and a[1] <= b[1] and (a[0] > b[0] or a[1] < b[1])
+def dominates(a, b):
+    """Whether (miou, latency_ms) `a` is at least as good as `b` in both and better in one
+    (element-wise when the four values are arrays; NaN dominates nothing)."""
+    return (a[0] >= b[0]) & (a[1] <= b[1]) & ((a[0] > b[0]) | (a[1] < b[1]))
 
 
 def nondominated_ranks(points) -> np.ndarray:
@@ -60,12 +61,39 @@ def pareto_order(points) -> np.ndarray:
     return np.lexsort((-crowding, ranks))
 
 
+def rung_mious(table: pd.DataFrame) -> np.ndarray:
+    """Each trial's mIOU per rung of a staged search, trials x rungs (NaN where the trial did not
+    train the rung); a table without rung columns (an older one) is one rung, its `miou`."""
+    columns = [name for name in table.columns if name.startswith(RUNG_PREFIX)]
+    values = table[sorted(columns, key=lambda name: int(name.removeprefix(RUNG_PREFIX)))]
+    values = values.to_numpy(float, copy=True) if columns else np.full((len(table), 1), np.nan)
+    unranked = np.isnan(values).all(axis=1)
+    values[unranked, 0] = table["miou"].to_numpy(float)[unranked]
+    return values
+
+
+def rung_dominance(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Which trial dominates which in a staged search: i dominates j when i trained j's highest
+    rung too and dominates j there. A longer training scores higher, so a finalist's last mIOU
+    proves nothing against a trial that never climbed, and a result of a lower rung never
+    unseats a trial that climbed past it. Returns `beats` (trials x trials, `beats[i, j]`: i
+    dominates j) and `margin` (i's mIOU minus j's at j's highest rung). Without rungs this is
+    plain dominance."""
+    values = rung_mious(table)
+    highest = values.shape[1] - 1 - np.argmax(~np.isnan(values[:, ::-1]), axis=1)
+    mine = values[:, highest]  # mine[i, j]: i's mIOU at j's highest rung (NaN: not trained)
+    theirs = values[np.arange(len(values)), highest][None, :]
+    latency = table["latency_ms"].to_numpy(float)
+    beats = dominates((mine, latency[:, None]), (theirs, latency[None, :]))
+    return beats, mine - theirs
+
+
 def pareto_front(table: pd.DataFrame) -> pd.DataFrame:
-    """The completed trials no other completed trial dominates, fastest first."""
+    """The completed trials no other completed trial dominates (in a staged search: at the
+    highest rung the dominated one trained, `rung_dominance`), fastest first."""
     done = completed_trials(table)
-    points = list(zip(done["miou"], done["latency_ms"]))
-    dominated = [any(dominates(other, point) for other in points) for point in points]
-    return done[~np.asarray(dominated, bool)].sort_values(["latency_ms", "miou"], ascending=[True, False])
+    beaten = rung_dominance(done)[0].any(axis=0)
+    return done[~beaten].sort_values(["latency_ms", "miou"], ascending=[True, False])
 
 
 # The default proxy's seed noise: mean |seed 0 - seed 1| of one trial's mIOU over 313 configs of
@@ -77,17 +105,20 @@ SEED_NOISE = 0.008
 def ties_with_front(table: pd.DataFrame, noise: float = SEED_NOISE) -> list[dict]:
     """Completed trials off the front that a front member dominates by less than `noise` in
     mIOU (the proxy's seed noise): measured once each, the two are a tie. One entry per such
-    trial, naming the front member that dominates it by the least."""
-    front = pareto_front(table)
+    trial, naming the front member that dominates it by the least (or, where only trials off
+    the front dominate it, `rung_dominance` not being transitive, the closest of those)."""
     done = completed_trials(table)
+    beats, margin = rung_dominance(done)
+    on_front = ~beats.any(axis=0)
     ties = []
-    for row in done[~done["trial_id"].isin(front["trial_id"])].itertuples():
-        margins = [(member.miou - row.miou, member.trial_id) for member in front.itertuples()
-                   if dominates((member.miou, member.latency_ms), (row.miou, row.latency_ms))]
-        margin, member = min(margins)
-        if margin < noise:
-            ties.append({"trial_id": row.trial_id, "tied_with": member,
-                         "miou_difference": float(margin)})
+    for loser in np.flatnonzero(~on_front):
+        winners = np.flatnonzero(beats[:, loser] & on_front)
+        winners = winners if len(winners) else np.flatnonzero(beats[:, loser])
+        closest = winners[np.argmin(margin[winners, loser])]
+        if margin[closest, loser] < noise:
+            ties.append({"trial_id": done["trial_id"].iloc[loser],
+                         "tied_with": done["trial_id"].iloc[closest],
+                         "miou_difference": float(margin[closest, loser])})
     return ties
 
 

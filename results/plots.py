@@ -23,15 +23,15 @@ LABELS = {"latency_ms": "predicted latency (ms)", "miou": "mIOU (highest rung tr
 def pareto_figure(table: pd.DataFrame, title: str = "Pareto front",
                   latency_target: float | None = None) -> go.Figure:
     """All completed trials (colour by head, symbol by backbone, hover shows the config and
-    rung), the finalists of a staged search ringed, the front drawn as a step line, the paper
-    preset marked, and with `latency_target` the trials over it crossed out as infeasible."""
+    rung), the finalists of a staged search ringed, the front drawn as a step line per rung,
+    the paper preset marked, and with `latency_target` the trials over it crossed out."""
     done = completed_trials(table)
     figure = px.scatter(done, x="latency_ms", y="miou", color="head", symbol="backbone",
                         hover_data=HOVER_COLUMNS, labels=LABELS, title=title)
-    front = pareto_front(table)
-    figure.add_trace(go.Scatter(x=front["latency_ms"], y=front["miou"], mode="lines",
-                                line={"shape": "hv", "color": "black", "dash": "dot"},
-                                name=f"Pareto front ({len(front)})", hoverinfo="skip"))
+    for (name, members), dash in zip(front_lines(pareto_front(table)), ("dot", "dash", "dashdot")):
+        figure.add_trace(go.Scatter(x=members["latency_ms"], y=members["miou"], mode="lines",
+                                    line={"shape": "hv", "color": "black", "dash": dash},
+                                    name=name, hoverinfo="skip"))
     finalists = finalist_trials(done)
     if 0 < len(finalists) < len(done):
         figure.add_trace(go.Scatter(
@@ -45,6 +45,17 @@ def pareto_figure(table: pd.DataFrame, title: str = "Pareto front",
                               showarrow=True, arrowhead=2)
     figure.update_layout(legend_title_text="head, backbone")
     return figure
+
+
+def front_lines(front: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The front drawn as one staircase per rung its members reached (members of one rung are
+    compared at that rung, so each staircase climbs; across rungs a finalist's longer training
+    scores higher and proves nothing), named with the count of members."""
+    rungs = front["fidelity"].fillna(0).astype(int)
+    if rungs.nunique() <= 1:
+        return [(f"Pareto front ({len(front)})", front)]
+    return [(f"Pareto front, rung {rung} ({(rungs == rung).sum()})", front[rungs == rung])
+            for rung in sorted(rungs.unique(), reverse=True)]
 
 
 def _mark_infeasible(figure: go.Figure, done: pd.DataFrame, latency_target: float) -> None:
@@ -92,8 +103,9 @@ def write_pareto_png(table: pd.DataFrame, path: str | Path, title: str = "Pareto
     for (head, backbone), group in done.groupby(["head", "backbone"]):
         axes.scatter(group["latency_ms"], group["miou"], marker=markers[backbone],
                      label=f"{head}, {backbone}", alpha=0.8)
-    axes.step(front["latency_ms"], front["miou"], where="post", color="black", linestyle=":",
-              label=f"Pareto front ({len(front)})")
+    for (name, members), style in zip(front_lines(front), (":", "--", "-.")):
+        axes.step(members["latency_ms"], members["miou"], where="post", color="black",
+                  linestyle=style, label=name)
     finalists = finalist_trials(done)
     if 0 < len(finalists) < len(done):
         axes.scatter(finalists["latency_ms"], finalists["miou"], s=150, facecolors="none",

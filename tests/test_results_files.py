@@ -5,6 +5,7 @@ import json
 import pandas as pd
 
 from results import comparison_figure, read_trials, write_run_report, write_trials
+from results.plots import pareto_figure
 from results.table import TRIAL_COLUMNS, as_table
 
 
@@ -50,6 +51,19 @@ def test_run_report_files(tmp_path):
     assert "paper-dpc" in html and "Pareto front (2)" in html and "plotly" in html
     assert "finalists" not in html
     assert (tmp_path / "pareto.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_staged_front_is_drawn_as_one_staircase_per_rung():
+    # 0002 never climbed; 0001 climbed and scored 0.6 after the longer training. At the first
+    # rung, which both trained, neither dominates the other: both stay on the front, each on
+    # the staircase of its own rung.
+    first, second, third, _ = rows()
+    table = as_table([{**first, "fidelity": 1, "miou_rung0": 0.15, "miou_rung1": 0.6},
+                      {**second, "latency_ms": 9.5, "fidelity": 0, "miou_rung0": 0.2},
+                      {**third, "fidelity": 0, "miou_rung0": 0.1}])
+    lines = [trace for trace in pareto_figure(table).data if trace.name.startswith("Pareto")]
+    assert [line.name for line in lines] == ["Pareto front, rung 1 (1)", "Pareto front, rung 0 (1)"]
+    assert [list(line.x) for line in lines] == [[8.0], [9.5]]
 
 
 def test_comparison_figure_draws_each_front():

@@ -94,6 +94,43 @@ def test_trials_dominated_by_less_than_the_seed_noise_tie_with_the_front(table):
     assert summarize(table, seed_noise=0.06)["ties"] == [tie]
 
 
+def staged(trial_id, latency_ms, *rung_mious):
+    """A trial of a staged search that trained the given rungs."""
+    return {**trial(trial_id, rung_mious[-1], latency_ms), "fidelity": len(rung_mious) - 1,
+            **{f"miou_rung{rung}": miou for rung, miou in enumerate(rung_mious)}}
+
+
+def test_a_staged_front_compares_two_trials_at_the_highest_rung_both_trained():
+    # A finalist's mIOU after the longer training says nothing against a trial that never
+    # climbed: "fast" keeps its place although the finalist's 0.55 would dominate its 0.30.
+    # Nor does a first-rung result unseat a trial that climbed: "late" beats the finalist's
+    # first rung, but the finalist stays.
+    table = as_table([
+        staged("fast", 5.0, 0.30),
+        staged("finalist", 4.0, 0.25, 0.55),
+        staged("slow", 6.0, 0.20),          # beaten at the first rung by all three above
+        staged("rival", 4.5, 0.28, 0.50),   # beaten at the second rung by the finalist
+        staged("late", 3.9, 0.26),
+    ])
+    assert list(pareto_front(table)["trial_id"]) == ["late", "finalist", "fast"]
+    ties = ties_with_front(table, noise=0.06)  # each tie named by its closest front member
+    assert [(tie["trial_id"], tie["tied_with"]) for tie in ties] == [
+        ("slow", "finalist"), ("rival", "finalist")]
+    assert [tie["miou_difference"] for tie in ties] == pytest.approx([0.05, 0.05])
+
+
+def test_a_trial_beaten_only_off_the_front_ties_with_the_trial_that_beat_it():
+    table = as_table([
+        staged("first", 6.0, 0.30),
+        staged("second", 5.0, 0.32, 0.50),  # beats "first" at the first rung
+        staged("third", 4.0, 0.29, 0.55),   # beats "second" at the second rung, not "first"
+    ])
+    assert list(pareto_front(table)["trial_id"]) == ["third"]
+    tie, = ties_with_front(table, noise=0.03)  # "second" is 0.05 behind "third": no tie
+    assert (tie["trial_id"], tie["tied_with"]) == ("first", "second")
+    assert tie["miou_difference"] == pytest.approx(0.02)
+
+
 def test_reference_point_is_twice_the_paper_latency(table):
     assert reference_latency(table) == pytest.approx(20.0)
     without_preset = table.assign(preset="")
