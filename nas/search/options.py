@@ -72,9 +72,9 @@ class SearchOptions:
         None, "staged search: the ladder of fidelities a trial climbs, HxW/STEPS/BATCH[/LR] "
         "comma-separated; default: the proxy (--input-size, --steps-per-trial, --batch-size, "
         f"--learning-rate) then {REFERENCE_FIDELITY} fitted to the budget; one fidelity: no "
-        "stages (at 30 minutes on 2 cores over 3 seeds, one fidelity's front was as wide or "
-        "wider, but the staged search's printed best network scored 0.02 mIOU more at the "
-        "reference: benchmarks/search_fidelity.md)", metavar="LADDER")
+        "stages (at 30 minutes on 2 cores over 3 seeds, the staged front's hypervolume at the "
+        "reference was 1.2 percent above one fidelity's on average and its printed best "
+        "network scored 0.02 mIOU more: benchmarks/search_fidelity.md)", metavar="LADDER")
     cell_proxy: str | None = setting(
         None, "search the encoder head (basic or DPC cell) on the cached features of this "
         "trained run's backbone at 384x384, where stride-16 features (24x24) are wider than "
@@ -83,7 +83,9 @@ class SearchOptions:
     reduction_factor: float = setting(3.0, "staged search: a result climbs to the next rung "
                                       "when it ranks in the best 1/N of the rung's results so "
                                       "far (non-dominated sorting on mIOU and latency; decided "
-                                      "at once, so more than 1/N may climb)", metavar="N")
+                                      "at once, so more than 1/N may climb; under a time "
+                                      "budget a rung books no more trial seconds than the "
+                                      "rung below has spent)", metavar="N")
     latency_target: tuple[float, ...] = setting(
         (), "report the best trial under this latency and rank by the MnasNet score "
         "miou * (latency/target)^-0.07 (repeatable; the first one is the score's target)",
