@@ -100,7 +100,7 @@ def staged(trial_id, latency_ms, *rung_mious):
             **{f"miou_rung{rung}": miou for rung, miou in enumerate(rung_mious)}}
 
 
-def test_a_staged_front_compares_two_trials_at_the_highest_rung_both_trained():
+def test_a_staged_front_compares_each_trial_with_the_others_at_its_own_highest_rung():
     # A finalist's mIOU after the longer training says nothing against a trial that never
     # climbed: "fast" keeps its place although the finalist's 0.55 would dominate its 0.30.
     # Nor does a first-rung result unseat a trial that climbed: "late" beats the finalist's
