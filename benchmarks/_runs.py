@@ -208,21 +208,45 @@ def spearman_gain(predicted, baseline, reference, resamples: int = 2000) -> dict
     Spearman), with a 90% bootstrap interval over the configs, resampled together (paired):
     on a dozen configs, differences inside it cannot be told from chance. A resample on which
     a list holds no order counts as Spearman 0 for it."""
-    def spearman(first, second):
-        if len(set(first)) < 2 or len(set(second)) < 2:
-            return 0.0
-        return stats.spearmanr(first, second).statistic
-
     def gain(first, second, truth):
-        return spearman(first, truth) - spearman(second, truth)
+        return _spearman(first, truth) - _spearman(second, truth)
 
     if rank_agreement(predicted, reference)["spearman"] is None:
         return {"difference": None, "ci90": None}
+    return _with_interval(gain, (predicted, baseline, reference), resamples)
+
+
+def partial_spearman(predicted, control, reference, resamples: int = 2000) -> dict:
+    """How well `predicted` ranks `reference` beyond what `control` (GFLOPs) tells: the
+    partial Spearman correlation given `control`, with a 90% bootstrap interval over the
+    configs. An interval above 0 says the predictor orders networks of the same cost like
+    the reference, which is what a Pareto front over cost and mIOU needs."""
+    def partial(first, given, truth):
+        first_truth, first_given = _spearman(first, truth), _spearman(first, given)
+        given_truth = _spearman(given, truth)
+        room = (1 - first_given ** 2) * (1 - given_truth ** 2)
+        return 0.0 if room <= 1e-12 else (first_truth - first_given * given_truth) / np.sqrt(room)
+
+    if rank_agreement(predicted, reference)["spearman"] is None:
+        return {"partial_spearman": None, "ci90": None}
+    result = _with_interval(partial, (predicted, control, reference), resamples)
+    return {"partial_spearman": result["difference"], "ci90": result["ci90"]}
+
+
+def _spearman(first, second) -> float:
+    """Spearman's rho; 0 where either list holds no order."""
+    if len(set(first)) < 2 or len(set(second)) < 2:
+        return 0.0
+    return float(stats.spearmanr(first, second).statistic)
+
+
+def _with_interval(statistic, lists, resamples: int) -> dict:
+    """`statistic` of the paired `lists` and its 90% percentile bootstrap interval."""
     interval = stats.bootstrap(
-        (predicted, baseline, reference), gain, paired=True, vectorized=False,
-        n_resamples=resamples, confidence_level=0.9, method="percentile",
-        rng=np.random.default_rng(0)).confidence_interval
-    return {"difference": round_or_none(gain(predicted, baseline, reference)),
+        lists, statistic, paired=True, vectorized=False, n_resamples=resamples,
+        confidence_level=0.9, method="percentile", rng=np.random.default_rng(0)
+    ).confidence_interval
+    return {"difference": round_or_none(statistic(*lists)),
             "ci90": [round_or_none(interval.low), round_or_none(interval.high)]}
 
 

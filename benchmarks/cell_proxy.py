@@ -1,24 +1,26 @@
 """Does a DPC cell make a difference where its rates exist? The DPC paper's proxy, measured.
 
-    python benchmarks/cell_proxy.py [--cells 14] [--seeds 0 1]      # resumable
-    python benchmarks/cell_proxy.py --report
+    python benchmarks/cell_proxy.py [--output-stride 16|8] [--cells 14] [--seeds 0 1]  # resumable
+    python benchmarks/cell_proxy.py [--output-stride 16|8] --report
 
-The backbone of the proxy-fidelity panel's `paper-basic` (ShuffleNet V2 1.0, output stride
-16), trained at the reference setting (`proxy_fidelity.py`), runs once over 384x384 images:
-stride-16 features of 24x24, wider than the largest rate (21), where the whole-network proxy's
-64x64 crops give 4x4. Each head (the panel's basic head and five DPC cells, and `--cells` DPC
-cells sampled from the default space) is then trained alone on the cached features
-(`trainers.cell_proxy`) with each seed. Every scored head is one line of
-`data/cell_proxy_runs.jsonl`; the report (`data/cell_proxy.json`) gives the heads' spread,
-the seed noise, the share of pairs of heads told apart (means more than twice the seed std
-apart), the seed-to-seed Spearman, seconds per head, and on the six panel heads the same for
-the whole-network proxy `nas search` uses, with the Spearman of both proxies and of GFLOPs
-against the reference mIOU.
+The backbone of a proxy-fidelity panel config trained at the reference setting
+(`proxy_fidelity.py`): `paper-basic` (ShuffleNet V2 1.0, output stride 16), or with
+`--output-stride 8` `paper-basic-os8`. It runs once over 384x384 images: features of 24x24 at
+stride 16 and 48x48 at stride 8, wider than the largest rate (21), where the whole-network
+proxy's 64x64 crops give 4x4 and 8x8. Each head (the panel's heads at that stride, the basic
+head and the DPC cells, and `--cells` DPC cells sampled from the default space) is then trained
+alone on the cached features (`trainers.cell_proxy`) with each seed. Every scored head is one
+line of `data/cell_proxy_runs.jsonl`; the report (`data/cell_proxy.json`, at stride 8
+`data/cell_proxy_os8.json`) gives the heads' spread, the seed noise, the share of pairs of heads
+told apart (means more than twice the seed std apart), the seed-to-seed Spearman, seconds per
+head, and on the panel heads the same for the whole-network proxy `nas search` uses, with the
+Spearman of both proxies and of GFLOPs against the reference mIOU.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import random
@@ -31,22 +33,51 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks._runs import (WORK_DIR, RunCache, Setting, data_version, rank_agreement,  # noqa: E402
-                              round_or_none, spearman_gain)
+                              round_or_none, spearman_gain, take_claim)
 from benchmarks.proxy_fidelity import CACHE as PANEL_CACHE, PANEL, REFERENCE  # noqa: E402
 from space import SearchSpace  # noqa: E402
 
 CACHE = HERE / "data" / "cell_proxy_runs.jsonl"
-REPORT = HERE / "data" / "cell_proxy.json"
-BACKBONE = "paper-basic"  # whose reference training provides the backbone
-PANEL_HEADS = ("paper-basic", "paper-dpc", "dpc-rates1", "dpc-rates21", "dpc-pooling", "dpc-wide")
 SAMPLE_SEED = 2000
 
 
-def heads(count: int) -> dict:
-    """The heads scored, by name: the panel's six, then `count` sampled DPC cells on the same
-    backbone."""
-    space, base = SearchSpace(), PANEL["paper-dpc"]
-    result = {name: PANEL[name] for name in PANEL_HEADS}
+@dataclasses.dataclass(frozen=True)
+class Backbone:
+    """Whose reference training (one seed) gives the features, and the panel's heads on it."""
+
+    name: str
+    seed: int
+    panel_heads: tuple
+    report: Path
+
+    @property
+    def output_stride(self) -> int:
+        return PANEL[self.name].output_stride
+
+    def run(self) -> Path:
+        """The run folder of the reference training."""
+        config = PANEL[self.name].replace(input_size=REFERENCE.input_size)
+        return WORK_DIR / f"{config.id}-{REFERENCE.key}-seed{self.seed}"
+
+    def version(self, data: str) -> str:
+        """What a cached score depends on besides head, setting and seed."""
+        return f"{data_version(data)}|backbone:{self.run().name}"
+
+
+BACKBONES = {  # by output stride; at 8, seed 1: the reference run whose folder this VM kept
+    16: Backbone("paper-basic", 0, ("paper-basic", "paper-dpc", "dpc-rates1", "dpc-rates21",
+                                    "dpc-pooling", "dpc-wide"), HERE / "data" / "cell_proxy.json"),
+    8: Backbone("paper-basic-os8", 1, ("paper-basic-os8", "paper-dpc-os8", "dpc-rates1-os8",
+                                       "dpc-rates21-os8"), HERE / "data" / "cell_proxy_os8.json"),
+}
+
+
+def heads(count: int, backbone: Backbone = BACKBONES[16]) -> dict:
+    """The heads scored, by name: the panel's on `backbone`, then `count` sampled DPC cells
+    on the same backbone."""
+    space = SearchSpace()
+    base = PANEL["paper-dpc"].replace(output_stride=backbone.output_stride)
+    result = {name: PANEL[name] for name in backbone.panel_heads}
     for index in range(count):
         rng = random.Random(SAMPLE_SEED + index)
         params = space.suggest(
@@ -61,55 +92,55 @@ def proxy_setting(proxy) -> Setting:
                    proxy.batch_size)
 
 
-def backbone_run() -> Path:
-    config = PANEL[BACKBONE].replace(input_size=REFERENCE.input_size)
-    return WORK_DIR / f"{config.id}-{REFERENCE.key}-seed0"
-
-
-def score_missing(cache: RunCache, data: str, named: dict, seeds, threads) -> None:
-    """Scores every (head, seed) the cache lacks, appending each as it finishes."""
+def score_missing(cache: RunCache, data: str, named: dict, seeds, threads,
+                  backbone: Backbone = BACKBONES[16]) -> None:
+    """Scores every (head, seed) the cache lacks, appending each as it finishes. Several
+    workers can run at once: each claims a (head, seed) before training it (`take_claim`)."""
     from trainers.cell_proxy import CellProxy, cache_features, score_head
     from trainers.runs import load_run
     from trainers.training import configure_threads
 
     configure_threads(threads)
-    proxy, run = CellProxy(), load_run(backbone_run())
-    setting, version = proxy_setting(proxy), _version(data)
+    proxy, run = CellProxy(), load_run(backbone.run())
+    setting, version = proxy_setting(proxy), backbone.version(data)
     cached = cache_features(run.config, run.model, data, proxy, WORK_DIR / "cell_features")
     for seed in seeds:
         for name, config in named.items():
-            if cache.get(version, config, setting, seed) is None:
+            cache.reload()
+            claim = WORK_DIR / f"cell-{backbone.run().name}-{config.id}-seed{seed}.claim"
+            if cache.get(version, config, setting, seed) is not None or not take_claim(claim):
+                continue
+            try:
                 scored = score_head(config, cached, proxy, seed)
                 cache.add({"data": version, "config_id": config.id, "name": name,
                            "config": config.to_dict(), "setting": setting.key, "seed": seed,
                            **scored})
-                print(f"{name} seed {seed}: mIOU {scored['miou']:.4f} in "
-                      f"{scored['seconds']:.0f} s", flush=True)
+            finally:
+                claim.unlink(missing_ok=True)
+            print(f"{name} seed {seed}: mIOU {scored['miou']:.4f} in "
+                  f"{scored['seconds']:.0f} s", flush=True)
 
 
-def _version(data: str) -> str:
-    return f"{data_version(data)}|backbone:{backbone_run().name}"
-
-
-def report(cache: RunCache, data: str, named: dict, seeds) -> dict:
+def report(cache: RunCache, data: str, named: dict, seeds,
+           backbone: Backbone = BACKBONES[16]) -> dict:
     """The statistics of the scored heads (those with every seed)."""
     from trainers.cell_proxy import CellProxy
 
-    setting, version = proxy_setting(CellProxy()), _version(data)
+    setting, version = proxy_setting(CellProxy()), backbone.version(data)
     scores = {name: [cache.get(version, config, setting, seed) for seed in seeds]
               for name, config in named.items()}
     scores = {name: rows for name, rows in scores.items() if all(rows)}
     miou = {name: [row["miou"] for row in rows] for name, rows in scores.items()}
     means = {name: float(np.mean(values)) for name, values in miou.items()}
     per_seed = np.array(list(miou.values()))
-    result = {"setting": setting.to_dict(), "backbone_run": backbone_run().name,
+    result = {"setting": setting.to_dict(), "backbone_run": backbone.run().name,
               "heads": {name: {"miou": values, "mean": round(means[name], 4)}
                         for name, values in miou.items()},
               "count": len(miou), **separation(per_seed),
               "seed_spearman": rank_agreement(per_seed[:, 0], per_seed[:, 1])["spearman"],
               "seconds_per_head": round_or_none(
                   np.mean([row["seconds"] for rows in scores.values() for row in rows]), 1)}
-    result["panel"] = panel_agreement(data, miou)
+    result["panel"] = panel_agreement(data, miou, backbone.panel_heads)
     return result
 
 
@@ -125,15 +156,15 @@ def separation(per_seed) -> dict:
             "separated_pairs": round_or_none(separated, 3)}
 
 
-def panel_agreement(data: str, miou: dict) -> dict:
-    """On the panel heads: Spearman against the reference of the cell proxy, of the
+def panel_agreement(data: str, miou: dict, panel_heads) -> dict:
+    """On the panel heads (`panel_heads`, those scored): Spearman against the reference of the cell proxy, of the
     whole-network proxy `nas search` uses, and of GFLOPs; how far apart the two proxies put
     the heads (`separation`)."""
     from nas.search.options import SearchOptions
 
     panel, version = RunCache(PANEL_CACHE), data_version(data)
     search = Setting.of_search(SearchOptions())
-    names = [name for name in PANEL_HEADS if name in miou]
+    names = [name for name in panel_heads if name in miou]
 
     def seeds_of(setting, name):
         rows = [panel.get(version, PANEL[name], setting, seed) for seed in (0, 1)]
@@ -158,17 +189,20 @@ def panel_agreement(data: str, miou: dict) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="synthetic")
+    parser.add_argument("--output-stride", type=int, choices=sorted(BACKBONES), default=16,
+                        help="the backbone's: paper-basic (16) or paper-basic-os8 (8)")
     parser.add_argument("--cells", type=int, default=14,
                         help="sampled DPC cells besides the panel's")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--threads", type=int)
     parser.add_argument("--report", action="store_true", help="only write the report")
     args = parser.parse_args(argv)
-    named = heads(args.cells)
+    backbone = BACKBONES[args.output_stride]
+    named = heads(args.cells, backbone)
     if not args.report:
-        score_missing(RunCache(CACHE), args.data, named, args.seeds, args.threads)
-    result = report(RunCache(CACHE), args.data, named, args.seeds)
-    REPORT.write_text(json.dumps(result, indent=1) + "\n")
+        score_missing(RunCache(CACHE), args.data, named, args.seeds, args.threads, backbone)
+    result = report(RunCache(CACHE), args.data, named, args.seeds, backbone)
+    backbone.report.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps({key: value for key, value in result.items() if key != "heads"}, indent=1))
 
 

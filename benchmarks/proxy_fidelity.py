@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE.parent))
 from space import ArchConfig, get_preset  # noqa: E402
 from space.config import PAPER_DPC_BRANCHES  # noqa: E402
 from benchmarks._runs import (RunCache, Setting, data_version, rank_agreement, round_or_none,  # noqa: E402
-                              run_missing, spearman_gain)
+                              partial_spearman, run_missing, spearman_gain)
 
 CACHE = HERE / "data" / "proxy_fidelity_runs.jsonl"
 REPORT = HERE / "data" / "proxy_fidelity.json"
@@ -201,6 +201,7 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
         means = [float(np.mean(table[name])) for name in names]
         entries.append({"setting": setting.to_dict(), **setting_summary(table, reference, rows),
                          "versus_gflops": spearman_gain(means, gflops, reference_means),
+                         "beyond_gflops": partial_spearman(means, gflops, reference_means),
                          "relative_compute": round_or_none(setting.pixels / reference_setting.pixels),
                          "miou": {name: table[name] for name in names},
                          "default": setting.name == default})
@@ -231,20 +232,55 @@ def format_table(result: dict) -> str:
     if "settings" not in result:
         return result.get("status", "")
     lines = ["| setting | Spearman | Kendall | seed Spearman | mean abs seed diff | s per trial | "
-             "compute | Spearman - GFLOPs's (90% CI) |", "|---|---|---|---|---|---|---|---|"]
+             "compute | Spearman - GFLOPs's (90% CI) | partial Spearman given GFLOPs (90% CI) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     reference = result["reference"]
     lines.append(f"| reference {_describe(reference['setting'])} | 1 | 1 | {reference['seed_spearman']} "
-                 f"| | {reference['seconds_per_trial']} | 1 | |")
+                 f"| | {reference['seconds_per_trial']} | 1 | | |")
     for entry in result["settings"]:
         mark = " (default)" if entry["default"] else ""
-        gain = entry["versus_gflops"]
+        gain, beyond = entry["versus_gflops"], entry["beyond_gflops"]
         lines.append(f"| {entry['setting']['name']}{mark} {_describe(entry['setting'])} | "
                      f"{entry['spearman']} | {entry['kendall']} | {entry['seed_spearman']} | "
                      f"{entry['mean_abs_seed_difference']} | {entry['seconds_per_trial']} | "
-                     f"{entry['relative_compute']} | {gain['difference']} {gain['ci90']} |")
-    lines.append(f"| GFLOPs | {result['gflops_spearman']} | {result['gflops_kendall']} | 1 | 0 | 0 | | |")
-    lines.append(f"| params | {result['params_spearman']} | {result['params_kendall']} | 1 | 0 | 0 | | |")
+                     f"{entry['relative_compute']} | {gain['difference']} {gain['ci90']} | "
+                     f"{beyond['partial_spearman']} {beyond['ci90']} |")
+    lines.append(f"| GFLOPs | {result['gflops_spearman']} | {result['gflops_kendall']} | 1 | 0 | 0 | | | 0 |")
+    lines.append(f"| params | {result['params_spearman']} | {result['params_kendall']} | 1 | 0 | 0 | | | |")
     return "\n".join(lines)
+
+
+def plot(result: dict, path: Path) -> None:
+    """One scatter per setting (and GFLOPs): each panel config's score against its reference
+    mIOU, the seeds' range as a bar, with the setting's Spearman and partial Spearman."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # after choosing the backend
+
+    panel, entries = result["panel"], result["settings"]
+    reference = [np.mean(entry["reference_miou"]) for entry in panel]
+    figure, axes = plt.subplots(2, (len(entries) + 2) // 2, figsize=(3.2 * ((len(entries) + 2) // 2), 6.4),
+                                squeeze=False)
+    for axis, entry in zip(axes.flat, entries):
+        seeds = np.array([entry["miou"][item["name"]] for item in panel])
+        axis.errorbar(reference, seeds.mean(axis=1), yerr=np.ptp(seeds, axis=1) / 2, fmt="o",
+                      markersize=4, capsize=2)
+        mark = ", default" if entry["default"] else ""
+        axis.set_title(f"{entry['setting']['name']}{mark}\nSpearman {entry['spearman']}, "
+                       f"partial {entry['beyond_gflops']['partial_spearman']}", fontsize=9)
+        axis.set_ylabel("proxy mIOU", fontsize=8)
+    gflops_axis = axes.flat[len(entries)]
+    gflops_axis.scatter(reference, [item["gflops"] for item in panel], s=16)
+    gflops_axis.set_title(f"GFLOPs\nSpearman {result['gflops_spearman']}", fontsize=9)
+    gflops_axis.set_ylabel("GFLOPs", fontsize=8)
+    for axis in axes.flat[len(entries) + 1:]:
+        axis.set_visible(False)
+    for axis in axes.flat:
+        axis.set_xlabel("reference mIOU (mean of seeds)", fontsize=8)
+        axis.tick_params(labelsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
 
 
 def _describe(setting: dict) -> str:
@@ -279,6 +315,8 @@ def main(argv=None) -> None:
                     panel={name: PANEL[name] for name in args.only} if args.only else None)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
+    if "settings" in result:
+        plot(result, args.out.with_suffix(".png"))
     print(format_table(result))
 
 

@@ -69,7 +69,8 @@ def _mark_infeasible(figure: go.Figure, done: pd.DataFrame, latency_target: floa
 
 def comparison_figure(tables: dict[str, pd.DataFrame],
                       title: str = "Pareto fronts") -> go.Figure:
-    """The front of each run (name -> trial table) in one plot, with its completed trials."""
+    """The front of each run (name -> trial table) in one plot, with its completed trials; a
+    staged run's front as one staircase per rung (`front_lines`)."""
     figure = go.Figure()
     colours = px.colors.qualitative.Plotly
     for index, (name, table) in enumerate(tables.items()):
@@ -79,9 +80,11 @@ def comparison_figure(tables: dict[str, pd.DataFrame],
                                     marker={"color": colour, "opacity": 0.35},
                                     name=f"{name} trials", text=done["config_id"],
                                     legendgroup=name))
-        figure.add_trace(go.Scatter(x=front["latency_ms"], y=front["miou"], mode="lines+markers",
-                                    line={"shape": "hv", "color": colour}, name=f"{name} front",
-                                    text=front["config_id"], legendgroup=name))
+        for (line, members), dash in zip(front_lines(front), ("solid", "dash", "dot")):
+            figure.add_trace(go.Scatter(
+                x=members["latency_ms"], y=members["miou"], mode="lines+markers",
+                line={"shape": "hv", "color": colour, "dash": dash}, legendgroup=name,
+                name=f"{name}: {line[0].lower()}{line[1:]}", text=members["config_id"]))
     figure.update_layout(title=title, xaxis_title=LABELS["latency_ms"], yaxis_title=LABELS["miou"])
     return figure
 

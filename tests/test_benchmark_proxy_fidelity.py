@@ -36,6 +36,18 @@ def test_a_gain_over_gflops_comes_with_an_interval_over_the_configs():
     assert gain["difference"] > 0 and low == 0 and high > 0  # one swap: not told from chance
 
 
+def test_the_partial_spearman_asks_what_a_predictor_knows_beyond_gflops():
+    gflops = [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]  # pairs of the same cost
+    reference = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]  # the costlier, the better; within a
+    # pair, the second
+    knows_the_pairs = runs.partial_spearman(reference, gflops, reference)
+    assert knows_the_pairs["partial_spearman"] == 1.0 and knows_the_pairs["ci90"][0] > 0.5
+    swaps_every_pair = [2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11]  # ranks cost right, pairs wrong
+    assert runs.spearman_gain(swaps_every_pair, gflops, reference)["difference"] < 0.03
+    assert runs.partial_spearman(swaps_every_pair, gflops, reference)["partial_spearman"] < -0.9
+    assert runs.partial_spearman(gflops, gflops, reference)["partial_spearman"] == 0.0
+
+
 def test_data_checks_report_spread_seed_noise_and_decisions():
     reference = {"paper-basic": [0.50, 0.52], "paper-dpc": [0.60, 0.60],
                  "shufflenet0.5-basic": [0.40, 0.40]}
@@ -129,7 +141,10 @@ def test_the_report_ranks_each_setting_against_the_reference(tmp_path):
     assert proxy["relative_compute"] == pytest.approx(48 ** 2 * 3 / 64 ** 2 / 6, abs=1e-3)
     assert result["reference"]["spread"] == pytest.approx(0.09)
     assert proxy["versus_gflops"]["difference"] == pytest.approx(1.0 - result["gflops_spearman"])
+    assert -1.0 <= proxy["beyond_gflops"]["partial_spearman"] <= 1.0
     assert "| proxy (default)" in bench.format_table(result)
+    bench.plot(result, tmp_path / "proxy_fidelity.png")  # one scatter per setting and GFLOPs
+    assert (tmp_path / "proxy_fidelity.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_a_run_resumed_after_a_kill_counts_its_training_not_its_last_wall_time():

@@ -70,8 +70,20 @@ def test_comparison_figure_draws_each_front():
     table = as_table(rows())
     figure = comparison_figure({"nsga2": table, "random": table.iloc[1:]})
     names = [trace.name for trace in figure.data]
-    assert names == ["nsga2 trials", "nsga2 front", "random trials", "random front"]
+    assert names == ["nsga2 trials", "nsga2: pareto front (2)", "random trials",
+                     "random: pareto front (1)"]
     assert list(figure.data[1].x) == [4.0, 8.0]
+
+
+def test_comparison_figure_draws_a_staged_front_rung_by_rung():
+    first, second, third, _ = rows()
+    staged = as_table([{**first, "fidelity": 1, "miou_rung0": 0.15, "miou_rung1": 0.6},
+                       {**second, "latency_ms": 9.5, "fidelity": 0, "miou_rung0": 0.2},
+                       {**third, "fidelity": 0, "miou_rung0": 0.1}])
+    figure = comparison_figure({"staged": staged, "single": as_table(rows())})
+    names = [trace.name for trace in figure.data]
+    assert names == ["staged trials", "staged: pareto front, rung 1 (1)",
+                     "staged: pareto front, rung 0 (1)", "single trials", "single: pareto front (2)"]
 
 
 def test_a_staged_search_table_keeps_each_rung_and_marks_finalists_and_infeasible(tmp_path):
