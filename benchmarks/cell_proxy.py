@@ -104,8 +104,9 @@ def score_missing(cache: RunCache, data: str, named: dict, seeds, threads,
     proxy, run = CellProxy(), load_run(backbone.run())
     setting, version = proxy_setting(proxy), backbone.version(data)
     cached = cache_features(run.config, run.model, data, proxy, WORK_DIR / "cell_features")
-    for seed in seeds:
-        for name, config in named.items():
+    # every seed of a head before the next head: a run cut short still reports whole heads
+    for name, config in named.items():
+        for seed in seeds:
             cache.reload()
             claim = WORK_DIR / f"cell-{backbone.run().name}-{config.id}-seed{seed}.claim"
             if cache.get(version, config, setting, seed) is not None or not take_claim(claim):

@@ -1,11 +1,11 @@
 """Scoring encoder heads (DPC cells) on cached backbone features: the DPC paper's proxy.
 
 A trained backbone runs once over `CellProxy.train_images` + `val_images` examples at
-`CellProxy.input_size`, large enough that the stride-16 features (24x24 at 384x384) are wider
-than the largest DPC rate (21): there the rates read the scene, not padding, as they do on
-Cityscapes crops. The features are kept in a cache file; each head is then trained alone on
-them (about a minute on one CPU core, the backbone's cost paid once) and scored by mIOU on
-the cached validation features.
+`CellProxy.input_size`, large enough that the features (at 384x384: 24x24 at output stride 16,
+48x48 at 8) are wider than the largest DPC rate (21): there the rates read the scene, not
+padding, as they do on Cityscapes crops. The features are kept in a cache file; each head is
+then trained alone on them (one to three minutes on one CPU core, the backbone's cost paid
+once) and scored by mIOU on the cached validation features.
 """
 
 from __future__ import annotations

@@ -55,7 +55,8 @@ class SearchOptions:
     input_size: tuple = setting((64, 64), "proxy training size (the proxy, 64x64 x 200 steps "
                                 "x batch 16 at lr 1e-3, the best measured, ranks 17 configs "
                                 "like a 256x256 / 800-step training with Spearman 0.90, "
-                                "GFLOPs 0.84: benchmarks/proxy_fidelity.md; mIOUs closer "
+                                "GFLOPs 0.84, and orders networks of equal GFLOPs with "
+                                "partial Spearman 0.76: benchmarks/proxy_fidelity.md; mIOUs closer "
                                 "than its seed noise, 0.008, are ties)", metavar="HxW")
     latency_input_size: tuple = setting((224, 224), "deployment size for latency and GFLOPs",
                                         metavar="HxW")
@@ -77,8 +78,9 @@ class SearchOptions:
         "network scored 0.02 mIOU more: benchmarks/search_fidelity.md)", metavar="LADDER")
     cell_proxy: str | None = setting(
         None, "search the encoder head (basic or DPC cell) on the cached features of this "
-        "trained run's backbone at 384x384, where stride-16 features (24x24) are wider than "
-        "every DPC rate (the DPC paper's proxy, benchmarks/cell_proxy.md); the space's "
+        "trained run's backbone at 384x384, where its features (24x24 at output stride 16, "
+        "48x48 at 8) are wider than every DPC rate (the DPC paper's proxy, "
+        "benchmarks/cell_proxy.md); the space's "
         "backbone, output stride and decoder become the run's", metavar="RUN")
     reduction_factor: float = setting(3.0, "staged search: a result climbs to the next rung "
                                       "when it ranks in the best 1/N of the rung's results so "
