@@ -213,7 +213,8 @@ def spearman_gain(predicted, baseline, reference, resamples: int = 2000) -> dict
 
     if rank_agreement(predicted, reference)["spearman"] is None:
         return {"difference": None, "ci90": None}
-    return _with_interval(gain, (predicted, baseline, reference), resamples)
+    value, interval = _with_interval(gain, (predicted, baseline, reference), resamples)
+    return {"difference": value, "ci90": interval}
 
 
 def partial_spearman(predicted, control, reference, resamples: int = 2000) -> dict:
@@ -229,8 +230,8 @@ def partial_spearman(predicted, control, reference, resamples: int = 2000) -> di
 
     if rank_agreement(predicted, reference)["spearman"] is None:
         return {"partial_spearman": None, "ci90": None}
-    result = _with_interval(partial, (predicted, control, reference), resamples)
-    return {"partial_spearman": result["difference"], "ci90": result["ci90"]}
+    value, interval = _with_interval(partial, (predicted, control, reference), resamples)
+    return {"partial_spearman": value, "ci90": interval}
 
 
 def _spearman(first, second) -> float:
@@ -240,14 +241,14 @@ def _spearman(first, second) -> float:
     return float(stats.spearmanr(first, second).statistic)
 
 
-def _with_interval(statistic, lists, resamples: int) -> dict:
-    """`statistic` of the paired `lists` and its 90% percentile bootstrap interval."""
+def _with_interval(statistic, lists, resamples: int) -> tuple:
+    """`statistic` of the paired `lists` and its 90% percentile bootstrap interval, rounded."""
     interval = stats.bootstrap(
         lists, statistic, paired=True, vectorized=False, n_resamples=resamples,
         confidence_level=0.9, method="percentile", rng=np.random.default_rng(0)
     ).confidence_interval
-    return {"difference": round_or_none(statistic(*lists)),
-            "ci90": [round_or_none(interval.low), round_or_none(interval.high)]}
+    return (round_or_none(statistic(*lists)),
+            [round_or_none(interval.low), round_or_none(interval.high)])
 
 
 def round_or_none(value, digits=4):

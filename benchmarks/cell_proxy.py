@@ -158,9 +158,9 @@ def separation(per_seed) -> dict:
 
 
 def panel_agreement(data: str, miou: dict, panel_heads) -> dict:
-    """On the panel heads (`panel_heads`, those scored): Spearman against the reference of the cell proxy, of the
-    whole-network proxy `nas search` uses, and of GFLOPs; how far apart the two proxies put
-    the heads (`separation`)."""
+    """On the panel heads (those of `panel_heads` scored): Spearman against the reference of
+    the cell proxy, of the whole-network proxy `nas search` uses, and of GFLOPs; how far apart
+    the two proxies put the heads (`separation`)."""
     from nas.search.options import SearchOptions
 
     panel, version = RunCache(PANEL_CACHE), data_version(data)

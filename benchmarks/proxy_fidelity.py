@@ -259,8 +259,8 @@ def plot(result: dict, path: Path) -> None:
 
     panel, entries = result["panel"], result["settings"]
     reference = [np.mean(entry["reference_miou"]) for entry in panel]
-    figure, axes = plt.subplots(2, (len(entries) + 2) // 2, figsize=(3.2 * ((len(entries) + 2) // 2), 6.4),
-                                squeeze=False)
+    columns = (len(entries) + 2) // 2  # the settings and GFLOPs on two rows
+    figure, axes = plt.subplots(2, columns, figsize=(3.2 * columns, 6.4), squeeze=False)
     for axis, entry in zip(axes.flat, entries):
         seeds = np.array([entry["miou"][item["name"]] for item in panel])
         axis.errorbar(reference, seeds.mean(axis=1), yerr=np.ptp(seeds, axis=1) / 2, fmt="o",
