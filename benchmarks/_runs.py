@@ -31,6 +31,7 @@ class Setting:
     learning_rate: float
     batch_size: int
     start: "Setting | None" = None
+    frame_scale: float = 1.0  # frames resized by this factor before cropping and evaluation
 
     def __post_init__(self):
         size = self.input_size
@@ -39,14 +40,17 @@ class Setting:
     @classmethod
     def of_search(cls, options, name: str = "search") -> "Setting":
         """The proxy training of a search's options (`nas.search.options.SearchOptions`)."""
-        return cls(name, options.input_size, options.steps_per_trial, options.learning_rate,
-                   options.batch_size)
+        proxy = options.proxy_fidelity
+        return cls(name, proxy.crop, proxy.steps, proxy.learning_rate, proxy.batch_size,
+                   frame_scale=proxy.frame_scale)
 
     @property
     def key(self) -> str:
         height, width = self.input_size
         key = (f"{height}x{width}-{self.steps}steps-lr{self.learning_rate:g}"
                f"-batch{self.batch_size}")
+        if self.frame_scale != 1.0:
+            key += f"-scale{self.frame_scale:g}"
         return key if self.start is None else f"{key}-from-{self.start.key}"
 
     @property
@@ -57,6 +61,8 @@ class Setting:
     def to_dict(self) -> dict:
         data = {"name": self.name, "input_size": list(self.input_size), "steps": self.steps,
                 "learning_rate": self.learning_rate, "batch_size": self.batch_size}
+        if self.frame_scale != 1.0:
+            data["frame_scale"] = self.frame_scale
         return data if self.start is None else {**data, "start": self.start.to_dict()}
 
 
@@ -95,11 +101,12 @@ def data_version(data) -> str:
     """The data spec (of a spec string or a loaded dataset), with the scene version for the
     synthetic default."""
     spec = getattr(data, "spec", data)
-    if spec.split(":")[0] == "synthetic":
+    kind = spec.split(":")[0]
+    if kind == "synthetic":
         from trainers.datasets.synthetic import SCENE_VERSION
 
         return f"{spec}@scenes-v{SCENE_VERSION}"
-    return spec
+    return "camvid" if kind == "camvid" else spec  # CamVid: the same frames wherever they lie
 
 
 def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_dir: Path,
@@ -115,6 +122,7 @@ def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_d
     started = time.monotonic()
     recipe = TrainConfig(steps=setting.steps, batch_size=setting.batch_size,
                          learning_rate=setting.learning_rate, seed=seed, threads=threads,
+                         frame_scale=setting.frame_scale,
                          checkpoint_every=max(50, setting.steps // 8),
                          init_weights=None if start is None else str(start))
     result = train(config.replace(input_size=setting.input_size), recipe, dataset=data,
@@ -131,13 +139,15 @@ def run_folder(config: ArchConfig, setting: Setting, seed: int, work_dir: Path) 
 
 
 def missing_runs(cache: RunCache, data: str, settings, seeds, panel: dict) -> list:
-    """(name, config, setting, seed) not yet in the cache, in the order of `settings`."""
-    return [(name, config, setting, seed) for setting in settings for seed in seeds
-            for name, config in panel.items() if cache.get(data, config, setting, seed) is None]
+    """(name, config, setting, seed) not yet in the cache, in the order of `settings`, every
+    seed of a config before the next config (a run cut short leaves whole configs)."""
+    return [(name, config, setting, seed) for setting in settings
+            for name, config in panel.items() for seed in seeds
+            if cache.get(data, config, setting, seed) is None]
 
 
 def run_missing(cache: RunCache, data: str, settings, seeds, panel: dict, work_dir: Path = WORK_DIR,
-                threads=None, cost_size: int = 256, log=print) -> None:
+                threads=None, cost_size=256, log=print) -> None:
     """Trains every missing run, adding each to the cache as it finishes, with the config's
     GFLOPs and parameters at `cost_size`. Several workers can run at once: each claims a run
     before training it (`claim`), and takes over the runs of workers that died."""
@@ -161,11 +171,12 @@ def run_missing(cache: RunCache, data: str, settings, seeds, panel: dict, work_d
             f"(load {measured['load_average']:.1f})")
 
 
-def costs(config: ArchConfig, size: int) -> dict:
-    """GFLOPs and parameters of `config` at `size` x `size`."""
+def costs(config: ArchConfig, size) -> dict:
+    """GFLOPs and parameters of `config` at `size` (HxW, or one number for a square)."""
     from space.builders import build_model, count_flops, count_params
 
-    model = build_model(config.replace(input_size=[size] * 2))
+    size = [size] * 2 if isinstance(size, int) else list(size)
+    model = build_model(config.replace(input_size=size))
     return {"gflops": count_flops(model) / 1e9, "params": count_params(model)}
 
 

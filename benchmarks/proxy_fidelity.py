@@ -24,6 +24,7 @@ noise, the effect of each decision).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -123,6 +124,43 @@ DECISIONS = {
 }
 
 
+
+
+@dataclasses.dataclass(frozen=True)
+class Benchmark:
+    """The panel, its decision pairs, the reference and the candidate settings of one kind of
+    data, with its run cache, report file and the size its costs are counted at."""
+
+    panel: dict
+    decisions: dict
+    reference: Setting
+    settings: tuple  # trained by default
+    by_name_only: tuple  # trained when named (the synthetic last rungs)
+    cache: Path
+    report: Path
+    cost_size: object = 256
+
+    def setting(self, name: str) -> Setting:
+        return {setting.name: setting for setting in (self.reference, *self.settings,
+                                                      *self.by_name_only)}[name]
+
+
+def _benchmarks() -> dict:
+    from benchmarks import camvid_panel as camvid
+
+    synthetic = Benchmark(PANEL, DECISIONS, REFERENCE, SETTINGS, LAST_RUNGS, CACHE, REPORT)
+    return {"synthetic": synthetic, "camvid": Benchmark(
+        camvid.PANEL, camvid.DECISIONS, camvid.REFERENCE, camvid.SETTINGS, (),
+        HERE / "data" / "proxy_fidelity_camvid_runs.jsonl",
+        HERE / "data" / "proxy_fidelity_camvid.json", camvid.COST_SIZE)}
+
+
+def benchmark_for(data: str) -> Benchmark:
+    """The benchmark of a data spec's kind (CamVid's own panel; the synthetic one otherwise)."""
+    benchmarks = _benchmarks()
+    return benchmarks.get(str(data).split(":")[0], benchmarks["synthetic"])
+
+
 # -- statistics ------------------------------------------------------------------------------
 def seed_table(cache: RunCache, data: str, setting: Setting, seeds, panel,
                first_seed_only: bool = False) -> dict | None:
@@ -157,15 +195,19 @@ def setting_summary(table: dict, reference: dict, rows: list[dict]) -> dict:
             "load_average": round_or_none(np.mean([row["load_average"] for row in rows]), 2)}
 
 
-def data_checks(reference: dict) -> dict:
+def pooled_seed_std(table: dict) -> float:
+    """The seed std pooled over the configs trained with more than one seed (with two seeds,
+    each config's estimate is |a - b| / sqrt(2))."""
+    return float(np.sqrt(np.mean([np.var(values, ddof=1) for values in table.values()
+                                  if len(values) > 1])))
+
+
+def data_checks(reference: dict, decision_pairs: dict = DECISIONS) -> dict:
     """The issue's checks of the data on the reference: spread, seed noise, decisions."""
     means = {name: float(np.mean(values)) for name, values in reference.items()}
-    # with two seeds, each config's std estimate is |a - b| / sqrt(2); pooled over the
-    # configs trained with both
-    seed_std = float(np.sqrt(np.mean([np.var(values, ddof=1) for values in reference.values()
-                                      if len(values) > 1])))
+    seed_std = pooled_seed_std(reference)
     decisions = {}
-    for decision, pairs in DECISIONS.items():
+    for decision, pairs in decision_pairs.items():
         decisions[decision] = [
             {"worse_on_cityscapes": low, "better_on_cityscapes": high,
              "difference": round_or_none(means[high] - means[low]),
@@ -175,11 +217,61 @@ def data_checks(reference: dict) -> dict:
             "seed_std": round_or_none(seed_std), "decisions": decisions}
 
 
+def decision_table(reference: dict, proxies: dict, decision_pairs: dict) -> list[dict]:
+    """Per pair of configs that differ in one decision: the reference effect (better on
+    Cityscapes minus worse, means of seeds) with its pooled seed std, and each proxy's effect."""
+    seed_std = round_or_none(pooled_seed_std(reference))
+
+    def effect(table, low, high):
+        return round_or_none(float(np.mean(table[high]) - np.mean(table[low])))
+
+    return [{"decision": decision, "configs": [low, high],
+             "reference_effect": effect(reference, low, high), "reference_seed_std": seed_std,
+             "proxy_effects": {name: effect(table, low, high) for name, table in proxies.items()}}
+            for decision, pairs in decision_pairs.items() for low, high in pairs
+            if low in reference and high in reference]
+
+
+def no_decoder_spearman(scores: list, reference_means: list, panel: dict) -> float | None:
+    """Spearman of `scores` against the reference among the panel configs without a decoder
+    (where the decoder switch cannot carry the ranking)."""
+    keep = [index for index, config in enumerate(panel.values()) if config.decoder == "none"]
+    return rank_agreement([scores[i] for i in keep], [reference_means[i] for i in keep])["spearman"]
+
+
+def decision_signs(decisions: list[dict], name: str) -> dict:
+    """How many of the decisions whose reference effect exceeds twice its seed std the setting
+    `name` gives the same sign."""
+    resolved = [row for row in decisions
+                if abs(row["reference_effect"]) > 2 * row["reference_seed_std"]]
+    agree = sum(np.sign(row["proxy_effects"][name]) == np.sign(row["reference_effect"])
+                for row in resolved)
+    return {"agree": int(agree), "resolved": len(resolved)}
+
+
+TARGET_NAMES = ("spearman>=0.85", "seed_spearman>=0.9", "partial_spearman_ci90>0",
+                "no_decoder_spearman>gflops", "decision_signs", "seconds<=reference/8")
+
+
+def targets(entry: dict, gflops_no_decoder: float | None, reference_seconds: float) -> dict:
+    """The targets for a real-data default proxy (`TARGET_NAMES`), met (True) or not."""
+    low = entry["beyond_gflops"]["ci90"][0]
+    return {"spearman>=0.85": (entry["spearman"] or 0) >= 0.85,
+            "seed_spearman>=0.9": (entry["seed_spearman"] or 0) >= 0.9,
+            "partial_spearman_ci90>0": low is not None and low > 0,
+            "no_decoder_spearman>gflops": (entry["no_decoder_spearman"] or -1)
+            > (gflops_no_decoder or 1),
+            "decision_signs": entry["decision_signs"]["agree"] == entry["decision_signs"]["resolved"],
+            "seconds<=reference/8": entry["seconds_per_trial"] <= reference_seconds / 8}
+
+
 def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
-           panel=None, reference_setting: Setting = REFERENCE,
-           settings=(*SETTINGS, *LAST_RUNGS)) -> dict:
+           panel=None, benchmark: Benchmark | None = None) -> dict:
     """The benchmark's report (the `proxy_fidelity.json` schema) from the cached runs."""
-    panel = panel or PANEL
+    benchmark = benchmark or benchmark_for(data)
+    panel = panel or benchmark.panel
+    reference_setting = benchmark.reference
+    settings = (*benchmark.settings, *benchmark.by_name_only)
     version = data_version(data)
     reference = seed_table(cache, version, reference_setting, seeds, panel, first_seed_only=True)
     if reference is None:
@@ -192,30 +284,38 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
     first = {name: cache.get(version, panel[name], reference_setting, seeds[0]) for name in names}
     gflops = [first[name]["gflops"] for name in names]
     params = [first[name]["params"] for name in names]
-    entries = []
+    entries, tables = [], {}
     for setting in settings:
         table = seed_table(cache, version, setting, seeds, panel) if len(seeds) > 1 else None
         if table is None:  # a proxy's rank statistics need two seeds of every config
             continue
+        tables[setting.name] = table
         rows = [cache.get(version, panel[name], setting, seed) for name in names for seed in seeds]
         means = [float(np.mean(table[name])) for name in names]
         entries.append({"setting": setting.to_dict(), **setting_summary(table, reference, rows),
                          "versus_gflops": spearman_gain(means, gflops, reference_means),
                          "beyond_gflops": partial_spearman(means, gflops, reference_means),
                          "relative_compute": round_or_none(setting.pixels / reference_setting.pixels),
+                         "no_decoder_spearman": no_decoder_spearman(means, reference_means, panel),
                          "miou": {name: table[name] for name in names},
                          "default": setting.name == default})
     reference_rows = [row for name in names for seed in seeds
                       if (row := cache.get(version, panel[name], reference_setting, seed))]
+    reference_seconds = round_or_none(np.mean([run_seconds(r) for r in reference_rows]), 1)
+    decisions = decision_table(reference, tables, benchmark.decisions)
+    gflops_no_decoder = no_decoder_spearman(gflops, reference_means, panel)
+    for entry in entries:
+        entry["decision_signs"] = decision_signs(decisions, entry["setting"]["name"])
+        entry["targets"] = targets(entry, gflops_no_decoder, reference_seconds)
     both = [values for values in reference.values() if len(values) > 1]
     return {
         "data": version, "seeds": list(seeds),
         "reference": {"setting": reference_setting.to_dict(),
                       "seeds_per_config": {name: len(values) for name, values in reference.items()},
                       "seed_spearman": rank_agreement(*zip(*both))["spearman"] if len(both) > 2 else None,
-                      "seconds_per_trial": round_or_none(np.mean([run_seconds(r) for r in reference_rows]), 1),
+                      "seconds_per_trial": reference_seconds,
                       "load_average": round_or_none(np.mean([r["load_average"] for r in reference_rows]), 2),
-                      **data_checks(reference)},
+                      **data_checks(reference, benchmark.decisions)},
         "panel": [{"name": name, "config": panel[name].to_dict(), "reference_miou": reference[name],
                    "gflops": round_or_none(first[name]["gflops"]), "params": first[name]["params"]}
                   for name in names],
@@ -223,7 +323,9 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
         "gflops_kendall": rank_agreement(gflops, reference_means)["kendall"],
         "params_spearman": rank_agreement(params, reference_means)["spearman"],
         "params_kendall": rank_agreement(params, reference_means)["kendall"],
+        "gflops_no_decoder_spearman": gflops_no_decoder,
         "settings": entries,
+        "decisions": decisions,
     }
 
 
@@ -247,6 +349,12 @@ def format_table(result: dict) -> str:
                      f"{beyond['partial_spearman']} {beyond['ci90']} |")
     lines.append(f"| GFLOPs | {result['gflops_spearman']} | {result['gflops_kendall']} | 1 | 0 | 0 | | | 0 |")
     lines.append(f"| params | {result['params_spearman']} | {result['params_kendall']} | 1 | 0 | 0 | | | |")
+    lines += ["", "| setting | " + " | ".join(TARGET_NAMES) + " |",
+              "|---|" + "---|" * len(TARGET_NAMES)]
+    for entry in result["settings"]:
+        lines.append(f"| {entry['setting']['name']} | "
+                     + " | ".join("met" if entry["targets"][name] else "missed"
+                                  for name in TARGET_NAMES) + " |")
     return "\n".join(lines)
 
 
@@ -299,20 +407,23 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="train only these panel configs")
     parser.add_argument("--threads", type=int, help="TensorFlow threads per training")
-    parser.add_argument("--cache", type=Path, default=CACHE)
-    parser.add_argument("--out", type=Path, default=REPORT)
+    parser.add_argument("--cache", type=Path, help="run cache (default: the data kind's)")
+    parser.add_argument("--out", type=Path, help="report (default: the data kind's)")
     parser.add_argument("--default", help="the setting `nas search` uses (marked in the report)")
     parser.add_argument("--report", action="store_true", help="only write the report")
     args = parser.parse_args(argv)
-    chosen = ([REFERENCE, *SETTINGS] if args.settings == ["all"]
-              else [BY_NAME[name] for name in args.settings])
+    benchmark = benchmark_for(args.data)
+    args.cache, args.out = args.cache or benchmark.cache, args.out or benchmark.report
+    chosen = ([benchmark.reference, *benchmark.settings] if args.settings == ["all"]
+              else [benchmark.setting(name) for name in args.settings])
+    panel = {name: benchmark.panel[name] for name in args.only} if args.only else benchmark.panel
     cache = RunCache(args.cache)
     if not args.report:
-        panel = {name: PANEL[name] for name in args.only} if args.only else PANEL
-        run_missing(cache, args.data, chosen, args.seeds, panel, threads=args.threads)
+        run_missing(cache, args.data, chosen, args.seeds, panel, threads=args.threads,
+                    cost_size=benchmark.cost_size)
         cache = RunCache(args.cache)  # other workers' rows too
-    result = report(cache, args.data, tuple(args.seeds), args.default,
-                    panel={name: PANEL[name] for name in args.only} if args.only else None)
+    result = report(cache, args.data, tuple(args.seeds), args.default, panel=panel,
+                    benchmark=benchmark)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     if "settings" in result:

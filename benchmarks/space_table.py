@@ -32,6 +32,7 @@ from benchmarks.proxy_fidelity import PANEL  # noqa: E402
 from benchmarks.searchers import LATENCY_TABLE  # noqa: E402
 from nas.search.options import SearchOptions  # noqa: E402
 from space import SearchSpace  # noqa: E402
+from trainers import load_dataset  # noqa: E402
 
 CACHE = HERE / "data" / "space_table_runs.jsonl"
 TABLE = HERE / "data" / "space_table.parquet"
@@ -100,7 +101,7 @@ def main(argv=None) -> None:
     parser.add_argument("--export", action="store_true", help="only write the parquet table")
     parser.add_argument("--out", type=Path, default=TABLE)
     args = parser.parse_args(argv)
-    options = SearchOptions()
+    options, _ = SearchOptions(data=args.data).for_data(load_dataset(args.data))
     setting = Setting.of_search(options, "search-default")
     configs = table_configs(args.configs)
     cache = RunCache(args.cache)

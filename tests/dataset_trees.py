@@ -65,3 +65,28 @@ def make_coco(root, split="val", scale: int = 1):
         (root / f"{split}2017").mkdir(exist_ok=True)
         Image.fromarray(pixels.astype(np.uint8)).save(root / f"{split}2017" / image["file_name"])
     return root
+
+
+# CamVid class ids: 0 sky, 3 road, 4 pavement, 8 car, 11 void
+CAMVID_CLASS_IDS = np.array([[0, 0, 0, 0], [3, 8, 8, 11], [3, 3, 4, 4]], np.uint8)
+
+
+def make_camvid(root, scale: int = 1, lists: bool = False):
+    """CamVid in the SegNet layout: two train frames, one val and one test frame, each the 3x4
+    `CAMVID_CLASS_IDS` grown `scale` times (pixels a shade of their class), with grey masks in
+    `*annot/`; with `lists`, `train.txt` etc. name the pairs in reverse order, with the SegNet
+    tutorial's absolute prefix."""
+    class_ids = np.kron(CAMVID_CLASS_IDS, np.ones((scale, scale), np.uint8))
+    image = (class_ids[..., None] * 20).repeat(3, axis=2)
+    names = {"train": ["0001TP_006690", "0001TP_006720"], "val": ["0016E5_07959"],
+             "test": ["Seq05VD_f00000"]}
+    for split, frames in names.items():
+        for name in frames:
+            save_png(root / split / f"{name}.png", image)
+            save_png(root / f"{split}annot" / f"{name}.png", class_ids)
+        if lists:
+            prefix = "/SegNet/CamVid"
+            (root / f"{split}.txt").write_text("".join(
+                f"{prefix}/{split}/{name}.png {prefix}/{split}annot/{name}.png\n"
+                for name in reversed(frames)))
+    return root

@@ -1,6 +1,7 @@
 """The proxy-fidelity benchmark on a tiny panel: real trainings cached per (config, setting,
 seed), resumed without re-training, and rank statistics against the reference."""
 
+import dataclasses
 import json
 import os
 
@@ -18,6 +19,14 @@ TINY_PANEL = {
 }
 TINY_REFERENCE = runs.Setting("reference", 64, 6, 4e-3, 2)
 TINY_PROXY = runs.Setting("proxy", 48, 3, 4e-3, 2)
+
+
+def tiny_benchmark(panel) -> bench.Benchmark:
+    """The synthetic benchmark with a tiny panel, one decision, the tiny reference and proxy."""
+    return dataclasses.replace(
+        bench.benchmark_for("synthetic"), panel=panel, reference=TINY_REFERENCE,
+        settings=(TINY_PROXY,), by_name_only=(),
+        decisions={"head": [("shufflenet0.5", "shufflenet0.5-dpc")]})
 
 
 def test_rank_agreement_of_identical_reversed_and_tied_orders():
@@ -59,14 +68,26 @@ def test_data_checks_report_spread_seed_noise_and_decisions():
     assert checks["decisions"]["output_stride"] == []  # pair not in the panel
 
 
-def test_each_decision_pair_of_the_panel_differs_in_that_decision_only():
-    changed_by = {"width": {"depth_multiplier"}, "output_stride": {"output_stride"},
-                  "head": {"head", "dpc_branches"}, "decoder": {"decoder"},
-                  "dpc_cell": {"dpc_branches"}}
-    for decision, pairs in bench.DECISIONS.items():
+@pytest.mark.parametrize("data", ["synthetic", "camvid:/data/camvid"])
+def test_each_decision_pair_of_the_panel_differs_in_that_decision_only(data):
+    changed_by = {"backbone": {"backbone"}, "width": {"depth_multiplier"},
+                  "output_stride": {"output_stride"}, "head": {"head", "dpc_branches"},
+                  "decoder": {"decoder"}, "dpc_cell": {"dpc_branches"}}
+    benchmark = bench.benchmark_for(data)
+    for decision, pairs in benchmark.decisions.items():
         for worse, better in pairs:
-            first, second = bench.PANEL[worse].to_dict(), bench.PANEL[better].to_dict()
+            first, second = (benchmark.panel[name].to_dict() for name in (worse, better))
             assert {key for key in first if first[key] != second[key]} == changed_by[decision]
+
+
+def test_camvid_has_its_own_panel_files_and_frame_relative_proxies():
+    camvid, synthetic = bench.benchmark_for("camvid:/data/camvid"), bench.benchmark_for("synthetic")
+    assert camvid.cache != synthetic.cache and camvid.report.name == "proxy_fidelity_camvid.json"
+    assert len(camvid.panel) >= 16 and camvid.cost_size == (360, 480)
+    reference = camvid.reference
+    assert (reference.input_size, reference.steps, reference.batch_size) == ((256, 256), 800, 8)
+    quarter = camvid.setting("quarter-frames")
+    assert quarter.frame_scale == 0.25 and quarter.key.endswith("-scale0.25")
 
 
 @pytest.mark.slow
@@ -129,7 +150,7 @@ def test_the_report_ranks_each_setting_against_the_reference(tmp_path):
             results[TINY_REFERENCE, name, seed] = reference[seed]
             results[TINY_PROXY, name, seed] = proxy[seed]
     result = bench.report(cached(tmp_path, panel, results), "synthetic", (0, 1), default="proxy",
-                          panel=panel, reference_setting=TINY_REFERENCE, settings=[TINY_PROXY])
+                          benchmark=tiny_benchmark(panel))
     json.dumps(result)  # the report is plain JSON
     assert [entry["name"] for entry in result["panel"]] == list(panel)
     proxy, = result["settings"]
@@ -142,6 +163,12 @@ def test_the_report_ranks_each_setting_against_the_reference(tmp_path):
     assert result["reference"]["spread"] == pytest.approx(0.09)
     assert proxy["versus_gflops"]["difference"] == pytest.approx(1.0 - result["gflops_spearman"])
     assert -1.0 <= proxy["beyond_gflops"]["partial_spearman"] <= 1.0
+    head, = result["decisions"]  # shufflenet0.5 -> shufflenet0.5-dpc, +0.05 at the reference
+    assert head["reference_effect"] == pytest.approx(0.05)
+    assert head["proxy_effects"] == {"proxy": pytest.approx(0.035)}
+    assert proxy["decision_signs"] == {"agree": 1, "resolved": 1}
+    assert proxy["targets"]["spearman>=0.85"] and not proxy["targets"]["seed_spearman>=0.9"]
+    assert proxy["targets"]["seconds<=reference/8"]  # 10 s against 80 s
     assert "| proxy (default)" in bench.format_table(result)
     bench.plot(result, tmp_path / "proxy_fidelity.png")  # one scatter per setting and GFLOPs
     assert (tmp_path / "proxy_fidelity.png").read_bytes()[:4] == b"\x89PNG"
@@ -155,8 +182,8 @@ def test_a_run_resumed_after_a_kill_counts_its_training_not_its_last_wall_time()
 
 
 def test_an_incomplete_reference_is_reported_as_such(tmp_path):
-    result = bench.report(runs.RunCache(tmp_path / "none.jsonl"), "synthetic", panel=TINY_PANEL,
-                          reference_setting=TINY_REFERENCE)
+    result = bench.report(runs.RunCache(tmp_path / "none.jsonl"), "synthetic",
+                          benchmark=tiny_benchmark(TINY_PANEL))
     assert result["status"] == "reference incomplete: 0 of 4 runs"
 
 

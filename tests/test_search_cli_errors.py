@@ -27,7 +27,7 @@ def run_cli(capsys, *argv):
     (["--input-size", "big"], "input size"),
     (["--engine", "keras-tuner", "--algo", "nsga2"], "--algo nsga2"),
     (["--latency-target", "-3"], "--latency-target"),
-    (["--fidelities", "128x128/200"], "--fidelities '128x128/200': expected HxW/STEPS/BATCH"),
+    (["--fidelities", "128x128/200"], "--fidelities '128x128/200': expected HxW[@SCALE]/STEPS/BATCH"),
     (["--fidelities", "256x256/800/8,64x64/100/8"], "a ladder climbs"),
     (["--fidelities", "64x64/9/2,96x96/9/2", "--algo", "asha-random"],
      "a staged search runs on --engine ray with an Optuna sampler"),

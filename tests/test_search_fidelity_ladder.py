@@ -16,13 +16,21 @@ def test_a_ladder_is_written_as_crops_steps_and_batches():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("128x128/200", "expected HxW/STEPS/BATCH"), ("axb/1/1", "expected HxW/STEPS/BATCH"),
+    ("128x128/200", r"expected HxW\[@SCALE\]/STEPS/BATCH"), ("axb/1/1", "expected HxW"),
+    ("90x120@x/250/16", "expected HxW"), ("90x120@0/250/16", r"frame scale must be in \(0, 4\]"),
     ("16x16/10/1", "crop of at least 32x32"), ("", "at least one fidelity"),
     ("256x256/800/8,128x128/200/16", "a ladder climbs"),
 ])
 def test_bad_ladders_say_what_is_wrong_in_one_line(text, message):
     with pytest.raises(UserInputError, match=message):
         parse_ladder(text)
+
+
+def test_a_fidelity_may_train_frames_resized_first():
+    quarter = parse_fidelity("90x120@0.25/250/16/0.004")
+    assert quarter == Fidelity((90, 120), 250, 16, 0.004, frame_scale=0.25)
+    assert str(quarter) == "90x120@0.25/250/16/0.004"
+    assert quarter.recipe(TrainConfig()).frame_scale == 0.25
 
 
 def test_a_rung_recipe_continues_from_weights_at_the_fine_tune_rate():

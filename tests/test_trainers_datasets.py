@@ -88,7 +88,7 @@ def test_cityscapes_coarse_split_and_whole_image_size(tmp_path):
     assert "gtCoarse_labelIds" in dataset.source("train_extra", 0)
     _, mask = next(dataset.examples("train_extra"))
     assert mask[0, 0] == 0 and mask[8, 0] == 13  # road, car (labelIds 7, 26)
-    assert dataset.stored_size("val") == (24, 32) and dataset.full_resolution_eval
+    assert dataset.stored_size("val") == (24, 32)
     assert load_dataset("synthetic").stored_size("val") is None
 
 

@@ -22,12 +22,15 @@ FROM_SCRATCH_LEARNING_RATE = 4e-3  # random init: 1e-3 learns too slowly in a fe
 class TrainConfig:
     """How to train: data, schedule, optimizer, augmentation, evaluation and checkpoints."""
 
-    data: str = setting("synthetic", "dataset: synthetic, cityscapes:PATH, coco:PATH or "
+    data: str = setting("synthetic", "dataset: synthetic, camvid:PATH, cityscapes:PATH, coco:PATH or "
                         "folder:PATH", metavar="SPEC")
     train_split: str = setting("train", "split to train on", flag=None)
     eval_split: str = setting("val", "split to evaluate on", flag=None)
     crop_size: tuple | None = setting(None, "training crop HxW (default: the config's input "
                                       "size)", flag=None)
+    frame_scale: float = setting(1.0, "frames resized by this factor (aspect kept) before "
+                                 "cropping and evaluation, e.g. 0.25 for a quarter-size proxy; "
+                                 "frames with one stored size are evaluated at it times this")
     steps: int = setting(1000, "training steps")
     batch_size: int = setting(16, "batch size")
     learning_rate: float | None = setting(
@@ -58,6 +61,8 @@ class TrainConfig:
         if self.steps < 1 or self.batch_size < 1 or (self.learning_rate or 1) <= 0:
             raise UserInputError("steps and batch size must be at least 1 and the learning rate "
                                  "positive")
+        if not 0 < self.frame_scale <= 4:
+            raise UserInputError(f"frame scale {self.frame_scale}: expected a factor in (0, 4]")
 
     @property
     def initial_learning_rate(self) -> float:

@@ -12,8 +12,11 @@ from common import UserInputError
 from space import normalize_pixels
 from space.builders import build_inference_model
 from trainers.datasets import IGNORE_LABEL, load_dataset
+from trainers.datasets.base import scaled_size
 
 log = logging.getLogger(__name__)
+
+EVAL_BATCH_PIXELS = 2 ** 21  # up to 8 images a batch, one of Cityscapes' 1024x2048
 
 
 class ConfusionMatrix:
@@ -76,15 +79,17 @@ def predict_classes(model):
 
 
 def evaluate(model, dataset, split: str = "val", size: tuple[int, int] | None = None,
-             limit: int | None = None, batch_size: int = 8, predict=None) -> dict:
+             limit: int | None = None, batch_size: int | None = None, predict=None) -> dict:
     """mIOU of `model` (from `space.builders.build_model`) on a split, streamed batch by batch.
 
-    Images are resized to `size` (default: the model's input size). Returns `miou` (0..1),
+    Images are resized to `size` (default: the model's input size), `batch_size` at a time
+    (default: as many as fit in `EVAL_BATCH_PIXELS`, at most 8). Returns `miou` (0..1),
     `per_class` (IoU or None per class), `pixel_accuracy`, `images`, `eval_size`, `eval_seconds`
     and, for datasets with categories (Cityscapes), `category_iou` and `category_miou`.
     """
     dataset = load_dataset(dataset)
     size = tuple(size or model.input_shape[1:3])
+    batch_size = batch_size or max(1, min(8, EVAL_BATCH_PIXELS // (size[0] * size[1])))
     predict = predict or predict_classes(model)
     matrix = ConfusionMatrix(dataset.num_classes)
     start, images, labels, count = time.perf_counter(), [], [], 0
@@ -109,18 +114,22 @@ def evaluate(model, dataset, split: str = "val", size: tuple[int, int] | None = 
     return metrics
 
 
-def evaluate_full_resolution(model, config, dataset, split: str = "val",
-                             limit: int | None = None) -> dict:
-    """`evaluate` on whole images at their stored size (Cityscapes: 1024x2048), as the paper
-    evaluated, not resized to the training crop. The fully convolutional network `config` is
-    rebuilt at that size with batch 1 and the weights of `model` (built by `build_model`), and
-    runs one image at a time."""
+def evaluation_size(dataset, split: str, crop_size, frame_scale: float = 1.0) -> tuple[int, int]:
+    """Where `split` is evaluated: its frames' stored size times `frame_scale` (aspect ratio
+    kept) when they share one size; otherwise (synthetic scenes, frames of many sizes) the
+    training crop. Never real frames squashed into the crop."""
+    stored = load_dataset(dataset).stored_size(split)
+    return tuple(crop_size) if stored is None else scaled_size(stored, frame_scale)
+
+
+def evaluate_at(model, config, dataset, split: str = "val", size=None,
+                limit: int | None = None) -> dict:
+    """`evaluate` at `size` (default: the split's stored size): the fully convolutional network
+    `config` rebuilt at that size with batch 1 and the weights of `model` (built by
+    `build_model`), one image at a time, as the exported model runs."""
     dataset = load_dataset(dataset)
-    size = dataset.stored_size(split)
-    if size is None:
-        raise UserInputError(f"{dataset.spec}: the {split} images do not share one size; "
-                             "evaluate them at an --input-size HxW instead")
-    whole = build_inference_model(config.replace(input_size=tuple(size)), trained=model)
+    size = tuple(size or evaluation_size(dataset, split, config.input_size))
+    whole = build_inference_model(config.replace(input_size=size), trained=model)
 
     @tf.function(reduce_retracing=True)
     def predict(images):  # pixels 0..255 -> class ids: the exported model's graph

@@ -8,14 +8,19 @@ import tensorflow as tf
 from common import UserInputError
 from trainers.augment import augment
 from trainers.config import TrainConfig
+from trainers.datasets.base import resize_example, scaled_size
 
 
-def read_example(dataset, split: str, size: tuple[int, int] | None = None):
+def read_example(dataset, split: str, size: tuple[int, int] | None = None,
+                 frame_scale: float = 1.0):
     """A function: index (int64 tensor) -> (image uint8 [h, w, 3], mask uint8 [h, w]), reading
-    with the dataset's Python loader in tf.data's parallel map."""
+    with the dataset's Python loader in tf.data's parallel map; stored frames are resized by
+    `frame_scale` (image bilinear, mask nearest)."""
 
     def read(index):
         image, mask = dataset.read(split, int(index), size)
+        if frame_scale != 1.0:
+            image, mask = resize_example(image, mask, scaled_size(mask.shape, frame_scale))
         return np.ascontiguousarray(image, np.uint8), np.ascontiguousarray(mask, np.uint8)
 
     def read_op(index):
@@ -38,7 +43,7 @@ def training_pipeline(dataset, crop_size: tuple[int, int], batch_size: int, seed
     indices = tf.data.Dataset.range(count).shuffle(count, seed=seed, reshuffle_each_iteration=True)
     seeds = tf.data.Dataset.random(seed=seed).batch(2)
     examples = tf.data.Dataset.zip(indices.repeat(), seeds)
-    read = read_example(dataset, split, crop_size)
+    read = read_example(dataset, split, crop_size, augmentation.frame_scale)
     examples = examples.map(lambda index, key: (*read(index), key), num_parallel_calls=autotune)
     examples = examples.map(lambda image, mask, key: augment(image, mask, crop_size, key, augmentation),
                             num_parallel_calls=autotune)

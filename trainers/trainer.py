@@ -17,10 +17,10 @@ from tqdm.auto import tqdm
 
 from common import UserInputError
 from space import ArchConfig
-from space.builders import build_model
+from space.builders import build_model, copy_weights
 from trainers.config import TrainConfig
 from trainers.datasets import load_dataset
-from trainers.metrics import evaluate, predict_classes
+from trainers.metrics import evaluate, evaluation_size, predict_classes
 from trainers.pipeline import training_pipeline
 from trainers.runs import RunFolder, TensorBoardLog
 from trainers.training import (PolyLearningRate, PreciseBatchNorm, configure_threads,
@@ -68,7 +68,7 @@ class Trainer:
         self._train_step = make_train_step(self.model, self.optimizer, recipe.weight_decay)
         self._predict = predict_classes(self.model)
         self._precise_batch_norm = PreciseBatchNorm(self.model)
-        self._batches = None
+        self._batches, self._evaluation = None, None
         self._writer = TensorBoardLog(run.path / "tensorboard") if run is not None else None
 
     def restore(self) -> None:
@@ -97,8 +97,9 @@ class Trainer:
         began = time.perf_counter()
         self._precise_batch_norm(self.batches, self.recipe.batch_norm_batches)
         self.clock["eval"] += time.perf_counter() - began
-        metrics = evaluate(self.model, self.dataset, self.recipe.eval_split,
-                           limit=self.recipe.eval_images, predict=self._predict)
+        model, predict = self._evaluation_model()
+        metrics = evaluate(model, self.dataset, self.recipe.eval_split,
+                           limit=self.recipe.eval_images, predict=predict)
         self.clock["eval"] += metrics["eval_seconds"]
         step = self.steps_done
         row = {"step": step, "miou": metrics["miou"],
@@ -115,6 +116,21 @@ class Trainer:
                 self.run.append_metrics(row)
                 self._writer.scalars(step, miou=row["miou"])
         return row
+
+    def _evaluation_model(self):
+        """The network at the evaluation size (`evaluation_size`) with the current weights, and
+        its prediction function; the trained model itself when the sizes agree."""
+        if self._evaluation is None:
+            size = evaluation_size(self.dataset, self.recipe.eval_split, self.config.input_size,
+                                   self.recipe.frame_scale)
+            model = (self.model if size == tuple(self.config.input_size)
+                     else build_model(self.config.replace(input_size=size)))
+            self._evaluation = (model, self._predict if model is self.model
+                                else predict_classes(model))
+        model, predict = self._evaluation
+        if model is not self.model:
+            copy_weights(model, [self.model])
+        return model, predict
 
     def checkpoint(self) -> None:
         """Saves weights, optimizer state, history and clocks in the run folder."""

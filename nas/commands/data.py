@@ -11,7 +11,7 @@ def register(subparsers):
     commands = parser.add_subparsers(dest="data_command", required=True)
     inspect = commands.add_parser("inspect", help="images, classes and pixel counts of a split")
     inspect.add_argument("spec", metavar="SPEC",
-                         help="synthetic, cityscapes:PATH, coco:PATH or folder:PATH")
+                         help="synthetic, camvid:PATH, cityscapes:PATH, coco:PATH or folder:PATH")
     inspect.add_argument("--split", default="train", help="split to read (default: train)")
     inspect.add_argument("--limit", type=int, metavar="N", help="read only the first N images")
     add_json_argument(inspect)

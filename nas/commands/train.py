@@ -39,10 +39,12 @@ def register(subparsers):
     parser.add_argument("--split", default="val", help="split (default: val)")
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--input-size", metavar="HxW", help="evaluate at this size (default: "
-                      "whole images for Cityscapes, else the size the run trained at)")
+                      "where its training evaluated: frames of one stored size at that size "
+                      "times the run's --frame-scale, else the training crop)")
     size.add_argument("--full-resolution", action="store_true",
-                      help="whole images at their stored size, batch 1 (the default for "
-                      "Cityscapes, as its benchmark and the paper evaluate)")
+                      help="whole images at their stored size, batch 1 (the default for a "
+                      "run trained at frame scale 1, as Cityscapes' benchmark and the paper "
+                      "evaluate)")
     parser.add_argument("--limit", type=int, metavar="N", help="evaluate the first N images only")
     parser.add_argument("--threads", type=int, metavar="N", help="TensorFlow threads")
     add_json_argument(parser)
@@ -92,7 +94,7 @@ def _recipe(args, data: str, **changes) -> TrainConfig:
 
 
 def run_eval(args):
-    from trainers.metrics import evaluate, evaluate_full_resolution
+    from trainers.metrics import evaluate, evaluate_at, evaluation_size
     from trainers.runs import load_run
     from trainers.training import configure_threads
 
@@ -100,8 +102,12 @@ def run_eval(args):
     size = parse_input_size(args.input_size) if args.input_size else None
     run = load_run(args.run_dir, input_size=size)
     dataset = load_dataset(args.data or run.data_spec)
-    if args.full_resolution or (size is None and dataset.full_resolution_eval):
-        metrics = evaluate_full_resolution(run.model, run.config, dataset, args.split, args.limit)
+    if args.full_resolution:
+        metrics = evaluate_at(run.model, run.config, dataset, args.split, limit=args.limit)
+    elif size is None:  # where the run's training evaluated
+        size = evaluation_size(dataset, args.split, run.config.input_size,
+                               run.train_config.frame_scale)
+        metrics = evaluate_at(run.model, run.config, dataset, args.split, size, args.limit)
     else:
         metrics = evaluate(run.model, dataset, args.split, limit=args.limit)
     print_result(args, {"run": str(run.path), "data": dataset.spec, "split": args.split,

@@ -9,8 +9,8 @@ run folder; each stage evaluated as its benchmark does; the last one exported.
                                 the paper's numbers beside them (written even if the export fails)
 
 A stage with `evaluation.json` is done and never repeated; one killed mid-way resumes from its
-last checkpoint. Cityscapes stages are evaluated on whole images (1024x2048, batch 1), the
-others on the val split resized to the training crop (the training's own last evaluation).
+last checkpoint. Each stage's evaluation is its training's own last one: frames of one stored
+size (Cityscapes' 1024x2048) whole at that size, the others resized to the training crop.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from nas.export import ExportOptions, export, sources_from_run
 from nas.reproduce.plan import PLAN_FILE, Plan, load_stage_data, start_folder
 from nas.reproduce.report import build_report, report_text
 from space.builders import build_model
-from trainers.metrics import evaluate_full_resolution
-from trainers.runs import load_run
 from trainers.trainer import train, trained_config
 from trainers.training import load_initial_weights
 
@@ -94,15 +92,11 @@ def run_stage(config, recipe, dataset, run_dir: Path, label: str, progress: bool
                  recipe.steps, recipe.init_weights or "scratch")
         train(config, recipe, dataset=dataset, out_dir=run_dir, resume=True, progress=progress,
               label=label)
-    trained = read_json(run_dir / "metrics.json", "run file")
-    if dataset.full_resolution_eval:  # whole images, as the benchmark scores them
-        run = load_run(run_dir)
-        metrics = evaluate_full_resolution(run.model, run.config, dataset, recipe.eval_split,
-                                           recipe.eval_images)
-    else:  # train's own last evaluation: the split resized to the training crop
-        metrics = trained
-    evaluation = {**{key: metrics[key] for key in EVALUATION_KEYS if key in metrics},
-                  "full_resolution": dataset.full_resolution_eval, "run": str(run_dir),
+    trained = read_json(run_dir / "metrics.json", "run file")  # its own last evaluation
+    stored = dataset.stored_size(recipe.eval_split)
+    evaluation = {**{key: trained[key] for key in EVALUATION_KEYS if key in trained},
+                  "full_resolution": stored is not None and list(stored) == trained["eval_size"],
+                  "run": str(run_dir),
                   "data": dataset.spec, "train_split": recipe.train_split,
                   "eval_split": recipe.eval_split, "steps": trained["steps"],
                   "train_seconds": trained["train_seconds"]}

@@ -1,8 +1,10 @@
 """Training fidelities and the ladder of a staged search.
 
-A `Fidelity` is how long and how large a trial trains: crop, steps, batch size and learning
-rate. A ladder is the fidelities a trial climbs rung by rung (`--fidelities`, written
-`HxW/STEPS/BATCH[/LR]` and comma-separated, e.g. `128x128/200/16,256x256/800/8`): the first
+A `Fidelity` is how long and how large a trial trains: crop, steps, batch size, learning rate
+and the scale frames are resized by first. A ladder is the fidelities a trial climbs rung by
+rung (`--fidelities`, written `HxW[@SCALE]/STEPS/BATCH[/LR]` and comma-separated, e.g.
+`90x120@0.25/250/16/0.004,256x256/800/8`: whole CamVid frames at a quarter of their size,
+then crops of the full frames); the first
 rung is the proxy, each later rung continues from the weights of the one before; the last is
 the reference fidelity or, when a budget cannot afford it, a fraction of it (`fit_ladder`).
 """
@@ -21,21 +23,26 @@ FINE_TUNE_LEARNING_RATE = 1e-3  # a rung that continues from weights: the paper'
 
 @dataclasses.dataclass(frozen=True)
 class Fidelity:
-    """Crop (height, width), steps, batch size and initial learning rate of one training."""
+    """Crop (height, width), steps, batch size and initial learning rate of one training, on
+    frames resized by `frame_scale` (aspect ratio kept) before cropping and evaluation."""
 
     crop: tuple
     steps: int
     batch_size: int
     learning_rate: float | None = None  # None: the recipe's default (from scratch or not)
+    frame_scale: float = 1.0
 
     def __post_init__(self):
         object.__setattr__(self, "crop", tuple(self.crop))
         if self.steps < 1 or self.batch_size < 1 or min(self.crop) < 32:
             raise UserInputError(f"fidelity {self}: needs at least 1 step, a batch of 1 and a "
                                  "crop of at least 32x32")
+        if not 0 < self.frame_scale <= 4:
+            raise UserInputError(f"fidelity {self}: the frame scale must be in (0, 4]")
 
     def __str__(self) -> str:
-        text = f"{self.crop[0]}x{self.crop[1]}/{self.steps}/{self.batch_size}"
+        scale = "" if self.frame_scale == 1 else f"@{self.frame_scale:g}"
+        text = f"{self.crop[0]}x{self.crop[1]}{scale}/{self.steps}/{self.batch_size}"
         return text if self.learning_rate is None else f"{text}/{self.learning_rate:g}"
 
     @property
@@ -50,22 +57,25 @@ class Fidelity:
         eval_every = base.eval_every and max(1, self.steps * base.eval_every // base.steps)
         return dataclasses.replace(base, crop_size=self.crop, steps=self.steps,
                                    batch_size=self.batch_size, learning_rate=learning_rate,
+                                   frame_scale=self.frame_scale,
                                    init_weights=None if init_weights is None else str(init_weights),
                                    eval_every=eval_every)
 
 
 def parse_fidelity(text: str) -> Fidelity:
-    """`HxW/STEPS/BATCH[/LR]` -> a Fidelity."""
+    """`HxW[@SCALE]/STEPS/BATCH[/LR]` -> a Fidelity."""
     parts = text.strip().split("/")
     try:
         if len(parts) not in (3, 4):
             raise ValueError
-        crop, steps, batch_size = parse_input_size(parts[0]), int(parts[1]), int(parts[2])
+        size, _, scale = parts[0].partition("@")
+        crop, steps, batch_size = parse_input_size(size), int(parts[1]), int(parts[2])
         learning_rate = float(parts[3]) if len(parts) == 4 else None
+        frame_scale = float(scale) if scale else 1.0
     except (ValueError, UserInputError):
-        raise UserInputError(f"--fidelities {text!r}: expected HxW/STEPS/BATCH[/LR], "
-                             "e.g. 256x256/800/8") from None
-    return Fidelity(crop, steps, batch_size, learning_rate)
+        raise UserInputError(f"--fidelities {text!r}: expected HxW[@SCALE]/STEPS/BATCH[/LR], "
+                             "e.g. 256x256/800/8 or 90x120@0.25/250/16") from None
+    return Fidelity(crop, steps, batch_size, learning_rate, frame_scale)
 
 
 def parse_ladder(text: str) -> tuple[Fidelity, ...]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from common import UserInputError, read_json, write_json
 from common.settings import as_dict, setting
 from nas.search.fidelity import Fidelity, fit_ladder, format_ladder, parse_ladder
+from nas.search.proxies import PROXIES, proxy_for
 from space import parse_input_size
 
 SEARCH_FILE = "search.json"
@@ -27,6 +28,8 @@ LAST_RUNG_SHARE = 0.25  # of a time budget, at most, for one trial's last rung
 SECONDS_PER_PIXEL = 4e-6
 ALGORITHMS = {"ray": ("tpe-multivariate", "nsga2", "tpe", "random", "asha-random"),
               "keras-tuner": ("bayesian", "hyperband", "random")}
+SCENE_DEPLOYMENT_SIZE = (224, 224)  # data without one frame size (the synthetic scenes)
+MAX_DEPLOYMENT_SIDE = 1024  # larger frames (Cityscapes' 1024x2048) are deployed downscaled
 _UNITS = {"s": 1, "m": 60, "h": 3600}
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
@@ -52,27 +55,35 @@ class SearchOptions:
     data: str = setting("synthetic", "dataset", metavar="SPEC")
     device: str = setting("host", "latency table: host, a device name or a table file",
                           metavar="NAME")
-    input_size: tuple = setting((64, 64), "proxy training size (the proxy, 64x64 x 200 steps "
-                                "x batch 16 at lr 1e-3, the best measured, ranks 17 configs "
-                                "like a 256x256 / 800-step training with Spearman 0.90, "
-                                "GFLOPs 0.84, and orders networks of equal GFLOPs with "
-                                "partial Spearman 0.76: benchmarks/proxy_fidelity.md; mIOUs closer "
-                                "than its seed noise, 0.008, are ties)", metavar="HxW")
-    latency_input_size: tuple = setting((224, 224), "deployment size for latency and GFLOPs",
-                                        metavar="HxW")
-    steps_per_trial: int = setting(200, "training steps per trial")
+    proxy: str = setting("auto", "the first rung's training: crops (64x64 crops, 200 steps, "
+                         "batch 16, lr 1e-3), frames (whole frames at 1/4 of their size, 250 "
+                         "steps, batch 16, lr 4e-3), or auto: frames for data whose frames "
+                         "share one size, crops otherwise; the flags below change its parts "
+                         "(nas.search.proxies, measured in benchmarks/proxy_fidelity.md)",
+                         metavar="auto|crops|frames")
+    input_size: tuple | None = setting(None, "proxy training crop (default: the proxy's)",
+                                       metavar="HxW")
+    frame_scale: float | None = setting(None, "frames resized by this factor (aspect kept) "
+                                        "before the proxy's crops and evaluation (default: "
+                                        "the proxy's)", metavar="X")
+    latency_input_size: tuple | None = setting(
+        None, "deployment size for latency and GFLOPs (default: the data's frame size when its "
+        "frames share one, halved until its long side is at most "
+        f"{MAX_DEPLOYMENT_SIDE}; {SCENE_DEPLOYMENT_SIZE[0]}x{SCENE_DEPLOYMENT_SIZE[1]} otherwise)",
+        metavar="HxW")
+    steps_per_trial: int | None = setting(None, "proxy training steps (default: the proxy's)")
     evaluations_per_trial: int = setting(4, "mIOU evaluations per trial, reported to the "
                                          "scheduler")
-    batch_size: int = setting(16, "batch size of the proxy training")
-    learning_rate: float = setting(1e-3, "initial learning rate of the proxy training",
-                                   metavar="LR")
+    batch_size: int | None = setting(None, "proxy batch size (default: the proxy's)")
+    learning_rate: float | None = setting(None, "proxy initial learning rate (default: the "
+                                          "proxy's)", metavar="LR")
     algo: str | None = setting(None, "ray: tpe-multivariate (default: the best measured on "
                                "benchmarks/searchers.md), nsga2, tpe, random, "
                                "asha-random; keras-tuner: bayesian (default), hyperband, random")
     fidelities: str | None = setting(
         None, "staged search: the ladder of fidelities a trial climbs, HxW/STEPS/BATCH[/LR] "
-        "comma-separated; default: the proxy (--input-size, --steps-per-trial, --batch-size, "
-        f"--learning-rate) then {REFERENCE_FIDELITY} fitted to the budget; one fidelity: no "
+        "comma-separated; default: the proxy (--proxy) then "
+        f"{REFERENCE_FIDELITY} fitted to the budget; one fidelity: no "
         "stages (at 30 minutes on 2 cores over 3 seeds, the staged front's hypervolume at the "
         "reference was 1.2 percent above one fidelity's on average and its printed best "
         "network scored 0.02 mIOU more: benchmarks/search_fidelity.md)", metavar="LADDER")
@@ -110,8 +121,9 @@ class SearchOptions:
     def __post_init__(self):
         for name in ("input_size", "latency_input_size"):
             value = getattr(self, name)
-            size = parse_input_size(value) if isinstance(value, str) else tuple(value)
-            object.__setattr__(self, name, size)
+            if value is not None:
+                size = parse_input_size(value) if isinstance(value, str) else tuple(value)
+                object.__setattr__(self, name, size)
         object.__setattr__(self, "latency_target", tuple(self.latency_target))
         if self.storage is not None and "://" not in self.storage:  # a local folder
             object.__setattr__(self, "storage", str(Path(self.storage).expanduser().resolve()))
@@ -126,15 +138,21 @@ class SearchOptions:
         if self.algorithm not in ALGORITHMS[self.engine]:
             raise UserInputError(f"--algo {self.algorithm}: not available with --engine "
                                  f"{self.engine}; allowed: {', '.join(ALGORITHMS[self.engine])}")
+        if self.input_size is not None and min(self.input_size) < 32:
+            raise UserInputError(f"--input-size {self.input_size[0]}x{self.input_size[1]}: the "
+                                 "proxy's crop must be at least 32x32")
+        if self.proxy not in ("auto", *PROXIES):
+            raise UserInputError(f"--proxy {self.proxy}: allowed: auto, {', '.join(PROXIES)}")
         for name in ("steps_per_trial", "evaluations_per_trial", "batch_size", "cpus_per_trial"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise UserInputError(f"{_flag(name)} {getattr(self, name)}: must be at least 1")
         for name in ("gpus_per_trial", "trial_retries", "stop_after_failures", "seed"):
             if getattr(self, name) < 0:
                 raise UserInputError(f"{_flag(name)} {getattr(self, name)}: must not be negative")
-        if not math.isfinite(self.learning_rate) or self.learning_rate <= 0:
-            raise UserInputError(f"--learning-rate {self.learning_rate}: must be a positive "
-                                 "number")
+        for name in ("learning_rate", "frame_scale"):
+            value = getattr(self, name)
+            if value is not None and (not math.isfinite(value) or value <= 0):
+                raise UserInputError(f"{_flag(name)} {value}: must be a positive number")
         if self.reduction_factor <= 1:
             raise UserInputError(f"--reduction-factor {self.reduction_factor}: must be above 1")
         if self.fidelities and len(parse_ladder(self.fidelities)) > 1 and (
@@ -158,8 +176,7 @@ class SearchOptions:
         the reference fitted to a time budget; the proxy alone for ASHA and keras-tuner)."""
         if self.fidelities:
             return parse_ladder(self.fidelities)
-        proxy = Fidelity(self.input_size, self.steps_per_trial, self.batch_size,
-                         self.learning_rate)
+        proxy = self.proxy_fidelity
         if self.engine != "ray" or self.algorithm == "asha-random" or self.cell_proxy:
             return (proxy,)
         ladder = (proxy, *parse_ladder(REFERENCE_FIDELITY))
@@ -167,6 +184,31 @@ class SearchOptions:
             return ladder
         return fit_ladder(ladder, self.limit.seconds * LAST_RUNG_SHARE,
                           SECONDS_PER_PIXEL / self.cpus_per_trial)
+
+    @property
+    def proxy_fidelity(self) -> Fidelity:
+        """The proxy training: the named proxy (`auto` read as `crops` until `for_data`) with
+        the proxy flags given replacing its parts."""
+        proxy = PROXIES["crops" if self.proxy == "auto" else self.proxy]
+        return proxy.fidelity(crop=self.input_size, steps=self.steps_per_trial,
+                              batch_size=self.batch_size, learning_rate=self.learning_rate,
+                              frame_scale=self.frame_scale)
+
+    def for_data(self, dataset) -> tuple["SearchOptions", str]:
+        """These options with the proxy and deployment size resolved on `dataset` (the proxy's
+        name and every part written out, as `search.json` keeps them) and why, in words."""
+        name, why = proxy_for(self.proxy, dataset)
+        deployed, deployed_why = ((self.latency_input_size, "--latency-input-size")
+                                  if self.latency_input_size else deployment_size(dataset))
+        fidelity = PROXIES[name].fidelity(
+            dataset.stored_size("val"), crop=self.input_size, steps=self.steps_per_trial,
+            batch_size=self.batch_size, learning_rate=self.learning_rate,
+            frame_scale=self.frame_scale)
+        return dataclasses.replace(
+            self, proxy=name, input_size=fidelity.crop, frame_scale=fidelity.frame_scale,
+            steps_per_trial=fidelity.steps, batch_size=fidelity.batch_size,
+            learning_rate=fidelity.learning_rate, latency_input_size=deployed), \
+            f"proxy {name} ({why}); latency at {deployed[0]}x{deployed[1]} ({deployed_why})"
 
     @property
     def expected_trials(self) -> int:
@@ -186,16 +228,32 @@ class SearchOptions:
     @property
     def eval_every(self) -> int:
         """Steps between a trial's evaluations."""
-        return max(1, self.steps_per_trial // self.evaluations_per_trial)
+        return max(1, self.proxy_fidelity.steps // self.evaluations_per_trial)
 
     def to_dict(self) -> dict:
         return as_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "SearchOptions":
-        """Options from `to_dict` data; keys this version does not know are ignored."""
+        """Options from `to_dict` data; keys this version does not know are ignored. Searches
+        stored before `--proxy` existed trained crops."""
         names = {field.name for field in dataclasses.fields(cls)}
-        return cls(**{key: value for key, value in data.items() if key in names})
+        return cls(**{"proxy": "crops",
+                      **{key: value for key, value in data.items() if key in names}})
+
+
+def deployment_size(dataset) -> tuple[tuple, str]:
+    """Where a network trained on `dataset` is deployed, and why: its frames' one stored size,
+    halved until the long side is at most `MAX_DEPLOYMENT_SIDE`; else `SCENE_DEPLOYMENT_SIZE`."""
+    stored = dataset.stored_size("val")
+    if stored is None:
+        return SCENE_DEPLOYMENT_SIZE, "the data's frames have no one stored size"
+    size, halvings = tuple(stored), 0
+    while max(size) > MAX_DEPLOYMENT_SIDE:
+        size, halvings = (size[0] // 2, size[1] // 2), halvings + 1
+    why = f"the data's frame size" + (f", {stored[0]}x{stored[1]} halved {halvings}x"
+                                      if halvings else "")
+    return size, why
 
 
 def write_search_options(options: SearchOptions, run_dir: str | Path) -> None:

@@ -59,12 +59,13 @@ class TrialSettings:
     @classmethod
     def from_options(cls, options: SearchOptions, space: SearchSpace, run_dir: Path):
         """The settings of a search with `options` over `space` (classes set)."""
-        recipe = TrainConfig(data=options.data, steps=options.steps_per_trial,
-                             batch_size=options.batch_size, learning_rate=options.learning_rate,
+        proxy = options.proxy_fidelity
+        recipe = TrainConfig(data=options.data, steps=proxy.steps, batch_size=proxy.batch_size,
+                             learning_rate=proxy.learning_rate, frame_scale=proxy.frame_scale,
                              seed=options.seed, eval_every=options.eval_every,
                              threads=options.cpus_per_trial)
         cell_proxy = CellProxy(run=options.cell_proxy) if options.cell_proxy else None
-        size = cell_proxy.input_size if cell_proxy else options.input_size  # trained at
+        size = cell_proxy.input_size if cell_proxy else proxy.crop  # trained at
         return cls(dataclasses.replace(space, input_size=size), recipe,
                    options.device, options.latency_input_size, str(run_dir.resolve()),
                    options.gpus_per_trial, TrialStore.of_search(options.storage, run_dir),

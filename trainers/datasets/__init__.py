@@ -1,15 +1,17 @@
-"""Datasets by spec string: `synthetic[:SEED]`, `cityscapes:PATH`, `coco:PATH`, `folder:PATH`."""
+"""Datasets by spec string: `synthetic[:SEED]`, `camvid:PATH`, `cityscapes:PATH`, `coco:PATH`,
+`folder:PATH`."""
 
 from __future__ import annotations
 
 from common import UserInputError
 from trainers.datasets.base import IGNORE_LABEL, SegmentationDataset
+from trainers.datasets.camvid import CamVidDataset
 from trainers.datasets.cityscapes import CityscapesDataset
 from trainers.datasets.coco import CocoDataset
 from trainers.datasets.folder import FolderDataset
 from trainers.datasets.synthetic import SyntheticDataset
 
-KINDS = {"synthetic": SyntheticDataset, "cityscapes": CityscapesDataset, "coco": CocoDataset,
+KINDS = {"synthetic": SyntheticDataset, "camvid": CamVidDataset, "cityscapes": CityscapesDataset, "coco": CocoDataset,
          "folder": FolderDataset}
 
 
@@ -28,7 +30,7 @@ def load_dataset(spec: "str | SegmentationDataset", **options) -> SegmentationDa
         return SyntheticDataset(seed=seed, **options)
     if kind not in KINDS:
         raise UserInputError(f"data {spec!r}: unknown kind {kind!r}; expected synthetic, "
-                             "cityscapes:PATH, coco:PATH or folder:PATH")
+                             "camvid:PATH, cityscapes:PATH, coco:PATH or folder:PATH")
     if not argument:
         raise UserInputError(f"data {spec!r}: {kind} needs a path, e.g. {kind}:/data/{kind}")
     return KINDS[kind](argument, **options)

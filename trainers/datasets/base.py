@@ -29,7 +29,6 @@ class SegmentationDataset:
     category_names: list[str] | None = None  # e.g. Cityscapes' 7 categories
     class_categories: list[int] | None = None  # category index of each class
     splits: tuple[str, ...] = ("train", "val")
-    full_resolution_eval: bool = False  # its benchmark scores whole images (Cityscapes)
 
     @property
     def num_classes(self) -> int:
@@ -93,6 +92,11 @@ class SegmentationDataset:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec!r}: {self.num_classes} classes>"
+
+
+def scaled_size(size, scale: float) -> tuple[int, int]:
+    """(height, width) times `scale`, rounded, at least 1 pixel: the aspect ratio kept."""
+    return tuple(max(1, round(side * scale)) for side in size[:2])
 
 
 def resize_example(image: np.ndarray, mask: np.ndarray, size: tuple[int, int]):

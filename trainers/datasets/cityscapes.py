@@ -36,8 +36,6 @@ def cityscapes_labels():
 
 
 class CityscapesDataset(FilePairDataset):
-    full_resolution_eval = True  # the benchmark scores whole 1024x2048 images
-
     def __init__(self, root: str | Path):
         root = require_folder(Path(root), "Cityscapes")
         images = require_folder(root / "leftImg8bit", "Cityscapes leftImg8bit")

@@ -37,6 +37,12 @@ def image_size(path: Path) -> tuple[int, int]:
         return image.size
 
 
+def image_mode(path: Path) -> str:
+    """The PIL mode ("L", "P", "RGB", ...) from the file header, without decoding."""
+    with _open(path, decode=False) as image:
+        return image.mode
+
+
 def _open(path: Path, decode: bool = True):
     try:
         image = Image.open(path)
@@ -71,9 +77,11 @@ class FilePairDataset(SegmentationDataset):
         image, mask = read_image(image_path), read_mask(mask_path)
         if image.shape[:2] != mask.shape:
             raise _size_mismatch(image_path, mask_path, image.shape[:2], mask.shape)
-        if self.label_map is not None:
-            mask = self.label_map[mask]
-        return image, mask
+        return image, self.class_ids(mask, mask_path)
+
+    def class_ids(self, mask: np.ndarray, path: Path) -> np.ndarray:
+        """The class ids of a stored mask (through `label_map` when set)."""
+        return mask if self.label_map is None else self.label_map[mask]
 
     def stored_size(self, split: str) -> tuple[int, int] | None:
         self.check_split(split)
