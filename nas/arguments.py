@@ -89,7 +89,8 @@ def add_catalogue(subparsers, command: str, entries: dict, load, text, help: str
     listing = actions.add_parser("list", help=f"names and descriptions of the {command}s")
     listing.set_defaults(run=lambda args: _print_entries(entries), needs_tensorflow=False)
     showing = actions.add_parser("show", help=show_help)
-    showing.add_argument("name", metavar=name)
+    showing.add_argument("name", metavar=name, help=f"the {command} to show "
+                         f"(nas {command} list)" + (" or a JSON file" if "FILE" in name else ""))
     add_json_argument(showing, json_help)
 
     def show(args):

@@ -23,10 +23,22 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"nas: error: {message} (see --help)\n")
 
 
+def package_version() -> str:
+    """The installed version of the `mobile-seg-nas` distribution (`nas --version`)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mobile-seg-nas")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed: pip install -e .)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nas", description="Hardware-aware architecture search for mobile "
                      "semantic segmentation (ShuffleNet V2 + DeepLab heads).")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    parser.add_argument("--version", action="version", version=f"nas {package_version()}",
+                        help="print the installed version of mobile-seg-nas and exit")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in sorted(pkgutil.iter_modules(nas.commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"nas.commands.{module.name}").register(subparsers)
