@@ -13,23 +13,8 @@ its frame scale (the reference at the stored 360x480).
 from __future__ import annotations
 
 from benchmarks._runs import Setting
+from benchmarks.proxy_fidelity import CELLS
 from space import get_preset
-from space.config import PAPER_DPC_BRANCHES
-
-
-def _sep(rate_h, rate_w, source):
-    return {"op": "conv", "kernel": 3, "rate": [rate_h, rate_w], "input": source}
-
-
-PAPER_CELL = list(PAPER_DPC_BRANCHES)
-CELLS = {
-    "paper": PAPER_CELL,
-    "rates1": [_sep(1, 1, branch["input"]) for branch in PAPER_CELL],
-    "rates21": [_sep(21, 21, branch["input"]) for branch in PAPER_CELL],
-    "pooling": [_sep(1, 6, -1), {"op": "pyramid_pooling", "grid_size": [1, 1], "input": -1},
-                _sep(6, 3, 0), {"op": "conv", "kernel": 1, "input": 0},
-                {"op": "pyramid_pooling", "grid_size": [4, 4], "input": 0}],
-}
 
 
 def _panel() -> dict:

@@ -25,6 +25,7 @@ import itertools
 import json
 import random
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -92,11 +93,22 @@ def proxy_setting(proxy) -> Setting:
                    proxy.batch_size)
 
 
+def score_head(config, cached, proxy, seed: int) -> dict:
+    """Trains the head of `config` (basic or a DPC cell, with classifier and resize) on the
+    cached train features; its mIOU on the cached val features and the seconds it took."""
+    from trainers.cell_proxy import evaluate_head, train_head
+
+    started = time.perf_counter()
+    model = train_head(config, cached, proxy, seed)
+    return {"miou": evaluate_head(model, cached, proxy.batch_size),
+            "seconds": time.perf_counter() - started}
+
+
 def score_missing(cache: RunCache, data: str, named: dict, seeds, threads,
                   backbone: Backbone = BACKBONES[16]) -> None:
     """Scores every (head, seed) the cache lacks, appending each as it finishes. Several
     workers can run at once: each claims a (head, seed) before training it (`take_claim`)."""
-    from trainers.cell_proxy import CellProxy, cache_features, score_head
+    from trainers.cell_proxy import CellProxy, cache_features
     from trainers.runs import load_run
     from trainers.training import configure_threads
 

@@ -195,6 +195,20 @@ def setting_summary(table: dict, reference: dict, rows: list[dict]) -> dict:
             "load_average": round_or_none(np.mean([row["load_average"] for row in rows]), 2)}
 
 
+def setting_entry(setting: Setting, table: dict, reference: dict, rows: list[dict],
+                  gflops: list, panel: dict) -> dict:
+    """One setting's line of the report: its rank statistics, against GFLOPs too, and its
+    mIOU per config and seed."""
+    names = list(reference)
+    means = [float(np.mean(table[name])) for name in names]
+    reference_means = [float(np.mean(reference[name])) for name in names]
+    return {"setting": setting.to_dict(), **setting_summary(table, reference, rows),
+            "versus_gflops": spearman_gain(means, gflops, reference_means),
+            "beyond_gflops": partial_spearman(means, gflops, reference_means),
+            "no_decoder_spearman": no_decoder_spearman(means, reference_means, panel),
+            "miou": {name: table[name] for name in names}}
+
+
 def pooled_seed_std(table: dict) -> float:
     """The seed std pooled over the configs trained with more than one seed (with two seeds,
     each config's estimate is |a - b| / sqrt(2))."""
@@ -291,14 +305,9 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
             continue
         tables[setting.name] = table
         rows = [cache.get(version, panel[name], setting, seed) for name in names for seed in seeds]
-        means = [float(np.mean(table[name])) for name in names]
-        entries.append({"setting": setting.to_dict(), **setting_summary(table, reference, rows),
-                         "versus_gflops": spearman_gain(means, gflops, reference_means),
-                         "beyond_gflops": partial_spearman(means, gflops, reference_means),
-                         "relative_compute": round_or_none(setting.pixels / reference_setting.pixels),
-                         "no_decoder_spearman": no_decoder_spearman(means, reference_means, panel),
-                         "miou": {name: table[name] for name in names},
-                         "default": setting.name == default})
+        entries.append({**setting_entry(setting, table, reference, rows, gflops, panel),
+                        "relative_compute": round_or_none(setting.pixels / reference_setting.pixels),
+                        "default": setting.name == default})
     reference_rows = [row for name in names for seed in seeds
                       if (row := cache.get(version, panel[name], reference_setting, seed))]
     reference_seconds = round_or_none(np.mean([run_seconds(r) for r in reference_rows]), 1)

@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE.parent))
 from benchmarks._runs import (WORK_DIR, RunCache, data_version, rank_agreement,  # noqa: E402
                               round_or_none, run_missing)
 from benchmarks.proxy_fidelity import BY_NAME, REFERENCE  # noqa: E402
-from nas.search.budget import budget_spent  # noqa: E402
+from nas.search.budget import BUDGET_FILE, TimeBudget  # noqa: E402
 from nas.search.options import parse_budget  # noqa: E402
 from nas.search.scheduler import RUNGS_FILE  # noqa: E402
 from results.pareto import hypervolume, pareto_order  # noqa: E402
@@ -55,6 +55,18 @@ SHIPPED = ("search.json", "summary.json", "pareto.csv", "trials.csv", "repeats.j
 
 def search_folder(work: Path, mode: str, seed: int, budget: str) -> Path:
     return work / f"{mode}-{budget}-seed{seed}"
+
+
+def budget_spent(run_dir: Path) -> bool:
+    """Whether the search in `run_dir` has spent its time budget (false for a search stopped
+    before, one without a time budget, or none at all). The file lags the search by up to
+    `TimeBudget.SAVE_EVERY_S`, so that much short of the budget counts as spent."""
+    try:
+        state = json.loads((Path(run_dir) / BUDGET_FILE).read_text())
+        return (state["seconds"] is not None
+                and state["spent"] >= state["seconds"] - TimeBudget.SAVE_EVERY_S)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def run_search(folder: Path, mode: str, seed: int, budget: str, data: str, record: Path) -> None:

@@ -6,8 +6,9 @@ prediction, bookkeeping; goal < 5%).
 
 Runs `nas search` (real Ray Tune, synthetic data, host latency table) into a fresh folder and
 reads its trial table. Overhead figures (fractions):
-- search_overhead_in_trial: trial time outside the `trainers.train` call (latency prediction,
-  GFLOPs, result files, reporting to Ray, worker set-up): the search's own bookkeeping;
+- search_overhead_in_trial: trial time outside the `trainers.trainer.train` call (latency
+  prediction, GFLOPs, result files, reporting to Ray, worker set-up): the search's own
+  bookkeeping;
 - trainer_overhead_in_trial: time inside `train` outside its train/eval clocks (model build,
   input pipeline start, checkpoints);
 - overhead_of_search: 1 - (train + eval seconds) / (wall seconds x concurrent trial slots),

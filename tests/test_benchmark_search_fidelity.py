@@ -9,6 +9,7 @@ import pytest
 
 from benchmarks import _runs as runs
 from benchmarks import search_fidelity as bench
+from nas.search.budget import TimeBudget
 from results import write_run_report, write_trials
 from results.table import as_table
 from space import get_preset
@@ -130,3 +131,12 @@ def test_a_finished_search_is_shipped_and_re_measured_before_the_other_mode_has_
     assert list(report["runs"]) == ["single-seed0"]  # the staged search has not run yet
     assert report["runs"]["single-seed0"]["reference_hypervolume"] == pytest.approx(0.5 * 6)
     assert report["seeds_compared"] == {}
+
+
+def test_a_search_stopped_before_its_budget_has_not_spent_it(tmp_path):
+    budget = TimeBudget(seconds=300, state_file=tmp_path / "budget.json")
+    assert not bench.budget_spent(tmp_path)  # no file yet
+    for spent, done in ((120.0, False), (299.0, True), (300.5, True)):  # saved every 2 s
+        budget.spent = spent
+        budget.save()
+        assert bench.budget_spent(tmp_path) is done

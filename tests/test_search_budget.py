@@ -5,8 +5,8 @@ import pickle
 import pytest
 
 from common import UserInputError
-from nas.search.budget import TimeBudget, budget_spent
-from nas.search.options import Budget, format_duration, parse_budget
+from nas.search.budget import TimeBudget
+from nas.search.options import Budget, SearchOptions, format_duration, parse_budget
 
 
 @pytest.mark.parametrize("text, budget", [
@@ -42,14 +42,17 @@ def test_time_budget_counts_time_across_a_restore(tmp_path):
     assert not TimeBudget(seconds=None, state_file=tmp_path / "none.json").stop_all()
 
 
-def test_a_search_stopped_before_its_budget_has_not_spent_it(tmp_path):
-    budget = TimeBudget(seconds=300, state_file=tmp_path / "budget.json")
-    assert not budget_spent(tmp_path)  # no file yet
-    for spent, done in ((120.0, False), (299.0, True), (300.5, True)):  # saved every 2 s
-        budget.spent = spent
-        budget.save()
-        assert budget_spent(tmp_path) is done
-
-
 def test_format_duration():
     assert [format_duration(s) for s in (5, 90, 3725)] == ["5s", "1m30s", "1h02m"]
+
+
+def test_a_budget_in_trials_sizes_its_last_rung_as_a_time_budget_would():
+    few = SearchOptions(budget="3")  # 3 x 52 s of 64x64 crops: a last rung of at most 52 s
+    assert few.last_rung_seconds == pytest.approx(3 * 64 * 64 * 200 * 16 * 4e-6 / 3)
+    assert few.ladder[-1].steps < 800 and few.ladder[-1].pixels >= few.ladder[0].pixels
+    many = SearchOptions(budget="400")
+    assert many.ladder[-1].steps == 800  # the whole reference fits
+    estimate = few.estimated_seconds(slots=1)
+    first_rungs = 3 * few.ladder[0].pixels * 4e-6
+    assert estimate == pytest.approx(first_rungs + few.ladder[1].pixels * 4e-6)  # 1 of 3 climbs
+    assert few.estimated_seconds(slots=2) == pytest.approx(estimate / 2)

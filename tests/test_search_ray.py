@@ -266,6 +266,10 @@ def test_a_staged_search_trains_no_config_slower_than_its_latency_limit_but_the_
     assert table.loc[paper, "status"].item() == "completed"
     assert table.loc[paper, "latency_ms"].item() > 3
     slow = (table["latency_ms"] > 3) & ~paper
+    assert (~slow).sum() == 4  # a budget in trials counts the networks trained
+    estimate = next(line for line in finished.stderr.splitlines() if "budget 4 trained" in line)
+    assert "about" in estimate and finished.stderr.index(estimate) < finished.stderr.index(
+        "trials:")  # printed before the first trial reports
     assert slow.any() and (table.loc[slow, "status"] == "over_limit").all()
     assert (table.loc[~slow, "status"] == "completed").all()
     assert f"{slow.sum()} over the latency limit" in finished.stdout

@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import time
 from pathlib import Path
 
 import keras
@@ -25,7 +24,7 @@ from space import ArchConfig, normalize_pixels
 from space.builders import build_backbone_model, build_head_model, copy_weights
 from trainers.config import TrainConfig
 from trainers.datasets import load_dataset
-from trainers.datasets.synthetic import SCENE_VERSION
+from trainers.datasets.scenes import SCENE_VERSION
 from trainers.metrics import ConfusionMatrix
 from trainers.training import PolyLearningRate, PreciseBatchNorm, make_train_step
 
@@ -110,15 +109,6 @@ def _cache_key(backbone: ArchConfig, trained: keras.Model, dataset, proxy: CellP
     for variable in trained.weights[:8]:  # enough to tell trained weights apart
         digest.update(np.asarray(variable.numpy(), np.float32).tobytes()[:4096])
     return digest.hexdigest()[:12]
-
-
-def score_head(config: ArchConfig, cached: CachedFeatures, proxy: CellProxy, seed: int) -> dict:
-    """Trains the head of `config` (basic or a DPC cell, with classifier and resize) on the
-    cached train features; its mIOU on the cached val features and the seconds it took."""
-    started = time.perf_counter()
-    model = train_head(config, cached, proxy, seed)
-    return {"miou": evaluate_head(model, cached, proxy.batch_size),
-            "seconds": time.perf_counter() - started}
 
 
 def train_head(config: ArchConfig, cached: CachedFeatures, proxy: CellProxy, seed: int):

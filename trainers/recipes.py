@@ -176,10 +176,6 @@ def demo_recipe(recipe: Recipe) -> Recipe:
         **({"eval_split": "val"} if config.eval_split not in splits else {})})
 
 
-def list_recipes() -> list[str]:
-    return list(RECIPES)
-
-
 def load_recipe(name_or_file: str) -> Recipe:
     """A named recipe, or a recipe JSON file; unknown names raise with the closest one."""
     if name_or_file in RECIPES:

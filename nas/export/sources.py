@@ -26,8 +26,8 @@ RANDOM_INIT_SEED = 0
 class ExportSource:
     """One model to export: the config to build, where its weights are and where it came from.
 
-    `weights` is a Keras `.weights.h5` file of `space.build_model(config)`; None means random
-    initialisation (seeded, so the same config always exports the same file).
+    `weights` is a Keras `.weights.h5` file of `space.builders.build_model(config)`; None means
+    random initialisation (seeded, so the same config always exports the same file).
     """
 
     name: str

@@ -1,6 +1,6 @@
-"""The wall-clock search budget as a Ray Tune stopper (the budget's text is parsed by
-`nas.search.options.parse_budget`). Time already spent survives a restore: `TimeBudget` keeps it
-in the run folder."""
+"""The search budget (its text is parsed by `nas.search.options.parse_budget`): wall-clock time
+as a Ray Tune stopper (`TimeBudget`; time already spent survives a restore, kept in the run
+folder), or a number of networks to train as a searcher wrapper (`TrialBudget`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import json
 import time
 from pathlib import Path
 
+from ray.tune.search import Searcher
 from ray.tune.stopper import Stopper
 
 from common import write_json
+from nas.search.delegating import DelegatingSearcher
 
 BUDGET_FILE = "budget.json"  # in the run folder: the time a search has spent
 
@@ -65,21 +67,34 @@ class TimeBudget(Stopper):
         self._last = self._saved = None
 
 
-def budget_spent(run_dir: str | Path) -> bool:
-    """Whether the search in `run_dir` has spent its time budget (false for a search stopped
-    before, one without a time budget, or none at all). The file lags the search by up to
-    SAVE_EVERY_S, so that much short of the budget counts as spent."""
-    try:
-        state = json.loads((Path(run_dir) / BUDGET_FILE).read_text())
-        return (state["seconds"] is not None
-                and state["spent"] >= state["seconds"] - TimeBudget.SAVE_EVERY_S)
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-
-
 def read_spent(state_file: str | Path) -> float:
     """Seconds a search has run so far, from its budget file (0 without one)."""
     try:
         return float(json.loads(Path(state_file).read_text())["spent"])
     except (OSError, ValueError, KeyError, TypeError):
         return 0.0
+
+
+class TrialBudget(DelegatingSearcher):
+    """Ends the search's suggestions once `trials` of them will be trained: a suggestion that
+    `will_train(params)` says is not (a config over a staged search's latency limit, recorded
+    but never trained) is not counted. Trials already running finish."""
+
+    def __init__(self, searcher: Searcher, trials: int, will_train):
+        super().__init__(searcher)
+        self.trials, self.will_train = trials, will_train
+        self.trained = 0
+
+    def suggest(self, trial_id: str):
+        if self.trained >= self.trials:
+            return Searcher.FINISHED
+        params = self.searcher.suggest(trial_id)
+        if isinstance(params, dict) and self.will_train(params):
+            self.trained += 1
+        return params
+
+    def get_state(self) -> dict:
+        return {"trained": self.trained}
+
+    def set_state(self, state: dict) -> None:
+        self.trained = state["trained"]

@@ -49,7 +49,8 @@ class Budget:
 class SearchOptions:
     """Everything a search was started with (stored as `search.json` for `--resume`)."""
 
-    budget: str = setting("10m", "wall-clock time (90s, 30m, 2h) or number of trials (40)",
+    budget: str = setting("10m", "wall-clock time (90s, 30m, 2h) or number of networks to "
+                          "train (40; configs over the latency limit are recorded, not counted)",
                           metavar="TIME|N")
     space: str = setting("default", "search space JSON file", metavar="default|FILE")
     data: str = setting("synthetic", "dataset", metavar="SPEC")
@@ -83,10 +84,8 @@ class SearchOptions:
     fidelities: str | None = setting(
         None, "staged search: the ladder of fidelities a trial climbs, HxW/STEPS/BATCH[/LR] "
         "comma-separated; default: the proxy (--proxy) then "
-        f"{REFERENCE_FIDELITY} fitted to the budget; one fidelity: no "
-        "stages (at 30 minutes on 2 cores over 3 seeds, the staged front's hypervolume at the "
-        "reference was 1.2 percent above one fidelity's on average and its printed best "
-        "network scored 0.02 mIOU more: benchmarks/search_fidelity.md)", metavar="LADDER")
+        f"{REFERENCE_FIDELITY} fitted to the budget; one fidelity: no stages (staged against "
+        "single-fidelity search: benchmarks/search_fidelity.md)", metavar="LADDER")
     cell_proxy: str | None = setting(
         None, "search the encoder head (basic or DPC cell) on the cached features of this "
         "trained run's backbone at 384x384, where its features (24x24 at output stride 16, "
@@ -180,10 +179,31 @@ class SearchOptions:
         if self.engine != "ray" or self.algorithm == "asha-random" or self.cell_proxy:
             return (proxy,)
         ladder = (proxy, *parse_ladder(REFERENCE_FIDELITY))
-        if self.limit.seconds is None:
-            return ladder
-        return fit_ladder(ladder, self.limit.seconds * LAST_RUNG_SHARE,
-                          SECONDS_PER_PIXEL / self.cpus_per_trial)
+        return fit_ladder(ladder, self.last_rung_seconds, self.seconds_per_pixel)
+
+    @property
+    def seconds_per_pixel(self) -> float:
+        """Estimated training seconds per pixel of one trial (`SECONDS_PER_PIXEL` over its
+        CPUs)."""
+        return SECONDS_PER_PIXEL / self.cpus_per_trial
+
+    @property
+    def last_rung_seconds(self) -> float:
+        """The most one trial's last rung may take: `LAST_RUNG_SHARE` of a time budget, or for
+        a budget in trials as much in proportion to the estimated time of its first rungs."""
+        if self.limit.seconds is not None:
+            return self.limit.seconds * LAST_RUNG_SHARE
+        first_rungs = self.limit.trials * self.proxy_fidelity.pixels * self.seconds_per_pixel
+        return first_rungs * LAST_RUNG_SHARE / (1 - LAST_RUNG_SHARE)
+
+    def estimated_seconds(self, slots: int) -> float:
+        """The expected wall time of a budget in trials run `slots` at a time: each rung
+        trains the trials of the rung below over the reduction factor (a staged search)."""
+        trials, seconds = float(self.limit.trials), 0.0
+        for fidelity in self.ladder:
+            seconds += trials * fidelity.pixels * self.seconds_per_pixel
+            trials /= self.reduction_factor
+        return seconds / max(1, slots)
 
     @property
     def proxy_fidelity(self) -> Fidelity:
@@ -216,8 +236,7 @@ class SearchOptions:
         the first rung's pixels (`SECONDS_PER_PIXEL`, one trial at a time per CPU slot)."""
         if self.limit.trials:
             return self.limit.trials
-        first = self.ladder[0]
-        seconds = first.pixels * SECONDS_PER_PIXEL / self.cpus_per_trial
+        seconds = self.ladder[0].pixels * self.seconds_per_pixel
         return max(1, round(self.limit.seconds / max(seconds, 1.0)))
 
     @property

@@ -17,33 +17,22 @@ from pathlib import Path
 
 from ray.tune.search import Searcher
 
+from nas.search.delegating import DelegatingSearcher
 from results import read_trials
 from results.report import REPEATS_FILE
 from results.table import completed_trials
 
 log = logging.getLogger("nas.search")
 
-class ReuseRepeats(Searcher):
+class ReuseRepeats(DelegatingSearcher):
     """A searcher that reuses the recorded result of a config instead of training it again."""
 
     def __init__(self, searcher: Searcher, space, run_dir: str | Path, max_repeats: int = 50):
-        super().__init__()
-        self.searcher = searcher
+        super().__init__(searcher)
         self.space = space  # a SearchSpace at the training size: params -> config id
         self.run_dir = Path(run_dir)
         self.max_repeats = max_repeats
         self.inner_ids: dict[str, str] = {}  # Ray Tune's trial id -> the searcher's for it
-
-    @property
-    def metric(self):
-        return self.searcher.metric
-
-    @property
-    def mode(self):
-        return self.searcher.mode
-
-    def set_search_properties(self, metric, mode, config, **spec) -> bool:
-        return self.searcher.set_search_properties(metric, mode, config, **spec)
 
     def suggest(self, trial_id: str):
         finished = self._finished_results()
@@ -68,18 +57,11 @@ class ReuseRepeats(Searcher):
         self.searcher.on_trial_complete(self.inner_ids.pop(trial_id, trial_id), result=result,
                                         error=error)
 
-    # Ray Tune saves a wrapper's state (`get_state`) and the wrapped searcher's (`save`) apart.
     def get_state(self) -> dict:
         return {"inner_ids": dict(self.inner_ids)}
 
     def set_state(self, state: dict) -> None:
         self.inner_ids = dict(state["inner_ids"])
-
-    def save(self, checkpoint_path: str) -> None:
-        self.searcher.save(checkpoint_path)
-
-    def restore(self, checkpoint_path: str) -> None:
-        self.searcher.restore(checkpoint_path)
 
     def _finished_results(self) -> dict[str, tuple[str, dict]]:
         """Config id -> (trial id, its result) of the trials that finished with both

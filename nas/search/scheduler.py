@@ -2,14 +2,14 @@
 Schmucker et al. 2021, "Multi-objective asynchronous successive halving").
 
 A trial trains rung by rung, each rung a larger fidelity (crop and steps) continuing from the
-previous rung's weights, and reports after each rung. At a report the scheduler ranks the
-trial among every result recorded at that rung so far, by non-dominated sorting on (mIOU at
-the rung, predicted latency) with crowding distance to break ties (`results.pareto_order`),
-and promotes it to the next rung when it ranks in the best `1 / reduction_factor`; otherwise
-the trial stops there (a newcomer wins exact ties: the front's extremes, whose crowding is
-infinite, are always worth a rung more). Decisions are made at once (asynchronous: no worker waits for a rung
-to fill). A trial that would rank in that fraction with its mIOU raised by `tie_margin` (the
-proxy's seed noise) is a tie: it is promoted too, to be re-measured at the next rung rather
+previous rung's weights, and reports after each rung. At a report the scheduler ranks the trial
+among every result recorded at that rung so far, by non-dominated sorting on (mIOU at the rung,
+predicted latency) with crowding distance to break ties (`results.pareto.pareto_order`), and
+promotes it to the next rung when it ranks in the best `1 / reduction_factor`; otherwise the
+trial stops there (a newcomer wins exact ties: the front's extremes, whose crowding is infinite,
+are always worth a rung more). Decisions are made at once (asynchronous: no worker waits for a
+rung to fill). A trial that would rank in that fraction with its mIOU raised by `tie_margin`
+(the proxy's seed noise) is a tie: it is promoted too, to be re-measured at the next rung rather
 than dropped on noise. A trial slower than `latency_limit` (the latency target, or the
 hypervolume's reference latency) is never promoted and takes no slot: it can add nothing to the
 front the search is scored by, and a next-rung training is the search's dearest resource (a
@@ -193,8 +193,3 @@ class StagedScheduler(FIFOScheduler):
     def __setstate__(self, state):
         self.__dict__.update({"latency_limit": None, **state})  # searches saved before the limit
         self.records = RungRecords(self.state_file)  # what the live copy decided, on restore
-
-
-def read_rung_records(run_dir: str | Path) -> RungRecords:
-    """The rung records of a run folder (empty when it has none)."""
-    return RungRecords(Path(run_dir) / RUNGS_FILE)
