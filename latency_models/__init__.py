@@ -4,9 +4,9 @@ predictor (sum over a config's blocks), calibration, end-to-end measurement and 
 phone `benchmark_model` outputs."""
 
 from latency_models.devices import load_table
+from latency_models.machine import measurable_here
 from latency_models.measure import measure_config, measure_model
-from latency_models.predictor import (MissingEntries, latency_breakdown, measurable_here,
-                                      predict_latency)
+from latency_models.predictor import MissingEntries, latency_breakdown, predict_latency
 from latency_models.table import LatencyTable, known_devices, user_dir
 
 __all__ = [

@@ -4,16 +4,19 @@ A block timed alone in a loop keeps its weights in the CPU caches; inside the wh
 the weight-heavy blocks (late MobileNet V2 blocks: ~1.2 MB each) find them evicted, so a
 network runs a few percent slower than the sum of its blocks, by an amount that depends on the
 backbone. `calibrate_table` times sampled networks end to end and keeps, per backbone, the
-median of measured / summed in the table's metadata; `predict_latency` multiplies by it.
+median of measured / summed in the table's metadata; `predict_latency` multiplies by it. Each
+end-to-end timing is scaled to the table's reference speed by the reference network's latency
+timed beside it (`latency_models.speed`).
 Calibrate with another seed than the one you validate with, so that validation stays honest.
 
 Against a table of another machine, the same factors also carry this machine's speed relative
 to that machine: `fit_machine_calibration` fits them with a few networks (12) and keeps them
 per machine fingerprint in the user table folder (`machines/calibrations.json`), never in the
-table, whose factors belong to its own machine. It also times those networks' blocks into this
-machine's own table and fits that table's factors (2 min 46 s in all on a quiet 2-core
-machine): `host` predicts from this machine's own blocks, which the factors alone cannot
-replace (benchmarks/latency.md).
+table, whose factors belong to its own machine; they carry this machine's speed at the
+reference timing they record ("reference"; caches made before: their fingerprint's). It also
+times those networks' blocks into this machine's own table and fits that table's factors
+(2 min 46 s in all on a quiet 2-core machine): `host` predicts from this machine's own blocks,
+which the factors alone cannot replace (benchmarks/latency.md).
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ from space import ArchConfig
 from space.search_space import SearchSpace
 
 from latency_models.machine import (is_this_machine, machine_cache, machine_record,
-                                    write_machine_cache)
+                                    reference_now, write_machine_cache)
 from latency_models.measure import utc_now
-from latency_models.predictor import predict_latency
+from latency_models.predictor import sum_of_blocks
 from latency_models.profiler import measure_blocks, unique_blocks
-from latency_models.table import LatencyTable, save_calibration, save_measurements
+from latency_models.table import (LatencyTable, save_calibration, save_measurements,
+                                  table_reference)
 from latency_models.validate import measure_samples, table_space
 
 CALIBRATION_SEED = 1000  # `nas latency validate` samples with seed 0
@@ -50,7 +54,8 @@ def calibrate_table(table: LatencyTable, samples: int = 10, seed: int = CALIBRAT
     factors); returns it. Does not save."""
     networks = measure_networks(table, samples, seed, input_sizes, space, warmup_runs, runs,
                                 max_seconds, progress)
-    table.metadata["calibration"] = fit_factors(table, networks)
+    table.metadata["calibration"] = fit_factors(table, networks,
+                                                table_reference(table.metadata)["ms"])
     return table.metadata["calibration"]
 
 
@@ -80,14 +85,15 @@ def measure_networks(table: LatencyTable, samples: int, seed: int = CALIBRATION_
     return TimedNetworks(rows, seed, report["input_sizes"], runs)
 
 
-def fit_factors(table: LatencyTable, networks: TimedNetworks) -> dict:
-    """`table`'s calibration: per backbone, the median of the networks' end-to-end latency /
-    their sum of `table`'s blocks (blocks it lacks measured here where it allows)."""
+def fit_factors(table: LatencyTable, networks: TimedNetworks, reference_ms: float) -> dict:
+    """`table`'s calibration: per backbone, the median of the networks' end-to-end latency,
+    scaled to the speed at which the reference network takes `reference_ms`, / their sum of
+    `table`'s blocks (blocks it lacks measured here where it allows)."""
     factors, counts = {}, {}
     for backbone, rows in networks.rows.items():
         factors[backbone] = round(statistics.median(
-            row["measured_ms"] / predict_latency(ArchConfig.from_dict(row["config"]), table,
-                                                 calibrated=False) for row in rows), 4)
+            row["measured_ms"] * reference_ms / row["reference_ms"]
+            / sum_of_blocks(ArchConfig.from_dict(row["config"]), table) for row in rows), 4)
         counts[backbone] = len(rows)
     return {"factors": factors, "configs": counts,
             "method": "median of end-to-end latency / sum of blocks over sampled configs",
@@ -112,8 +118,9 @@ def fit_machine_calibration(table: LatencyTable, own: LatencyTable | None = None
     returns them. With `own`, this machine's table, the networks' blocks are timed here too
     and `own`'s factors fitted from the same networks and saved."""
     networks = measure_networks(table, progress=progress, **(settings or QUICK))
-    calibration = fit_factors(table, networks)
-    calibration.update(machine=machine_record(), table=table.device,
+    reference = reference_now()
+    calibration = fit_factors(table, networks, reference["ms"])
+    calibration.update(machine=machine_record(), reference=reference, table=table.device,
                        table_date=_table_date(table))
     kept = [old for old in _read_cache()
             if not (old.get("table") == table.device and is_this_machine(old))]
@@ -123,7 +130,8 @@ def fit_machine_calibration(table: LatencyTable, own: LatencyTable | None = None
                    for rows in networks.rows.values() for row in rows]
         measure_blocks(own, unique_blocks(configs), progress=progress,
                        save=lambda signatures: save_measurements(own, signatures))
-        own.metadata["calibration"] = fit_factors(own, networks)
+        own.metadata["calibration"] = fit_factors(own, networks,
+                                                  table_reference(own.metadata)["ms"])
         if own.cache_path is not None:  # else (a user table of another machine) in memory
             save_calibration(own)
     return calibration

@@ -30,6 +30,9 @@ from latency_models.table import (HOST, LatencyTable, compatible, extend, load_n
                                   read_table_file, shipped_tables, user_dir)
 
 log = logging.getLogger(__name__)
+# First-use calibration on the shipped table's own machine (2 min 46 s on its 2-core EPYC,
+# benchmarks/latency.md); a machine N times slower takes about N times as long.
+CALIBRATION_MINUTES = 3.0
 
 
 def load_table(device: str) -> LatencyTable:
@@ -95,11 +98,13 @@ def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable)
     table.metadata.pop("calibration", None)
 
     def calibrate():
+        other = Fingerprint.from_metadata(base.metadata)
+        minutes = CALIBRATION_MINUTES * machine.speed_ratio(other)
         log.warning("this machine (%s) does not match the %s table's machine (%s): timing "
-                    "networks and their blocks here to fit this machine's factors (about 3 "
-                    "minutes, once; then each new network's blocks are timed here)",
-                    machine.describe(), base.device,
-                    Fingerprint.from_metadata(base.metadata).describe())
+                    "networks and their blocks here to fit this machine's factors, once: about "
+                    "%.0f minutes, before a search's budget starts; then each new network's "
+                    "blocks are timed here", machine.describe(), base.device, other.describe(),
+                    max(1.0, minutes))
         table.metadata["calibration"] = fit_machine_calibration(base, own)
         table.calibrate_here = None
 

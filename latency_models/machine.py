@@ -4,8 +4,11 @@ fingerprint (`latency_models.fingerprint`).
 The reference network, `reference_model.tflite`, is the exported ShuffleNet V2 x0.5 + basic
 head, output stride 16, 19 classes, at 128x128 (about 0.9 ms on a 2-core EPYC VM). Timing it
 needs LiteRT, not TensorFlow: 20 warm-up runs, then about a second of runs, 1 thread,
-XNNPACK, the fastest run's thread CPU time. It is timed once per boot and kept in the user table
-folder (`machines/fingerprint.json`); `nas latency calibrate --device host` times it again.
+XNNPACK, the fastest run's thread CPU time. For the fingerprint it is timed once per boot and
+kept in the user table folder (`machines/fingerprint.json`); `nas latency calibrate --device host`
+times it again. The speed of a shared machine drifts within a boot (14-18% in two hours), so what
+timings and predictions are scaled by is this process's own timing of it, timed again when older
+than `REFERENCE_MAX_AGE_S` (`reference_now`, `latency_models.speed`).
 Tables and caches made here record this boot's id with the fingerprint: what was recorded in
 this boot by a machine of the same identity stays this machine's even when the reference, timed
 again on a busy machine, moves past the tolerance (`is_this_machine`).
@@ -19,6 +22,7 @@ import importlib.metadata
 import os
 import platform
 from pathlib import Path
+from time import monotonic
 
 from common import UserInputError, read_json, write_json
 from latency_models.fingerprint import Fingerprint
@@ -28,7 +32,9 @@ from latency_models.table import user_dir
 REFERENCE_MODEL = Path(__file__).parent / "reference_model.tflite"
 CACHE_FILE = "fingerprint.json"
 _BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
-_THIS_PROCESS: dict[str, Fingerprint] = {}  # this machine's fingerprint, once known
+REFERENCE_MAX_AGE_S = 300.0  # a reference timing older than this is timed again
+# This machine's fingerprint, once known, and this process's last reference timing.
+_THIS_PROCESS: dict = {}
 
 
 def this_machine() -> Fingerprint:
@@ -44,13 +50,35 @@ def this_machine() -> Fingerprint:
 
 def measure_this_machine() -> Fingerprint:
     """Times the reference network now (about 1.5 s) and caches the fingerprint for this boot."""
-    fingerprint = Fingerprint(*_identity(), reference_ms=round(reference_latency_ms(), 4))
+    fingerprint = Fingerprint(*_identity(), reference_ms=time_reference()["ms"])
     boot = _boot_id()
     if boot:
         write_machine_cache(CACHE_FILE, {"boot": boot, "measured": utc_now(),
                                          "machine": fingerprint.to_dict()})
     _THIS_PROCESS["fingerprint"] = fingerprint
     return fingerprint
+
+
+def reference_now() -> dict:
+    """This machine's speed now: this process's last timing of the reference network
+    ({"ms", "date"}), timed again (about a second) when older than REFERENCE_MAX_AGE_S."""
+    timed = _THIS_PROCESS.get("reference")
+    if timed is None or monotonic() - timed[0] > REFERENCE_MAX_AGE_S:
+        return time_reference()
+    return timed[1]
+
+
+def time_reference() -> dict:
+    """Times the reference network now and keeps it as this process's last timing."""
+    timing = {"ms": round(reference_latency_ms(), 4), "date": utc_now()}
+    _THIS_PROCESS["reference"] = (monotonic(), timing)
+    return timing
+
+
+def measurable_here(table) -> bool:
+    """Whether missing entries of a table can be timed on this machine the same way: a LiteRT
+    table measured on this machine (`is_this_machine`)."""
+    return table.metadata.get("runtime") == "ai-edge-litert" and is_this_machine(table.metadata)
 
 
 def machine_record() -> dict:
@@ -192,6 +220,8 @@ def host_metadata(num_threads: int = 1, warmup_runs: int = BLOCK_WARMUP_RUNS,
         "warmup_runs": warmup_runs,
         "runs": runs,
         "date": utc_now(),
+        # the reference network's latency its timings are scaled to (`latency_models.speed`)
+        "reference": reference_now(),
         "input_sizes": [],
     }
 

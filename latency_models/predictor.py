@@ -7,7 +7,8 @@ pays it once in all, so (blocks - 1) x overhead is subtracted. The calibration
 (`latency_models.calibration`) accounts for what timing blocks alone misses, mainly weights
 that stay cached in a loop over one block but not inside the whole network; for `host` on a
 machine that matches no shipped table it also carries this machine's speed against the table's
-machine (`latency_models.devices`).
+machine (`latency_models.devices`). A prediction from a table of this machine is in milliseconds
+at this machine's current speed (`latency_models.speed`).
 
 What a prediction needs and the table lacks is measured here on demand where allowed: blocks,
 only into a table of this machine (`measurable_here`); for `host` on a machine that matches no
@@ -18,8 +19,9 @@ machine's factors against the shipped table are fitted once (`LatencyTable.calib
 from __future__ import annotations
 
 from common import UserInputError
-from latency_models.machine import is_this_machine
+from latency_models.machine import measurable_here
 from latency_models.profiler import measure_blocks
+from latency_models.speed import speed_ratio
 from latency_models.table import LatencyTable, refresh_measurements, save_measurements
 from space import plan_network
 
@@ -49,7 +51,8 @@ class NotCalibrated(UserInputError):
 
 def predict_latency(config, table: LatencyTable, measure_missing: bool | None = None,
                     calibrated: bool = True) -> float:
-    """Predicted latency (ms) of `config`'s exported network at `config.input_size`.
+    """Predicted latency (ms) of `config`'s exported network at `config.input_size`, at this
+    machine's current speed where the table predicts this machine (`speed_ratio`).
 
     What the table lacks is measured here when `measure_missing` is true (default: when the
     table was measured on this machine, or is `host`); otherwise `MissingEntries` (blocks) or
@@ -60,22 +63,35 @@ def predict_latency(config, table: LatencyTable, measure_missing: bool | None = 
     if table.calibrate_here is not None and measure_missing is not False:
         table.calibrate_here()  # `host` on a new machine: once, before anything is timed
     covering = covering_table(blocks, table, measure_missing)
-    block_ms = _block_latencies(blocks, covering, measure_missing)
-    summed = sum(block_ms) - covering.invoke_overhead_ms * (len(block_ms) - 1)
-    if not calibrated:
-        return summed
-    if covering.calibrate_here is not None:
-        raise NotCalibrated(covering)
-    return summed * covering.calibration_factor(config.backbone)
+    latency = _sum_of_blocks(blocks, covering, measure_missing)
+    if calibrated:
+        if covering.calibrate_here is not None:
+            raise NotCalibrated(covering)
+        latency *= covering.calibration_factor(config.backbone)
+    return latency * speed_ratio(covering)
+
+
+def sum_of_blocks(config, table: LatencyTable) -> float:
+    """`config`'s sum of `table`'s blocks in the table's units (at its reference speed for a
+    table of this machine), blocks it lacks measured here where allowed: what a calibration
+    divides end-to-end latency by."""
+    return _sum_of_blocks(plan_network(config, inference=True).blocks, table, None)
+
+
+def _sum_of_blocks(blocks, table: LatencyTable, measure_missing: bool | None) -> float:
+    block_ms = _block_latencies(blocks, table, measure_missing)
+    return sum(block_ms) - table.invoke_overhead_ms * (len(block_ms) - 1)
 
 
 def latency_breakdown(config, table: LatencyTable,
                       measure_missing: bool | None = None) -> dict[str, float]:
-    """Each block's table latency (ms, before calibration) by block name, in network order."""
+    """Each block's table latency (ms, before calibration, at the speed of `predict_latency`)
+    by block name, in network order."""
     blocks = plan_network(config, inference=True).blocks
-    block_ms = _block_latencies(blocks, covering_table(blocks, table, measure_missing),
-                                measure_missing)
-    return {block.name: ms for block, ms in zip(blocks, block_ms)}
+    covering = covering_table(blocks, table, measure_missing)
+    block_ms = _block_latencies(blocks, covering, measure_missing)
+    ratio = speed_ratio(covering)
+    return {block.name: ms * ratio for block, ms in zip(blocks, block_ms)}
 
 
 def _block_latencies(blocks, table: LatencyTable, measure_missing: bool | None) -> list[float]:
@@ -109,12 +125,6 @@ def covering_table(blocks, table: LatencyTable,
             and signatures <= table.entries.keys()):
         return table
     return local
-
-
-def measurable_here(table: LatencyTable) -> bool:
-    """Whether missing entries of `table` can be timed on this machine the same way: a LiteRT
-    table measured on this machine (`is_this_machine`)."""
-    return table.metadata.get("runtime") == "ai-edge-litert" and is_this_machine(table.metadata)
 
 
 def predicts_here(table: LatencyTable) -> bool:

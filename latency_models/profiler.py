@@ -2,7 +2,10 @@
 
 Granularity: one entry per planned block (`space.plan_network(config, inference=True)`),
 preprocessing, resize and argmax included. Each block is converted alone (batch 1, so atrous
-convs stay native dilated kernels, as in the whole network) and timed by `measure_model`.
+convs stay native dilated kernels, as in the whole network) and timed by `measure_model`, and
+kept at the table's reference speed: scaled by the table's reference latency / this process's
+timing of the reference network, timed again when older than a few minutes
+(`latency_models.speed`).
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from common import UserInputError
 from space import ArchConfig, Block, SearchSpace, plan_network
 from space.parameters import branch_options
 
-from latency_models.machine import describe_machine, host_metadata, load_average
+from latency_models.machine import describe_machine, host_metadata, load_average, reference_now
 from latency_models.measure import (BLOCK_RUNS, BLOCK_WARMUP_RUNS, invoke_overhead_ms,
                                     measure_model, utc_now)
 from latency_models.table import (HOST, LatencyTable, check_device_name, compatible,
-                                  read_table_file, shipped_tables, user_dir)
+                                  read_table_file, scaled_entry, shipped_tables, table_reference,
+                                  user_dir)
 
 log = logging.getLogger(__name__)
 
@@ -88,21 +92,24 @@ def table_entry(stats: dict) -> dict:
 
 def measure_blocks(table: LatencyTable, blocks, save=None, progress: bool = True) -> list[str]:
     """Measures the blocks missing from `table` on this machine, with the table's threads and
-    runs, and adds them. `save(signatures)` is called every few blocks and at the end.
-    Returns the signatures added."""
+    runs, and adds them at the table's reference speed (`to_table_speed`). `save(signatures)`
+    is called every few blocks and at the end. Returns the signatures added."""
     missing = list({block.signature: block for block in blocks
                     if block.signature not in table}.values())
     threads = int(table.metadata.get("threads", 1))
     warmup_runs = int(table.metadata.get("warmup_runs", BLOCK_WARMUP_RUNS))
     runs = int(table.metadata.get("runs", BLOCK_RUNS))
     if missing and "invoke_overhead_ms" not in table.metadata:
-        table.metadata["invoke_overhead_ms"] = round(invoke_overhead_ms(threads), 5)
+        table.metadata["invoke_overhead_ms"] = round(
+            invoke_overhead_ms(threads) * to_table_speed(table), 5)
     added, pending = [], []
     loads = [load_average()]
     started = time.monotonic()
     for block in tqdm(missing, desc=f"profiling {table.device}", unit="block",
                       disable=not progress or not missing, leave=False):
-        table.entries[block.signature] = measure_block(block, threads, warmup_runs, runs)
+        scale = to_table_speed(table)  # the reference timed close to the block
+        table.entries[block.signature] = scaled_entry(
+            measure_block(block, threads, warmup_runs, runs), scale)
         added.append(block.signature)
         pending.append(block.signature)
         if save and len(pending) >= SAVE_EVERY:
@@ -117,6 +124,12 @@ def measure_blocks(table: LatencyTable, blocks, save=None, progress: bool = True
         if save:
             save(pending)
     return added
+
+
+def to_table_speed(table: LatencyTable) -> float:
+    """The factor from a timing here now to `table`'s reference speed: the table's reference
+    latency / this process's timing of the reference (`reference_now`)."""
+    return table_reference(table.metadata)["ms"] / reference_now()["ms"]
 
 
 def _record_load(table: LatencyTable, loads) -> None:

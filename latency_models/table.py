@@ -4,10 +4,12 @@ A table maps a block signature (`space.Block.signature`, e.g.
 `shuffle_unit-input:28x28x116-rate:1`) to the block's measured latency. The file is
 human-readable: metadata first (device, runtime and version, delegate, threads, CPU/SoC, the
 machine's fingerprint for CPU tables, method, date, runs, spread), then one entry per line,
-sorted by signature:
+sorted by signature. A table measured on this machine holds its blocks in milliseconds at its
+reference speed, the metadata's "reference": the reference network's latency when the table was
+started, and when (tables made before it: their fingerprint's; `latency_models.speed`):
 
     {"format": "mobile-seg-nas/latency-table", "version": 1, "device": "amd-epyc-2vcpu-2026-11-24",
-     "metadata": {...},
+     "metadata": {..., "reference": {"ms": 0.8812, "date": "2026-11-26T09:12:40Z"}, ...},
      "entries": {
       "argmax-input:224x224x19": {"ms": 0.3581, "p90_ms": 0.3702, "std_ms": 0.0113, "runs": 50},
       ...}}
@@ -140,6 +142,11 @@ def read_table_file(path: str | Path) -> LatencyTable:
     for signature, entry in entries.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("ms"), (int, float)):
             raise UserInputError(f"{where}: entry {signature!r} has no number \"ms\"")
+    reference = metadata.get("reference")
+    if reference is not None and not (isinstance(reference, dict)
+                                      and isinstance(reference.get("ms"), (int, float))
+                                      and reference["ms"] > 0):
+        raise UserInputError(f"{where}: metadata \"reference\" has no positive number \"ms\"")
     return LatencyTable(str(data.get("device", Path(path).stem)), metadata, entries, Path(path))
 
 
@@ -205,10 +212,41 @@ def compatible(first: dict, second: dict) -> bool:
     return not _differences(first, second)
 
 
+def table_reference(metadata: dict) -> dict | None:
+    """The reference timing ({"ms", "date"}) a table's (or a calibration's) timings of this
+    machine are scaled to: its "reference", else (made before reference timings were kept)
+    its machine fingerprint's, dated by its "date"; None without either (phone tables)."""
+    if "reference" in metadata:
+        return metadata["reference"]
+    fingerprint = Fingerprint.from_metadata(metadata)
+    return None if fingerprint is None else {"ms": fingerprint.reference_ms,
+                                             "date": metadata.get("date")}
+
+
+SCALED_FIELDS = ("ms", "min_ms", "p90_ms", "std_ms")  # the timings of an entry
+
+
+def scaled_entry(entry: dict, factor: float) -> dict:
+    """`entry` with its timings times `factor` (rounded to 0.1 microsecond)."""
+    return {key: round(value * factor, 4) if key in SCALED_FIELDS else value
+            for key, value in entry.items()}
+
+
+def converted_entries(entries: dict, source: dict, target: dict) -> dict:
+    """`entries` of a table with metadata `source` in the units of one with metadata `target`:
+    scaled from the one's reference speed to the other's where both record one."""
+    references = table_reference(source), table_reference(target)
+    if None in references or references[0]["ms"] == references[1]["ms"]:
+        return entries
+    factor = references[1]["ms"] / references[0]["ms"]
+    return {signature: scaled_entry(entry, factor) for signature, entry in entries.items()}
+
+
 def extend(table: LatencyTable, extra: LatencyTable) -> None:
-    """Adds `extra`'s entries and input sizes to `table` (same runtime, threads and CPU); a
-    calibration in `extra` replaces the table's."""
-    for signature, entry in extra.entries.items():
+    """Adds `extra`'s entries (at `table`'s reference speed) and input sizes to `table` (same
+    runtime, threads and CPU); a calibration in `extra` replaces the table's."""
+    for signature, entry in converted_entries(extra.entries, extra.metadata,
+                                              table.metadata).items():
         table.entries.setdefault(signature, entry)
     for size in extra.input_sizes:
         table.add_input_size(size)
@@ -225,10 +263,11 @@ def save_measurements(table: LatencyTable, signatures) -> None:
         stored = _user_table(table)
         if stored is None:
             return
-        for signature in signatures:
-            stored.entries.setdefault(signature, table.entries[signature])
+        new = {signature: table.entries[signature] for signature in signatures}
+        for signature, entry in converted_entries(new, table.metadata, stored.metadata).items():
+            stored.entries.setdefault(signature, entry)
         stored.save()
-    table.entries.update(stored.entries)
+    table.entries.update(converted_entries(stored.entries, stored.metadata, table.metadata))
 
 
 def refresh_measurements(table: LatencyTable) -> None:
@@ -236,8 +275,10 @@ def refresh_measurements(table: LatencyTable) -> None:
     since it was read (blocks timed by a concurrent search trial)."""
     with _locked(table):
         stored = _user_table(table) if table.cache_path and table.cache_path.is_file() else None
-    for signature, entry in (stored.entries.items() if stored else ()):
-        table.entries.setdefault(signature, entry)
+    if stored is not None:
+        for signature, entry in converted_entries(stored.entries, stored.metadata,
+                                                  table.metadata).items():
+            table.entries.setdefault(signature, entry)
 
 
 def _locked(table: LatencyTable):

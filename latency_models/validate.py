@@ -11,7 +11,7 @@ from tqdm import tqdm
 from common import UserInputError
 from space.search_space import SearchSpace
 
-from latency_models.machine import describe_machine, load_average
+from latency_models.machine import describe_machine, load_average, reference_now
 from latency_models.measure import measure_config
 from latency_models.predictor import predict_latency, predicts_here
 from latency_models.table import LatencyTable
@@ -50,8 +50,9 @@ def measure_samples(table: LatencyTable, samples: int, seed: int, input_sizes=No
                     space: SearchSpace | None = None, warmup_runs: int = 5, runs: int = 50,
                     max_seconds: float = 10.0, progress: bool = True,
                     verb: str = "measuring") -> tuple[list[dict], dict]:
-    """Sampled configs' sum of blocks (`summed_ms`, uncalibrated), prediction and measured
-    end-to-end latency on this machine: (one row per config, the run's settings)."""
+    """Sampled configs' sum of blocks (`summed_ms`, uncalibrated), prediction, measured
+    end-to-end latency on this machine and the reference network's latency beside it
+    (`reference_ms`, `latency_models.speed`): (one row per config, the run's settings)."""
     if samples < 2:
         raise UserInputError(f"--samples {samples}: at least 2 configs are needed")
     sizes = [tuple(size) for size in (input_sizes or table.input_sizes or [(224, 224)])]
@@ -63,10 +64,11 @@ def measure_samples(table: LatencyTable, samples: int, seed: int, input_sizes=No
     for index in tqdm(range(samples), desc=f"{verb} {table.device}", unit="config",
                       disable=not progress):
         config = spaces[sizes[index % len(sizes)]].sample(rng)
-        summed = predict_latency(config, table, calibrated=False)
         if config not in timed:  # a config sampled again (small spaces) is timed once
-            timed[config] = measure_config(config, threads, warmup_runs, runs, max_seconds)
+            timed[config] = {**measure_config(config, threads, warmup_runs, runs, max_seconds),
+                             "reference_ms": reference_now()["ms"]}
         measured = timed[config]
+        summed = predict_latency(config, table, calibrated=False)  # at the speed of `predicted`
         loads.append(load_average())
         rows.append({"config_id": config.id, "backbone": config.backbone,
                      "depth_multiplier": config.depth_multiplier,
@@ -78,6 +80,7 @@ def measure_samples(table: LatencyTable, samples: int, seed: int, input_sizes=No
                      "measured_p90_ms": round(measured["p90_ms"], 4),
                      "measured_wall_ms": round(measured["wall_ms"], 4),
                      "measured_min_ms": round(measured["min_ms"], 4),
+                     "reference_ms": measured["reference_ms"],
                      "config": config.to_dict()})
     report = {"device": table.device, "samples": samples, "seed": seed,
               "input_sizes": [list(size) for size in sizes], "threads": threads,

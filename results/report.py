@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -14,18 +15,26 @@ from results.summary import summarize
 
 
 def write_run_report(run_dir: str | Path, table: pd.DataFrame,
-                     latency_targets: list[float] = ()) -> dict:
+                     latency_targets: list[float] = (), machine_speed: dict | None = None) -> dict:
     """Writes `pareto.csv`, `pareto.html`, `pareto.png` and `summary.json` (with the count of
-    repeated suggestions reused, `repeats_reused`); returns the summary."""
+    repeated suggestions reused, `repeats_reused`, and this machine's speed at the search's
+    start, `machine_speed`: given, else the one summary.json holds); returns the summary."""
     run_dir = Path(run_dir)
     write_text(run_dir / "pareto.csv", pareto_front(table).to_csv(index=False))
     title = f"Pareto front: {run_dir.name}"
     target = latency_targets[0] if latency_targets else None
     write_figure_html(pareto_figure(table, title, target), run_dir / "pareto.html")
     write_pareto_png(table, run_dir / "pareto.png", title, target)
-    summary = {**summarize(table, latency_targets), "repeats_reused": count_repeats(run_dir)}
+    summary = {**summarize(table, latency_targets), "repeats_reused": count_repeats(run_dir),
+               "machine_speed": machine_speed or _recorded(run_dir, "machine_speed")}
     write_json(run_dir / "summary.json", summary)
     return summary
+
+
+def _recorded(run_dir: Path, key: str):
+    """`key` of the summary.json already in `run_dir` (None without one)."""
+    path = run_dir / "summary.json"
+    return json.loads(path.read_text()).get(key) if path.is_file() else None
 
 
 REPEATS_FILE = "repeats.jsonl"  # a search's suggestions answered from its trial table

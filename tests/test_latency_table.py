@@ -51,6 +51,8 @@ def test_round_trip_is_human_readable_one_entry_per_line(tmp_path):
      "version 99 is not supported"),
     (json.dumps({"format": tables.FORMAT, "version": 1, "metadata": {}, "entries": {"x": {}}}),
      "entry 'x' has no number"),
+    (json.dumps({"format": tables.FORMAT, "version": 1, "metadata": {"reference": {"ms": 0}},
+                 "entries": {}}), "metadata \"reference\" has no positive number"),
 ])
 def test_corrupt_or_wrong_version_tables_raise_one_line(tmp_path, content, message):
     path = tmp_path / "bad.json"
@@ -84,6 +86,22 @@ def test_user_table_extends_the_shipped_one_and_receives_measurements(folders):
     tables.save_measurements(table, ["c"])
     stored = json.loads((user / "box.json").read_text())["entries"]
     assert stored == {"a": {"ms": 9.0}, "b": {"ms": 2.0}, "c": {"ms": 3.0}}
+
+
+def test_entries_move_between_tables_at_each_ones_reference_speed(folders):
+    shipped, user = folders
+    _table("box", entries={"a": {"ms": 1.0}}, reference={"ms": 0.8, "date": "then"}).save(
+        shipped / "box.json")
+    _table("box", entries={"b": {"ms": 0.9, "min_ms": 0.45, "runs": 5}},
+           reference={"ms": 0.9, "date": "later"}).save(user / "box.json")
+    table = load_table("box")  # the user's blocks at the shipped table's speed
+    assert table.entries == {"a": {"ms": 1.0}, "b": {"ms": 0.8, "min_ms": 0.4, "runs": 5}}
+
+    table.entries["c"] = {"ms": 1.6}
+    tables.save_measurements(table, ["c"])  # stored at the user table's speed
+    stored = json.loads((user / "box.json").read_text())
+    assert stored["entries"]["c"] == {"ms": 1.8} and stored["metadata"]["reference"]["ms"] == 0.9
+    assert table.entries["c"] == {"ms": 1.6}
 
 
 @pytest.mark.parametrize("difference", ["cpu", "machine"])

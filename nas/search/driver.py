@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import functools
 import logging
 import os
 from pathlib import Path
@@ -17,11 +18,13 @@ from ray.tune.search.optuna import OptunaSearch
 
 from common import UserInputError
 from latency_models import latency_breakdown, load_table, measurable_here, predict_latency
+from latency_models.speed import describe_speed, drift_notice, speed_report
 from nas.search.artifacts import EXPERIMENT
-from nas.search.budget import BUDGET_FILE, TimeBudget
+from nas.search.budget import BUDGET_FILE, TimeBudget, TrialBudget
 from nas.search.cluster import check_resources, ray_session, trial_slots
 from nas.search.lock import check_unlocked, run_lock
-from nas.search.options import SearchOptions, read_search_options, write_search_options
+from nas.search.options import (SECONDS_PER_PIXEL, SearchOptions, format_duration,
+                                read_search_options, write_search_options)
 from nas.search.param_space import OptunaSpace
 from nas.search.fidelity import format_ladder
 from nas.search.samplers import make_sampler
@@ -51,6 +54,7 @@ class Search:
     presets: dict  # config id -> preset name
     first_params: list  # flat parameters evaluated before sampling (the paper preset)
     latency_limit: float | None = None  # the slowest latency a staged search trains and promotes
+    machine_speed: dict | None = None  # now and at the table's start (a table of this machine)
 
 
 def default_run_dir() -> Path:
@@ -96,6 +100,11 @@ def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> d
                      "latency on %s at %s", run_dir, options.engine, options.algorithm,
                      options.data, options.limit, _fidelities(options),
                      options.device, "x".join(map(str, options.latency_input_size)))
+            if search.machine_speed:
+                log.info("latency speed: %s", describe_speed(search.machine_speed))
+                if notice := drift_notice(search.machine_speed):
+                    log.warning(notice)
+            _log_estimate(options)
             if len(options.ladder) > 1 and search.latency_limit:
                 log.info("only configs up to %.2f ms are trained and promoted",
                          search.latency_limit)
@@ -135,7 +144,8 @@ def run_ray_tune(search: Search, resume: bool, stop: GracefulStop) -> TrialRecor
     time_budget = TimeBudget(options.limit.seconds, search.run_dir.resolve() / BUDGET_FILE)
     recorder = TrialRecorder(search.run_dir.resolve(), settings, search.presets,
                              options.latency_target, budget=time_budget,
-                             failures=options.stop_after_failures)
+                             failures=options.stop_after_failures,
+                             machine_speed=search.machine_speed)
     if resume:  # trials that finished report their stored result instead of training again
         recorder.load()
         settings = dataclasses.replace(settings, finished={
@@ -164,10 +174,13 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
         OptunaSearch(space=space, metric=["miou", "latency_ms"], mode=["max", "min"],
                      sampler=sampler, points_to_evaluate=search.first_params),
         search.settings.space, search.run_dir.resolve())
+    if options.limit.trials:
+        searcher = TrialBudget(searcher, options.limit.trials,
+                               functools.partial(_will_train, space, search.settings))
     scheduler = None
     if options.algorithm == "asha-random":
         scheduler = ASHAScheduler(metric="miou", mode="max", time_attr="step",
-                                  max_t=options.steps_per_trial,
+                                  max_t=options.proxy_fidelity.steps,
                                   grace_period=options.eval_every, reduction_factor=2)
     elif len(options.ladder) > 1:
         scheduler = StagedScheduler(len(options.ladder), options.reduction_factor, SEED_NOISE,
@@ -178,7 +191,7 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
     return tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(search_alg=searcher, scheduler=scheduler,
-                                    num_samples=options.limit.trials or -1,
+                                    num_samples=-1,  # the budget ends the search
                                     max_concurrent_trials=trial_slots(options),
                                     reuse_actors=True),
         run_config=tune.RunConfig(
@@ -186,6 +199,24 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
             callbacks=[callback],
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
             failure_config=tune.FailureConfig(max_failures=options.trial_retries)))
+
+
+def _will_train(space: OptunaSpace, settings: TrialSettings, params: dict) -> bool:
+    """Whether a trial of `params` trains (a staged search leaves configs slower than its
+    latency limit untrained, but for the presets it always trains)."""
+    limit = settings.latency_limit
+    return (limit is None or settings.config(params).id in settings.always_trained
+            or space.latency(params) <= limit)
+
+
+def _log_estimate(options: SearchOptions) -> None:
+    """For a budget in trials, what it should cost on this machine, before it starts."""
+    if not options.limit.trials:
+        return
+    slots = trial_slots(options) if options.engine == "ray" else 1
+    log.info("budget %d trained networks, %d at a time: about %s on this machine (%.1f us "
+             "per pixel trained per CPU, from benchmarks/proxy_fidelity.md)", options.limit.trials,
+             slots, format_duration(options.estimated_seconds(slots)), SECONDS_PER_PIXEL * 1e6)
 
 
 def _attach(tuner, callback, time_budget) -> None:
@@ -214,12 +245,14 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
     trial can run with them (UserInputError on the first problem)."""
     space = SearchSpace() if options.space == "default" else SearchSpace.from_file(options.space)
     dataset = load_dataset(options.data)
+    options, why = options.for_data(dataset)
+    log.info("%s; proxy training %s (HxW[@scale]/steps/batch/lr)", why, options.proxy_fidelity)
     space = dataclasses.replace(space, num_classes=dataset.num_classes)
     if options.cell_proxy:
         space = _on_backbone_of(space, options.cell_proxy, dataset)
     table = load_table(options.device)
     deployed_space = _at_size(space, options.latency_input_size, "--latency-input-size")
-    settings = TrialSettings.from_options(options, _at_size(space, options.input_size,
+    settings = TrialSettings.from_options(options, _at_size(space, options.proxy_fidelity.crop,
                                                             "--input-size"), run_dir)
     for split in (settings.recipe.train_split, settings.recipe.eval_split):
         dataset.check(split)
@@ -246,7 +279,7 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
         # paper's network, which `nas export --pareto` always exports as the reference
         settings = dataclasses.replace(settings, latency_limit=limit,
                                        always_trained=frozenset(presets))
-    return Search(options, run_dir, settings, presets, first_params, limit)
+    return Search(options, run_dir, settings, presets, first_params, limit, speed_report(table))
 
 
 def _promotion_limit(options: SearchOptions, paper_ms: float | None) -> float | None:

@@ -89,7 +89,8 @@ class SegmentationTuner(keras_tuner.Tuner):
         self.recorder = TrialRecorder(search.run_dir, search.settings, search.presets,
                                       search.options.latency_target, budget=self.budget,
                                       score_target_ms=target_ms,
-                                      failures=search.options.stop_after_failures)
+                                      failures=search.options.stop_after_failures,
+                                      machine_speed=search.machine_speed)
         self.recorder.load()
         super().__init__(**kwargs)
 

@@ -27,7 +27,8 @@ class TrialRecorder:
     """The trial table of one search, one row per trial id (a re-run trial replaces its row)."""
 
     def __init__(self, run_dir, settings, presets: dict[str, str], latency_targets=(),
-                 budget=None, score_target_ms: float | None = None, failures: int = 0):
+                 budget=None, score_target_ms: float | None = None, failures: int = 0,
+                 machine_speed: dict | None = None):
         self.run_dir = str(run_dir)
         self.settings = settings  # nas.search.trainable.TrialSettings
         self.presets = presets  # config id -> preset name
@@ -37,6 +38,7 @@ class TrialRecorder:
         # The `score` column's target: the engine's, else the first latency target.
         self.score_target_ms = score_target_ms or (self.latency_targets or [None])[0]
         self.rows: dict[str, dict] = {}
+        self.machine_speed = machine_speed  # for summary.json (`latency_models.speed`)
 
     def load(self) -> None:
         """Reads the rows already in the run folder (after a restart). Trials that were running
@@ -82,7 +84,7 @@ class TrialRecorder:
             if not report:
                 return None
             write_study(table, self.run_dir, self.settings.space, self.score_target_ms)
-            return write_run_report(self.run_dir, table, self.latency_targets)
+            return write_run_report(self.run_dir, table, self.latency_targets, self.machine_speed)
         except OSError as error:
             raise RunFolderError(f"cannot write the trial table in {self.run_dir} "
                                  f"({error.strerror or first_line(error)}); the files there "

@@ -3,12 +3,17 @@ table (predict, calibrate, validate) and which sampled networks (calibrate, vali
 
 from __future__ import annotations
 
+import logging
+
 from common import UserInputError
 from latency_models.profiler import select_blocks
 from latency_models.devices import load_table
+from latency_models.speed import drift_notice, speed_report
 from latency_models.table import read_table_file
 from nas.arguments import add_json_argument, positive
 from space import ArchConfig, SearchSpace, get_preset, list_presets, parse_input_size
+
+log = logging.getLogger(__name__)
 
 
 def add_selection_arguments(parser):
@@ -46,7 +51,8 @@ def add_timing_arguments(parser, threads: int, warmup_runs: int, runs: int,
     """--threads, --warmup-runs, --runs: how a model is timed."""
     parser.add_argument("--threads", type=int, default=threads,
                         help=f"{threads_help} (default: {threads})")
-    parser.add_argument("--warmup-runs", type=int, default=warmup_runs, metavar="N")
+    parser.add_argument("--warmup-runs", type=int, default=warmup_runs, metavar="N",
+                        help=f"untimed runs before the timed ones (default: {warmup_runs})")
     parser.add_argument("--runs", type=int, default=runs, metavar="N",
                         help=f"{runs_help} (default: {runs})")
 
@@ -64,8 +70,13 @@ def add_table_arguments(parser):
 
 
 def table(args):
-    """The table chosen by --device / --lut."""
-    return read_table_file(args.lut) if args.lut else load_table(args.device)
+    """The table chosen by --device / --lut; a drift of this machine's speed since the table
+    was started gets one line."""
+    latencies = read_table_file(args.lut) if args.lut else load_table(args.device)
+    notice = drift_notice(speed_report(latencies))
+    if notice:
+        log.warning(notice)
+    return latencies
 
 
 def add_sampling_arguments(parser, samples: int, seed: int, per: str = ""):

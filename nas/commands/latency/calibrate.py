@@ -9,8 +9,7 @@ from common import UserInputError
 from latency_models.calibration import (calibrate_table, fit_machine_calibration,
                                         machine_calibrations_path)
 from latency_models.devices import HOST
-from latency_models.machine import describe_machine, measure_this_machine
-from latency_models.predictor import measurable_here
+from latency_models.machine import describe_machine, measurable_here, measure_this_machine
 from latency_models.table import load_named_table, save_calibration
 from nas.arguments import print_result
 from nas.commands.latency.arguments import add_sampling_arguments, sampling, table

@@ -1,12 +1,13 @@
-"""`nas latency devices`: this machine, what `host` stands for on it, and the latency tables
-available with the machine each was measured on (no TensorFlow; the first call after a boot
-times the reference network, about 1.5 s)."""
+"""`nas latency devices`: this machine, its speed now and at the start of `host`'s table, what
+`host` stands for on it, and the latency tables available with the machine each was measured on
+(no TensorFlow; times the reference network, about a second)."""
 
 from __future__ import annotations
 
 from latency_models.devices import load_host_table
 from latency_models.fingerprint import Fingerprint
 from latency_models.machine import describe_machine, this_machine
+from latency_models.speed import describe_speed, drift_notice, speed_report
 from latency_models.table import HOST, SHIPPED_DIR, known_devices, load_named_table
 from nas.arguments import add_json_argument, print_result
 
@@ -38,16 +39,17 @@ def run(args):
 
 def _host() -> dict:
     """What `host` stands for here: a table of this machine, or another's with this machine's
-    factors (None until fitted)."""
+    factors (None until fitted); and this machine's speed now and at its table's start."""
     table = load_host_table()
+    speed = speed_report(table)
     if table.local is not None:
         calibration = table.metadata.get("calibration")
         return {"table": table.metadata["table"], "this_machine": False,
                 "factors": calibration["factors"] if calibration else None,
                 "calibrated": calibration["date"] if calibration else None,
-                "measured_here": len(table.local)}
+                "measured_here": len(table.local), "speed": speed}
     name = table.path.stem if table.path and table.path.parent == SHIPPED_DIR else HOST
-    return {"table": name, "this_machine": True, "entries": len(table)}
+    return {"table": name, "this_machine": True, "entries": len(table), "speed": speed}
 
 
 def _text(result: dict) -> str:
@@ -64,7 +66,12 @@ def _text(result: dict) -> str:
         stands = (f"this machine's blocks, timed here on demand, after a first calibration "
                   f"against the {host['table']} table (about 3 minutes; or run `nas latency "
                   "calibrate --device host`)")
-    lines = [f"this machine: {machine.describe()} ({machine.runtime})", f"host: {stands}"]
+    lines = [f"this machine: {machine.describe()} ({machine.runtime})",
+             f"speed: {describe_speed(host['speed'])}"]
+    notice = drift_notice(host["speed"])
+    if notice:
+        lines.append(notice)
+    lines.append(f"host: {stands}")
     for row in result["devices"]:
         meta = row["metadata"]
         sizes = ", ".join("x".join(str(value) for value in size)
