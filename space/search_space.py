@@ -63,6 +63,14 @@ class SearchSpace:
             ArchConfig(output_stride=stride, head="basic", dpc_branches=(),
                        num_classes=self.num_classes, input_size=self.input_size)
 
+    def at_size(self, size: tuple, flag: str) -> "SearchSpace":
+        """This space at input size `size` (every corner of it checked; a failure names the
+        `flag` the size came from)."""
+        try:
+            return dataclasses.replace(self, input_size=tuple(size))
+        except UserInputError as error:
+            raise UserInputError(f"{flag} {size[0]}x{size[1]}: {error}") from None
+
     @property
     def backbone_widths(self) -> list[tuple[str, float]]:
         return [(name, float(multiplier)) for name, multipliers in self.backbones.items()

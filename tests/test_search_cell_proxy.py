@@ -10,6 +10,7 @@ from nas.search.options import SearchOptions
 from nas.search.trainable import TrialSettings, train_trial
 from space import SearchSpace, get_preset
 from space.builders import build_backbone_model, build_model
+from trainers import load_dataset
 from trainers.cell_proxy import CellProxy
 from trainers.runs import RunFolder, load_run
 
@@ -28,8 +29,8 @@ def backbone_run(tmp_path_factory):
 
 def test_a_trial_trains_its_head_on_the_backbones_features_and_keeps_the_whole_network(
         backbone_run, tmp_path):
-    options = SearchOptions(budget="1", device="amd-epyc-2vcpu-2026-11-24",
-                            cell_proxy=str(backbone_run))
+    options, _ = SearchOptions(budget="1", device="amd-epyc-2vcpu-2026-11-24",
+                               cell_proxy=str(backbone_run)).for_data(load_dataset("synthetic"))
     proxy = CellProxy(input_size=(64, 64), train_images=4, val_images=2, steps=2, batch_size=2,
                       run=str(backbone_run))
     space = SearchSpace(backbones={"shufflenet_v2": [0.5]}, output_strides=(16,),

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
-    options = SearchOptions(budget="2", input_size=(32, 32), fidelities="32x32/2/2,48x48/3/2",
-                            device="amd-epyc-2vcpu-2026-11-24", evaluations_per_trial=2)
+    options, _ = SearchOptions(budget="2", input_size=(32, 32), fidelities="32x32/2/2,48x48/3/2",
+                               device="amd-epyc-2vcpu-2026-11-24", evaluations_per_trial=2
+                               ).for_data(load_dataset("synthetic"))
     space = SearchSpace(num_classes=load_dataset("synthetic").num_classes)
     return TrialSettings.from_options(options, space, tmp_path_factory.mktemp("run"))
 

@@ -168,9 +168,10 @@ def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=No
     """
     configure_threads(recipe.threads)
     dataset = load_dataset(dataset if dataset is not None else recipe.data)
-    config = trained_config(config, recipe, dataset)
-    recipe = dataclasses.replace(recipe, data=dataset.spec, crop_size=config.input_size,
+    recipe = dataclasses.replace(recipe, data=dataset.spec,
+                                 crop_size=recipe.crop_size or config.input_size,
                                  learning_rate=recipe.initial_learning_rate)
+    config = trained_config(config, recipe, dataset)
     dataset.check(recipe.train_split)
     dataset.check(recipe.eval_split)
     run = RunFolder(out_dir) if out_dir is not None else None
@@ -211,8 +212,9 @@ def _recorded_final(run: RunFolder, trainer: Trainer) -> dict | None:
 
 
 def trained_config(config: ArchConfig, recipe: TrainConfig, dataset) -> ArchConfig:
-    """The network `train` builds: `config` at the recipe's crop size with the dataset's class
-    count."""
+    """The network `train` builds: `config` with the dataset's class count, at the recipe's
+    crop size (the one owner of the training size; the config's own when the recipe has
+    none)."""
     if config.num_classes != dataset.num_classes:
         log.info("%s has %d classes: training with num_classes=%d", dataset.spec,
                  dataset.num_classes, dataset.num_classes)
