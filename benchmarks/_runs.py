@@ -13,57 +13,58 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from nas.search.fidelity import Fidelity, parse_fidelity
+from nas.search.options import REFERENCE_FIDELITY
 from space import ArchConfig
-from trainers import TrainConfig
+from trainers import FROM_SCRATCH_LEARNING_RATE, TrainConfig
 
 WORK_DIR = Path.home() / ".cache" / "mobile-seg-nas" / "benchmark_runs"
 
 
 @dataclasses.dataclass(frozen=True)
 class Setting:
-    """One training fidelity: crop size (HxW, or one number for a square), steps, learning
-    rate and batch size; with `start`, continued from the weights of the same config and seed
-    trained at that setting (a staged search's later rung), else from scratch."""
+    """One named training of a benchmark: a `Fidelity` (crop, steps, batch size, learning rate,
+    frame scale; or its text, `HxW[@SCALE]/STEPS/BATCH/LR`, as `nas search --fidelities`
+    takes it) and, with `start`, the setting whose weights (same config and seed) it continues
+    from (a staged search's later rung); else it trains from scratch. A setting states its
+    learning rate: its `key` names the run cache's rows."""
 
     name: str
-    input_size: tuple
-    steps: int
-    learning_rate: float
-    batch_size: int
+    fidelity: Fidelity
     start: "Setting | None" = None
-    frame_scale: float = 1.0  # frames resized by this factor before cropping and evaluation
 
     def __post_init__(self):
-        size = self.input_size
-        object.__setattr__(self, "input_size", (size, size) if isinstance(size, int) else tuple(size))
+        if isinstance(self.fidelity, str):
+            object.__setattr__(self, "fidelity", parse_fidelity(self.fidelity))
 
     @classmethod
     def of_search(cls, options, name: str = "search") -> "Setting":
         """The proxy training of a search's options (`nas.search.options.SearchOptions`)."""
-        proxy = options.proxy_fidelity
-        return cls(name, proxy.crop, proxy.steps, proxy.learning_rate, proxy.batch_size,
-                   frame_scale=proxy.frame_scale)
+        return cls(name, options.proxy_fidelity)
 
     @property
     def key(self) -> str:
-        height, width = self.input_size
-        key = (f"{height}x{width}-{self.steps}steps-lr{self.learning_rate:g}"
-               f"-batch{self.batch_size}")
-        if self.frame_scale != 1.0:
-            key += f"-scale{self.frame_scale:g}"
+        fidelity = self.fidelity
+        height, width = fidelity.crop
+        key = (f"{height}x{width}-{fidelity.steps}steps-lr{fidelity.learning_rate:g}"
+               f"-batch{fidelity.batch_size}")
+        if fidelity.frame_scale != 1.0:
+            key += f"-scale{fidelity.frame_scale:g}"
         return key if self.start is None else f"{key}-from-{self.start.key}"
 
-    @property
-    def pixels(self) -> int:
-        """Pixels trained on: the compute of the setting, up to a per-config constant."""
-        return self.input_size[0] * self.input_size[1] * self.steps * self.batch_size
-
     def to_dict(self) -> dict:
-        data = {"name": self.name, "input_size": list(self.input_size), "steps": self.steps,
-                "learning_rate": self.learning_rate, "batch_size": self.batch_size}
-        if self.frame_scale != 1.0:
-            data["frame_scale"] = self.frame_scale
+        fidelity = self.fidelity
+        data = {"name": self.name, "input_size": list(fidelity.crop), "steps": fidelity.steps,
+                "learning_rate": fidelity.learning_rate, "batch_size": fidelity.batch_size}
+        if fidelity.frame_scale != 1.0:
+            data["frame_scale"] = fidelity.frame_scale
         return data if self.start is None else {**data, "start": self.start.to_dict()}
+
+
+# The reference training of the proxy benchmarks: the last rung of `nas search`'s default
+# ladder, from scratch at the recipe's default rate for that.
+REFERENCE = Setting("reference", dataclasses.replace(
+    parse_fidelity(REFERENCE_FIDELITY), learning_rate=FROM_SCRATCH_LEARNING_RATE))
 
 
 class RunCache:
@@ -120,12 +121,13 @@ def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_d
     if start is not None:
         train_one(config, setting.start, seed, data, work_dir, threads)
     started = time.monotonic()
-    recipe = TrainConfig(steps=setting.steps, batch_size=setting.batch_size,
-                         learning_rate=setting.learning_rate, seed=seed, threads=threads,
-                         frame_scale=setting.frame_scale,
-                         checkpoint_every=max(50, setting.steps // 8),
+    fidelity = setting.fidelity
+    recipe = TrainConfig(steps=fidelity.steps, batch_size=fidelity.batch_size,
+                         learning_rate=fidelity.learning_rate, seed=seed, threads=threads,
+                         frame_scale=fidelity.frame_scale,
+                         checkpoint_every=max(50, fidelity.steps // 8),
                          init_weights=None if start is None else str(start))
-    result = train(config.replace(input_size=setting.input_size), recipe, dataset=data,
+    result = train(config.replace(input_size=fidelity.crop), recipe, dataset=data,
                    out_dir=run_folder(config, setting, seed, work_dir), resume=True, progress=False)
     metrics = result.metrics
     return {"miou": metrics["miou"], "per_class": metrics["per_class"],
@@ -135,7 +137,8 @@ def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_d
 
 def run_folder(config: ArchConfig, setting: Setting, seed: int, work_dir: Path) -> Path:
     """Where one (config, setting, seed) trains."""
-    return work_dir / f"{config.replace(input_size=setting.input_size).id}-{setting.key}-seed{seed}"
+    config = config.replace(input_size=setting.fidelity.crop)
+    return work_dir / f"{config.id}-{setting.key}-seed{seed}"
 
 
 def missing_runs(cache: RunCache, data: str, settings, seeds, panel: dict) -> list:

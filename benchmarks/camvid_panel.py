@@ -3,17 +3,19 @@
 Every decision of the space comes in pairs of configs that differ only in it: backbone; width
 0.5 / 1.0 / 1.5; output stride 8 and 16, each with the basic head and the paper's cell; four
 DPC cells (the paper's, all rates 1, all rates 21, one with pyramid pooling); decoder on and off.
-The reference trains 256x256 crops of the full-resolution frames, 800 steps, batch 8 (about
-17 epochs of CamVid train); the candidate proxies are expressed relative to the frame size
-(`frame_scale`: frames downscaled with the aspect ratio kept, whole or cropped), each at about
-a tenth of the reference's pixels trained. Every training is evaluated on the 101 val frames at
-its frame scale (the reference at the stored 360x480).
+The reference (the synthetic panel's, `benchmarks._runs.REFERENCE`) trains 256x256 crops of
+the full-resolution frames, 800 steps, batch 8 (about 17 epochs of CamVid train); the candidate
+proxies are expressed relative to the frame size (`frame_scale`: frames downscaled with the
+aspect ratio kept, whole or cropped), each at about a tenth of the reference's pixels trained.
+Every training is evaluated on the 101 val frames at its frame scale (the reference at the
+stored 360x480).
 """
 
 from __future__ import annotations
 
 from benchmarks._runs import Setting
 from benchmarks.proxy_fidelity import CELLS
+from nas.search.fidelity import Fidelity
 from space import get_preset
 
 
@@ -55,11 +57,10 @@ DECISIONS = {
                  ("dpc-rates21-os8", "paper-dpc-os8")],
 }
 
-REFERENCE = Setting("reference", 256, 800, 4e-3, 8)
 SETTINGS = (  # candidates: today's search proxy, then proxies relative to the frame size
-    Setting("64px-crops", 64, 200, 1e-3, 16),
-    Setting("quarter-frames", (90, 120), 250, 4e-3, 16, frame_scale=0.25),
-    Setting("third-frames", (120, 160), 150, 4e-3, 16, frame_scale=1 / 3),
-    Setting("half-crops", 128, 150, 4e-3, 16, frame_scale=0.5),
+    Setting("64px-crops", "64x64/200/16/1e-3"),
+    Setting("quarter-frames", "90x120@0.25/250/16/4e-3"),
+    Setting("third-frames", Fidelity((120, 160), 150, 16, 4e-3, frame_scale=1 / 3)),  # 1/3: no text
+    Setting("half-crops", "128x128@0.5/150/16/4e-3"),
 )
 COST_SIZE = (360, 480)  # GFLOPs and params at the frames' size, where a CamVid user deploys

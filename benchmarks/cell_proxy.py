@@ -1,7 +1,7 @@
 """Does a DPC cell make a difference where its rates exist? The DPC paper's proxy, measured.
 
-    python benchmarks/cell_proxy.py [--output-stride 16|8] [--cells 14] [--seeds 0 1]  # resumable
-    python benchmarks/cell_proxy.py [--output-stride 16|8] --report
+    python -m benchmarks.cell_proxy [--output-stride 16|8] [--cells 14] [--seeds 0 1]  # resumable
+    python -m benchmarks.cell_proxy [--output-stride 16|8] --report
 
 The backbone of a proxy-fidelity panel config trained at the reference setting
 (`proxy_fidelity.py`): `paper-basic` (ShuffleNet V2 1.0, output stride 16), or with
@@ -24,20 +24,18 @@ import dataclasses
 import itertools
 import json
 import random
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._runs import (REFERENCE, WORK_DIR, RunCache, Setting, data_version,
+                              rank_agreement, round_or_none, spearman_gain, take_claim)
+from benchmarks.proxy_fidelity import CACHE as PANEL_CACHE, PANEL
+from nas.search.fidelity import Fidelity
+from space import SearchSpace
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from benchmarks._runs import (WORK_DIR, RunCache, Setting, data_version, rank_agreement,  # noqa: E402
-                              round_or_none, spearman_gain, take_claim)
-from benchmarks.proxy_fidelity import CACHE as PANEL_CACHE, PANEL, REFERENCE  # noqa: E402
-from space import SearchSpace  # noqa: E402
-
 CACHE = HERE / "data" / "cell_proxy_runs.jsonl"
 SAMPLE_SEED = 2000
 
@@ -57,7 +55,7 @@ class Backbone:
 
     def run(self) -> Path:
         """The run folder of the reference training."""
-        config = PANEL[self.name].replace(input_size=REFERENCE.input_size)
+        config = PANEL[self.name].replace(input_size=REFERENCE.fidelity.crop)
         return WORK_DIR / f"{config.id}-{REFERENCE.key}-seed{self.seed}"
 
     def version(self, data: str) -> str:
@@ -89,8 +87,8 @@ def heads(count: int, backbone: Backbone = BACKBONES[16]) -> dict:
 
 
 def proxy_setting(proxy) -> Setting:
-    return Setting("cell-proxy", proxy.input_size, proxy.steps, proxy.learning_rate,
-                   proxy.batch_size)
+    return Setting("cell-proxy", Fidelity(proxy.input_size, proxy.steps, proxy.batch_size,
+                                          proxy.learning_rate))
 
 
 def score_head(config, cached, proxy, seed: int) -> dict:

@@ -5,7 +5,7 @@ files on LiteRT (XNNPACK, 1 thread by default) in alternating rounds so that the
 shared machine hits both alike. Prints file sizes, median latencies, the speed-up and the
 size ratio (goals: >= 1.8x faster, about 4x smaller).
 
-    python benchmarks/export_int8.py [--preset paper-dpc] [--input-size 224x224]
+    python -m benchmarks.export_int8 [--preset paper-dpc] [--input-size 224x224]
         [--weights CKPT] [--threads 1] [--rounds 7] [--runs 50]
 
 Random init (no --weights) times the same as trained weights, but its int8 agreement with

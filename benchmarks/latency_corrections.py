@@ -5,7 +5,7 @@ one saved `nas latency validate --json` report and tests them on every other one
   B  factor linear in the network's parameters
   C  additive cost per parameter: measured = a x sum of blocks + k x params
 
-Run: python benchmarks/latency_corrections.py [REPORT.json ...]
+Run: python -m benchmarks.latency_corrections [REPORT.json ...]
      (default: the reports in benchmarks/data/, runs of 2026-11-24)
 """
 

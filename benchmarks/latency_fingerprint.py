@@ -2,7 +2,7 @@
 machine's measurements fall (the matching tolerance must cover that), each timed as
 `this_machine()` does in a fresh process, with the load average at the time.
 
-Run: python benchmarks/latency_fingerprint.py [--repeats 12] [--pause 5] [--out FILE.json]
+Run: python -m benchmarks.latency_fingerprint [--repeats 12] [--pause 5] [--out FILE.json]
 """
 
 import argparse

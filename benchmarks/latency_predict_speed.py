@@ -2,7 +2,7 @@
 224x224 with the shipped table (every block present: pure Python, no measurement; `host` on
 a machine calibrated against it adds one set comparison per config).
 
-Run: python benchmarks/latency_predict_speed.py [--configs N]
+Run: python -m benchmarks.latency_predict_speed [--configs N]
 Target (issue 4): < 1 ms per config.
 """
 

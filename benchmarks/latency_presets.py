@@ -3,7 +3,7 @@ measured end to end (LiteRT, XNNPACK, 1 thread, preprocessing and argmax include
 paper's order, with the paper's ratios (DPC / basic ~1.3, MobileNetV2 / ShuffleNetV2 ~2 on a
 OnePlus A6).
 
-Run: python benchmarks/latency_presets.py [--runs N] [--size HxW]
+Run: python -m benchmarks.latency_presets [--runs N] [--size HxW]
 """
 
 import argparse

@@ -3,7 +3,7 @@ fitted on first use where it does not match the table's machine): predicted vs m
 end-to-end latency of configs sampled from the default search space at the table's input sizes
 (= `nas latency validate`).
 
-Run: python benchmarks/latency_validate.py [--samples 30] [--seed 0] [--out FILE.json]
+Run: python -m benchmarks.latency_validate [--samples 30] [--seed 0] [--out FILE.json]
 Targets (issue 4): >= 95% of configs within 10%, >= 80% within 5%.
 """
 

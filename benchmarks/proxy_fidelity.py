@@ -1,10 +1,10 @@
 """Proxy fidelity: how well cheap trainings (proxy settings) rank architectures like a long one.
 
-    python benchmarks/proxy_fidelity.py                 # train what is missing, then report
-    python benchmarks/proxy_fidelity.py --settings reference --threads 1 &  # two workers
-    python benchmarks/proxy_fidelity.py --settings reference --threads 1 &  # (they share runs)
-    python benchmarks/proxy_fidelity.py --report        # only rewrite the report from the cache
-    python benchmarks/proxy_fidelity.py --data cityscapes:/data/cityscapes --cache my_runs.jsonl
+    python -m benchmarks.proxy_fidelity                 # train what is missing, then report
+    python -m benchmarks.proxy_fidelity --settings reference --threads 1 &  # two workers
+    python -m benchmarks.proxy_fidelity --settings reference --threads 1 &  # (they share runs)
+    python -m benchmarks.proxy_fidelity --report        # only rewrite the report from the cache
+    python -m benchmarks.proxy_fidelity --data cityscapes:/data/cityscapes --cache my_runs.jsonl
 
 A fixed panel of configs (`PANEL`: both backbones, widths 0.35-2.0, output stride 8 and 16,
 basic and DPC heads, five DPC cells, three of them again at output stride 8, with and without
@@ -26,30 +26,26 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._runs import (REFERENCE, RunCache, Setting, data_version, partial_spearman,
+                              rank_agreement, round_or_none, run_missing, spearman_gain)
+from space import ArchConfig, get_preset
+from space.config import PAPER_DPC_BRANCHES
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from space import ArchConfig, get_preset  # noqa: E402
-from space.config import PAPER_DPC_BRANCHES  # noqa: E402
-from benchmarks._runs import (RunCache, Setting, data_version, rank_agreement, round_or_none,  # noqa: E402
-                              partial_spearman, run_missing, spearman_gain)
-
 CACHE = HERE / "data" / "proxy_fidelity_runs.jsonl"
 REPORT = HERE / "data" / "proxy_fidelity.json"
 
 
-REFERENCE = Setting("reference", 256, 800, 4e-3, 8)
 SETTINGS = (  # candidates, each at most 1/8 of the reference's compute (pixels trained)
-    Setting("search-before", 64, 200, 1e-3, 16),  # the search's proxy before this benchmark
-    Setting("64px", 64, 200, 4e-3, 16),
-    Setting("128px", 128, 150, 4e-3, 16),
-    Setting("192px", 192, 150, 4e-3, 8),
-    Setting("256px-batch4", 256, 150, 4e-3, 4),
+    Setting("search-before", "64x64/200/16/1e-3"),  # the search's proxy before this benchmark
+    Setting("64px", "64x64/200/16/4e-3"),
+    Setting("128px", "128x128/150/16/4e-3"),
+    Setting("192px", "192x192/150/8/4e-3"),
+    Setting("256px-batch4", "256x256/150/4/4e-3"),
 )
 # The staged search's last rung (`nas search` default ladder fitted to a 30-minute and a 1-hour
 # budget): the reference's crop and batch at the fine-tuning rate, continued from the proxy's
@@ -57,8 +53,8 @@ SETTINGS = (  # candidates, each at most 1/8 of the reference's compute (pixels 
 # that chooses a staged search's front ranks.
 SEARCH_PROXY = SETTINGS[0]
 LAST_RUNGS = (
-    Setting("last-rung-30m", 256, 214, 1e-3, 8, start=SEARCH_PROXY),
-    Setting("last-rung-1h", 256, 429, 1e-3, 8, start=SEARCH_PROXY),
+    Setting("last-rung-30m", "256x256/214/8/1e-3", start=SEARCH_PROXY),
+    Setting("last-rung-1h", "256x256/429/8/1e-3", start=SEARCH_PROXY),
 )
 BY_NAME = {setting.name: setting for setting in (REFERENCE, *SETTINGS, *LAST_RUNGS)}
 
@@ -150,7 +146,7 @@ def _benchmarks() -> dict:
 
     synthetic = Benchmark(PANEL, DECISIONS, REFERENCE, SETTINGS, LAST_RUNGS, CACHE, REPORT)
     return {"synthetic": synthetic, "camvid": Benchmark(
-        camvid.PANEL, camvid.DECISIONS, camvid.REFERENCE, camvid.SETTINGS, (),
+        camvid.PANEL, camvid.DECISIONS, REFERENCE, camvid.SETTINGS, (),
         HERE / "data" / "proxy_fidelity_camvid_runs.jsonl",
         HERE / "data" / "proxy_fidelity_camvid.json", camvid.COST_SIZE)}
 
@@ -306,7 +302,8 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
         tables[setting.name] = table
         rows = [cache.get(version, panel[name], setting, seed) for name in names for seed in seeds]
         entries.append({**setting_entry(setting, table, reference, rows, gflops, panel),
-                        "relative_compute": round_or_none(setting.pixels / reference_setting.pixels),
+                        "relative_compute": round_or_none(
+                            setting.fidelity.pixels / reference_setting.fidelity.pixels),
                         "default": setting.name == default})
     reference_rows = [row for name in names for seed in seeds
                       if (row := cache.get(version, panel[name], reference_setting, seed))]

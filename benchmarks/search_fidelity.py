@@ -15,7 +15,7 @@ compares runs between machines; the two searches of a seed must share one machin
 are compared by wall-clock), which the report checks. A search stopped before its budget
 (kill, Ctrl-C) resumes with the time it has left; one that has spent it is not run again.
 
-    python benchmarks/search_fidelity.py --budget 1h --seeds 0 1 2 [--modes single staged]
+    python -m benchmarks.search_fidelity --budget 1h --seeds 0 1 2 [--modes single staged]
         [--threads 1] [--reference 128px]
 """
 
@@ -31,18 +31,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from benchmarks._runs import (WORK_DIR, RunCache, data_version, rank_agreement,  # noqa: E402
+from benchmarks._runs import (REFERENCE, WORK_DIR, RunCache, data_version, rank_agreement,
                               round_or_none, run_missing)
-from benchmarks.proxy_fidelity import BY_NAME, REFERENCE  # noqa: E402
-from nas.search.budget import BUDGET_FILE, TimeBudget  # noqa: E402
-from nas.search.options import parse_budget  # noqa: E402
-from nas.search.scheduler import RUNGS_FILE  # noqa: E402
-from results.pareto import hypervolume, pareto_order  # noqa: E402
-from space import ArchConfig  # noqa: E402
+from benchmarks.proxy_fidelity import BY_NAME
+from nas.search.budget import BUDGET_FILE, TimeBudget
+from nas.search.options import parse_budget
+from nas.search.scheduler import RUNGS_FILE
+from results.pareto import hypervolume, pareto_order
+from space import ArchConfig
 
+HERE = Path(__file__).resolve().parent
 CACHE = HERE / "data" / "search_fidelity_runs.jsonl"
 RECORD = HERE / "data" / "search_fidelity"  # each finished search's shipped files
 REPORT = HERE / "data" / "search_fidelity_{budget}.json"  # per budget

@@ -2,7 +2,7 @@
 spent outside training and evaluation (Ray start-up, worker start, model building, latency
 prediction, bookkeeping; goal < 5%).
 
-    python benchmarks/search_throughput.py [--budget 5m] [--out DIR] [nas search options...]
+    python -m benchmarks.search_throughput [--budget 5m] [--out DIR] [nas search options...]
 
 Runs `nas search` (real Ray Tune, synthetic data, host latency table) into a fresh folder and
 reads its trial table. Overhead figures (fractions):

@@ -1,7 +1,7 @@
 """Which sampler finds the best mIOU / latency front for the budgets users run, measured on a
 surrogate of our own space (the NAS-Bench-301 method), in seconds instead of days.
 
-    python benchmarks/searchers.py [--seeds 20] [--budgets 10 25 50 100 200]
+    python -m benchmarks.searchers [--seeds 20] [--budgets 10 25 50 100 200]
 
 1. The surrogate: a scikit-learn regressor of a config's proxy mIOU (mean over seeds) from its
    conditional parameters and predicted latency, fitted on `benchmarks/data/space_table.parquet`
@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -32,14 +31,12 @@ import optuna
 import pandas as pd
 from scipy import stats
 
+from nas.search.param_space import CONSTRAINT
+from nas.search.samplers import SAMPLERS, make_sampler
+from results.pareto import REFERENCE_FACTOR, hypervolume, nondominated_ranks
+from space import SearchSpace, get_preset
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from nas.search.param_space import CONSTRAINT  # noqa: E402
-from nas.search.samplers import SAMPLERS, make_sampler  # noqa: E402
-from results.pareto import REFERENCE_FACTOR, hypervolume, nondominated_ranks  # noqa: E402
-from space import SearchSpace, get_preset  # noqa: E402
-
 TABLE = HERE / "data" / "space_table.parquet"
 REPORT = HERE / "data" / "searchers.json"
 BUDGETS = (10, 25, 50, 100, 200)

@@ -1,8 +1,8 @@
 """A tabular benchmark of the default search space at the search's default proxy.
 
-    python benchmarks/space_table.py --threads 1 &   # as many workers as cores; resumable
-    python benchmarks/space_table.py --threads 1 &
-    python benchmarks/space_table.py --export                   # write space_table.parquet
+    python -m benchmarks.space_table --threads 1 &   # as many workers as cores; resumable
+    python -m benchmarks.space_table --threads 1 &
+    python -m benchmarks.space_table --export                   # write space_table.parquet
 
 `--configs` (default 300) distinct configs sampled uniformly from the default space (the
 search's own conditional sampling: each parameter a config uses drawn uniformly; a draw that
@@ -21,19 +21,16 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import sys
 from pathlib import Path
 
+from benchmarks._runs import RunCache, Setting, data_version, run_missing
+from benchmarks.proxy_fidelity import PANEL
+from benchmarks.searchers import LATENCY_TABLE
+from nas.search.options import SearchOptions
+from space import SearchSpace
+from trainers import load_dataset
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from benchmarks._runs import RunCache, Setting, data_version, run_missing  # noqa: E402
-from benchmarks.proxy_fidelity import PANEL  # noqa: E402
-from benchmarks.searchers import LATENCY_TABLE  # noqa: E402
-from nas.search.options import SearchOptions  # noqa: E402
-from space import SearchSpace  # noqa: E402
-from trainers import load_dataset  # noqa: E402
-
 CACHE = HERE / "data" / "space_table_runs.jsonl"
 TABLE = HERE / "data" / "space_table.parquet"
 SAMPLE_SEED = 1000  # config k of the table is SearchSpace().sample(SAMPLE_SEED + k)

@@ -1,7 +1,7 @@
 """What the staged search's tie margin buys: promotions made on one noisy proxy training per
 trial, against the promotions the configs' true mIOU would earn, replayed on the space table.
 
-    python benchmarks/tie_margin.py [--trials 40] [--repeats 500] [--margins 0 0.005 0.008 0.015]
+    python -m benchmarks.tie_margin [--trials 40] [--repeats 500] [--margins 0 0.005 0.008 0.015]
 
 The configs of `benchmarks/data/space_table.parquet` trained with both seeds stand in for a
 search's trials: each repeat draws `--trials` of them in a random order, and each trial reports
@@ -22,20 +22,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from benchmarks.searchers import seed_pairs
+from nas.search.options import SearchOptions
+from nas.search.scheduler import RungRecords
+from results.pareto import SEED_NOISE, nondominated_ranks
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from benchmarks.searchers import seed_pairs  # noqa: E402
-from nas.search.options import SearchOptions  # noqa: E402
-from nas.search.scheduler import RungRecords  # noqa: E402
-from results.pareto import SEED_NOISE, nondominated_ranks  # noqa: E402
-
 TABLE = HERE / "data" / "space_table.parquet"
 REPORT = HERE / "data" / "tie_margin.json"
 REDUCTION_FACTOR = SearchOptions().reduction_factor  # the search's default

@@ -1,6 +1,6 @@
 """Training throughput (images/s) with the real input pipeline versus in-memory tensors.
 
-    python benchmarks/training_throughput.py [--preset paper-basic] [--input-size 256x256]
+    python -m benchmarks.training_throughput [--preset paper-basic] [--input-size 256x256]
         [--batch-size 16] [--steps 30] [--data synthetic] [--threads N] [--json]
 
 Both runs use the same model, optimizer and compiled train step; the first feeds batches

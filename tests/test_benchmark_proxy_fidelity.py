@@ -17,8 +17,8 @@ TINY_PANEL = {
     "mobilenet0.35": ArchConfig(backbone="mobilenet_v2", depth_multiplier=0.35, head="basic",
                                 dpc_branches=()),
 }
-TINY_REFERENCE = runs.Setting("reference", 64, 6, 4e-3, 2)
-TINY_PROXY = runs.Setting("proxy", 48, 3, 4e-3, 2)
+TINY_REFERENCE = runs.Setting("reference", "64x64/6/2/4e-3")
+TINY_PROXY = runs.Setting("proxy", "48x48/3/2/4e-3")
 
 
 def tiny_benchmark(panel) -> bench.Benchmark:
@@ -84,10 +84,10 @@ def test_camvid_has_its_own_panel_files_and_frame_relative_proxies():
     camvid, synthetic = bench.benchmark_for("camvid:/data/camvid"), bench.benchmark_for("synthetic")
     assert camvid.cache != synthetic.cache and camvid.report.name == "proxy_fidelity_camvid.json"
     assert len(camvid.panel) >= 16 and camvid.cost_size == (360, 480)
-    reference = camvid.reference
-    assert (reference.input_size, reference.steps, reference.batch_size) == ((256, 256), 800, 8)
+    reference = camvid.reference.fidelity
+    assert (reference.crop, reference.steps, reference.batch_size) == ((256, 256), 800, 8)
     quarter = camvid.setting("quarter-frames")
-    assert quarter.frame_scale == 0.25 and quarter.key.endswith("-scale0.25")
+    assert quarter.fidelity.frame_scale == 0.25 and quarter.key.endswith("-scale0.25")
 
 
 @pytest.mark.slow
@@ -111,7 +111,7 @@ def test_trainings_are_cached_and_a_later_run_trains_only_what_is_missing(tmp_pa
 
 @pytest.mark.slow
 def test_a_later_rung_setting_continues_from_its_start_settings_weights(tmp_path):
-    rung = runs.Setting("rung", 64, 3, 1e-3, 2, start=TINY_PROXY)
+    rung = runs.Setting("rung", "64x64/3/2/1e-3", start=TINY_PROXY)
     assert rung.key == "64x64-3steps-lr0.001-batch2-from-48x48-3steps-lr0.004-batch2"
     cache = runs.RunCache(tmp_path / "runs.jsonl")
     panel = {"shufflenet0.5": TINY_PANEL["shufflenet0.5"]}
