@@ -14,7 +14,7 @@ stored 360x480).
 from __future__ import annotations
 
 from benchmarks._runs import Setting
-from benchmarks.proxy_fidelity import CELLS
+from benchmarks.dpc_cells import CELLS
 from nas.search.fidelity import Fidelity
 from space import get_preset
 

@@ -30,10 +30,11 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import camvid_panel as camvid
 from benchmarks._runs import (REFERENCE, RunCache, Setting, data_version, partial_spearman,
                               rank_agreement, round_or_none, run_missing, spearman_gain)
+from benchmarks.dpc_cells import CELLS
 from space import ArchConfig, get_preset
-from space.config import PAPER_DPC_BRANCHES
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / "data" / "proxy_fidelity_runs.jsonl"
@@ -57,26 +58,6 @@ LAST_RUNGS = (
     Setting("last-rung-1h", "256x256/429/8/1e-3", start=SEARCH_PROXY),
 )
 BY_NAME = {setting.name: setting for setting in (REFERENCE, *SETTINGS, *LAST_RUNGS)}
-
-
-def _cell(*branches) -> list[dict]:
-    return [dict(branch) for branch in branches]
-
-
-def _sep(rate_h, rate_w, source):
-    return {"op": "conv", "kernel": 3, "rate": [rate_h, rate_w], "input": source}
-
-
-PAPER_CELL = list(PAPER_DPC_BRANCHES)
-CELLS = {
-    "paper": PAPER_CELL,
-    "rates1": [_sep(1, 1, branch["input"]) for branch in PAPER_CELL],
-    "rates21": [_sep(21, 21, branch["input"]) for branch in PAPER_CELL],
-    "pooling": _cell(_sep(1, 6, -1), {"op": "pyramid_pooling", "grid_size": [1, 1], "input": -1},
-                     _sep(6, 3, 0), {"op": "conv", "kernel": 1, "input": 0},
-                     {"op": "pyramid_pooling", "grid_size": [4, 4], "input": 0}),
-    "wide": _cell(_sep(3, 3, -1), _sep(9, 9, 0), _sep(15, 15, 1), _sep(6, 12, 0), _sep(12, 6, 0)),
-}
 
 
 def _panel() -> dict[str, ArchConfig]:
@@ -142,8 +123,6 @@ class Benchmark:
 
 
 def _benchmarks() -> dict:
-    from benchmarks import camvid_panel as camvid
-
     synthetic = Benchmark(PANEL, DECISIONS, REFERENCE, SETTINGS, LAST_RUNGS, CACHE, REPORT)
     return {"synthetic": synthetic, "camvid": Benchmark(
         camvid.PANEL, camvid.DECISIONS, REFERENCE, camvid.SETTINGS, (),

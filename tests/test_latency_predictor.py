@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from latency_models import (LatencyTable, MissingEntries, latency_breakdown, load_table,
-                            predict_latency)
+from latency_models import (LatencyModel, LatencyTable, MissingEntries, latency_breakdown,
+                            load_table, predict_latency)
 from latency_models import table as tables
 from latency_models.machine import host_metadata
 from latency_models.profiler import covering_configs, select_blocks, unique_blocks
@@ -31,6 +31,24 @@ def test_prediction_is_the_sum_of_the_plans_blocks_minus_shared_overhead():
     breakdown = latency_breakdown(config, table)
     assert list(breakdown)[0] == "preprocess" and list(breakdown)[-1] == "argmax"
     assert {"stem", "dpc_branch4", "head", "classifier", "resize_logits"} <= set(breakdown)
+
+
+def test_a_latency_model_predicts_at_its_deployment_size_and_pickles_without_its_table(
+        tmp_path):
+    import pickle
+
+    deployed = get_preset("paper-dpc").replace(input_size=[96, 128])
+    table = _table_for([deployed], overhead=0.0005)
+    table.metadata["runtime"] = "TFLite benchmark_model"  # a phone's: no speed of this machine
+    path = table.save(tmp_path / "phone.json")
+    model = LatencyModel(str(path), (96, 128))
+    trained = deployed.replace(input_size=[64, 64])  # the size a search trains at
+    assert model.predict(trained) == pytest.approx(predict_latency(deployed, table))
+    assert model.table is model.table  # read once
+    again = pickle.loads(pickle.dumps(model))  # as Ray Tune ships it
+    assert again._table is None and again.predict(trained) == model.predict(trained)
+    with pytest.raises(MissingEntries):  # the table covers the deployment size only
+        LatencyModel(str(path), (64, 64)).predict(trained)
 
 
 def test_calibration_scales_the_sum_of_blocks_per_backbone():

@@ -63,11 +63,13 @@ def test_the_study_stays_in_step_with_the_table(tmp_path):
 def test_the_define_by_run_space_constrains_latency_for_the_sampler():
     import pickle
 
+    from latency_models import LatencyModel
     from nas.search.param_space import OptunaSpace
 
     space = SearchSpace(input_size=(64, 64))  # the shipped table covers it at 224x224
     # the shipped table by name: `host` would first fit this machine's factors against it
-    define = OptunaSpace(space, "amd-epyc-2vcpu-2026-11-24", (224, 224), latency_target=5.0)
+    latency = LatencyModel("amd-epyc-2vcpu-2026-11-24", (224, 224))
+    define = OptunaSpace(space, latency, latency_target=5.0)
     study = optuna.create_study(directions=["maximize", "minimize"],
                                 sampler=optuna.samplers.TPESampler(seed=0))
     for _ in range(6):

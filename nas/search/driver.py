@@ -17,7 +17,7 @@ from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.optuna import OptunaSearch
 
 from common import UserInputError
-from latency_models import latency_breakdown, load_table, measurable_here, predict_latency
+from latency_models import LatencyModel, latency_breakdown, measurable_here
 from latency_models.speed import describe_speed, drift_notice, speed_report
 from nas.search.artifacts import EXPERIMENT
 from nas.search.budget import BUDGET_FILE, TimeBudget, TrialBudget
@@ -53,6 +53,7 @@ class Search:
     settings: TrialSettings
     presets: dict  # config id -> preset name
     first_params: list  # flat parameters evaluated before sampling (the paper preset)
+    latency: LatencyModel  # the deployment's latency (device, size) the driver predicts with
     latency_limit: float | None = None  # the slowest latency a staged search trains and promotes
     machine_speed: dict | None = None  # now and at the table's start (a table of this machine)
 
@@ -168,7 +169,7 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
     options = search.options
     sampler = make_sampler(options.algorithm.removeprefix("asha-"), options.seed,
                            options.expected_trials)
-    space = OptunaSpace(search.settings.space, options.device, options.latency_input_size,
+    space = OptunaSpace(search.settings.space, search.latency,
                         (options.latency_target or (None,))[0])
     searcher = ReuseRepeats(
         OptunaSearch(space=space, metric=["miou", "latency_ms"], mode=["max", "min"],
@@ -250,10 +251,10 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
     space = dataclasses.replace(space, num_classes=dataset.num_classes)
     if options.cell_proxy:
         space = _on_backbone_of(space, options.cell_proxy, dataset)
-    table = load_table(options.device)
-    deployed_space = _at_size(space, options.latency_input_size, "--latency-input-size")
-    settings = TrialSettings.from_options(options, _at_size(space, options.proxy_fidelity.crop,
-                                                            "--input-size"), run_dir)
+    latency = LatencyModel(options.device, options.latency_input_size)
+    table = latency.table  # an unknown device fails here, before the space and data are checked
+    deployed_space = space.at_size(options.latency_input_size, "--latency-input-size")
+    settings = TrialSettings.from_options(options, space, run_dir)
     for split in (settings.recipe.train_split, settings.recipe.eval_split):
         dataset.check(split)
     preset = get_preset(PRESET).replace(input_size=list(settings.space.input_size),
@@ -263,10 +264,9 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
         presets, first_params = {settings.config(params).id: PRESET}, [params]
         # What the table lacks for it (blocks; for `host` on a new machine, its factors) is measured
         # here, once, rather than by trials running side by side.
-        deployed = preset.replace(input_size=list(settings.latency_input_size))
-        paper_ms = predict_latency(deployed, table)
+        paper_ms = latency.predict(preset)
         log.info("%s: %.2f ms predicted on %s at %dx%d", PRESET, paper_ms, options.device,
-                 *deployed.input_size)
+                 *latency.input_size)
     else:
         log.warning("the %s preset is not in this search space: it will not be evaluated", PRESET)
         presets, first_params, paper_ms = {}, [], None
@@ -279,7 +279,8 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
         # paper's network, which `nas export --pareto` always exports as the reference
         settings = dataclasses.replace(settings, latency_limit=limit,
                                        always_trained=frozenset(presets))
-    return Search(options, run_dir, settings, presets, first_params, limit, speed_report(table))
+    return Search(options, run_dir, settings, presets, first_params, latency, limit,
+                  speed_report(table))
 
 
 def _promotion_limit(options: SearchOptions, paper_ms: float | None) -> float | None:
@@ -314,14 +315,6 @@ def _fidelities(options: SearchOptions) -> str:
         return (f"heads on the features of {options.cell_proxy} at "
                 f"{'x'.join(map(str, proxy.input_size))}/{proxy.steps}/{proxy.batch_size}")
     return format_ladder(options.ladder)
-
-
-def _at_size(space: SearchSpace, size: tuple, flag: str) -> SearchSpace:
-    """`space` at input size `size` (every corner of it checked)."""
-    try:
-        return dataclasses.replace(space, input_size=size)
-    except UserInputError as error:
-        raise UserInputError(f"{flag} {size[0]}x{size[1]}: {error}") from None
 
 
 def _check_latency_table(table, config) -> None:

@@ -21,7 +21,7 @@ from nas.search.budget import BUDGET_FILE, TimeBudget
 from nas.search.param_space import keras_tuner_params
 from nas.search.recorder import TrialRecorder
 from nas.search.stopping import GracefulStop
-from nas.search.trainable import deployment_costs, train_trial
+from nas.search.trainable import train_trial
 from results.score import latency_score
 
 log = logging.getLogger("nas.search")
@@ -128,7 +128,4 @@ def _preset_latency(search) -> float:
     if not search.first_params:
         raise UserInputError("--engine keras-tuner needs --latency-target MS when the paper "
                              "preset is not in the search space")
-    settings = search.settings
-    config = settings.config(search.first_params[0])
-    return deployment_costs(config.replace(input_size=list(settings.latency_input_size)),
-                            settings.device)["latency_ms"]
+    return search.latency.predict(search.settings.config(search.first_params[0]))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from latency_models import load_table, predict_latency
+from latency_models import LatencyModel
 
 CONSTRAINT = "latency_ms"  # Optuna constraint: predicted latency - target (feasible when <= 0)
 
@@ -12,12 +12,11 @@ class OptunaSpace:
     """The define-by-run space of a search: asks an Optuna trial for the parameters a config
     uses (`SearchSpace.suggest`) and, with a latency target, sets the constraint
     `latency - target`, so that the sampler prefers configs under the target (Optuna 5's
-    `Trial.set_constraint`). Picklable, as Ray Tune saves the searcher with the experiment."""
+    `Trial.set_constraint`). Picklable, as Ray Tune saves the searcher with the experiment
+    (the latency model leaves its table behind)."""
 
-    def __init__(self, space, device: str, latency_input_size, latency_target: float | None):
-        self.space, self.device = space, device
-        self.latency_input_size, self.latency_target = tuple(latency_input_size), latency_target
-        self._table = None
+    def __init__(self, space, latency_model: LatencyModel, latency_target: float | None):
+        self.space, self.latency_model, self.latency_target = space, latency_model, latency_target
 
     def __call__(self, trial) -> None:
         params = self.space.suggest(trial.suggest_categorical)
@@ -26,13 +25,7 @@ class OptunaSpace:
 
     def latency(self, params: dict) -> float:
         """Predicted latency (ms) of the config of `params` at the deployment size."""
-        if self._table is None:
-            self._table = load_table(self.device)
-        config = self.space.config_from_params(params).replace(input_size=self.latency_input_size)
-        return float(predict_latency(config, self._table))
-
-    def __getstate__(self):
-        return {**self.__dict__, "_table": None}  # read again where it is unpickled
+        return self.latency_model.predict(self.space.config_from_params(params))
 
 
 def keras_tuner_params(space, hp) -> dict:

@@ -22,13 +22,12 @@ import tensorflow as tf
 from ray import tune
 
 from common import read_json, write_json
-from latency_models import load_table, predict_latency
+from latency_models import LatencyModel
 from nas.search.artifacts import (PREVIOUS_RUNG_WEIGHTS, RESULT_FILE, RUNG_RESULTS_FILE, TrialStore,
                                   checkpoint_of, restore)
 from nas.search.options import SearchOptions
 from space import ArchConfig, SearchSpace
-from space.builders import (build_inference_model, build_model, copy_weights, count_flops,
-                            count_params)
+from space.builders import build_model, copy_weights
 from trainers import TrainConfig, load_dataset
 from trainers.cell_proxy import (CellProxy, cache_features, evaluate_head, features_dir,
                                  train_head)
@@ -60,16 +59,19 @@ class TrialSettings:
     def from_options(cls, options: SearchOptions, space: SearchSpace, run_dir: Path):
         """The settings of a search with `options` over `space` (classes set)."""
         proxy = options.proxy_fidelity
-        recipe = TrainConfig(data=options.data, steps=proxy.steps, batch_size=proxy.batch_size,
-                             learning_rate=proxy.learning_rate, frame_scale=proxy.frame_scale,
-                             seed=options.seed, eval_every=options.eval_every,
-                             threads=options.cpus_per_trial)
+        recipe = TrainConfig(data=options.data, crop_size=proxy.crop, steps=proxy.steps,
+                             batch_size=proxy.batch_size, learning_rate=proxy.learning_rate,
+                             frame_scale=proxy.frame_scale, seed=options.seed,
+                             eval_every=options.eval_every, threads=options.cpus_per_trial)
         cell_proxy = CellProxy(run=options.cell_proxy) if options.cell_proxy else None
-        size = cell_proxy.input_size if cell_proxy else proxy.crop  # trained at
-        return cls(dataclasses.replace(space, input_size=size), recipe,
-                   options.device, options.latency_input_size, str(run_dir.resolve()),
-                   options.gpus_per_trial, TrialStore.of_search(options.storage, run_dir),
-                   ladder=options.ladder, cell_proxy=cell_proxy)
+        # Configs are sampled at the size they train at: the recipe's crop (the cell proxy's
+        # feature size for heads trained alone).
+        size, flag = ((cell_proxy.input_size, "--cell-proxy") if cell_proxy
+                      else (recipe.crop_size, "--input-size"))
+        return cls(space.at_size(size, flag), recipe, options.device,
+                   options.latency_input_size, str(run_dir.resolve()), options.gpus_per_trial,
+                   TrialStore.of_search(options.storage, run_dir), ladder=options.ladder,
+                   cell_proxy=cell_proxy)
 
     @property
     def rung_recipes(self) -> list:
@@ -88,6 +90,12 @@ class TrialSettings:
     def config(self, params: dict) -> ArchConfig:
         """The trial's `ArchConfig` at the proxy training size."""
         return self.space.config_from_params(params)
+
+    @property
+    def latency(self) -> LatencyModel:
+        """Latency on `device` at `latency_input_size`: one model per process, so that the
+        trials a worker runs read the table once."""
+        return _latency_model(self.device, tuple(self.latency_input_size))
 
 
 def run_trial(params: dict, settings: TrialSettings) -> None:
@@ -134,8 +142,7 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
     if settings.gpus:
         _gpu_memory_growth()
     config = settings.config(params)
-    costs = deployment_costs(config.replace(input_size=list(settings.latency_input_size)),
-                             settings.device)
+    costs = settings.latency.costs(config)
     if (settings.latency_limit is not None and costs["latency_ms"] > settings.latency_limit
             and config.id not in settings.always_trained):
         return _over_limit(trial_dir, costs, start)
@@ -262,13 +269,6 @@ def _empty_for_rung(trial_dir: Path) -> None:
         shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
-def deployment_costs(config, device: str) -> dict:
-    """Predicted latency (ms), GFLOPs and parameters of `config` at its (deployment) input size."""
-    model = build_inference_model(config)
-    return {"latency_ms": float(predict_latency(config, _latency_table(device))),
-            "gflops": count_flops(model) / 1e9, "params": int(count_params(model))}
-
-
 def _gpu_memory_growth() -> None:
     """GPU memory on demand, so that fractional-GPU trials can share one (TensorFlow otherwise
     takes the whole GPU); only possible before TensorFlow starts its runtime."""
@@ -285,8 +285,8 @@ def _dataset(spec: str):
 
 
 @functools.lru_cache(maxsize=2)
-def _latency_table(device: str):
-    return load_table(device)
+def _latency_model(device: str, input_size: tuple) -> LatencyModel:
+    return LatencyModel(device, input_size)
 
 
 def _check_loss(loss: float | None, step: int) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from common import UserInputError
 from latency_models.devices import load_table
-from latency_models.phone import import_probes
+from latency_models.phone.imports import import_probes
 from latency_models.phone_runs import calibrate_from_runs, read_phone_runs
 from latency_models.table import HOST, save_calibration, user_dir
 from nas.arguments import add_json_argument, print_result

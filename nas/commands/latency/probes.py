@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from latency_models.phone import write_probes
+from latency_models.phone.probes import write_probes
 from nas.commands.latency.arguments import (add_selection_arguments, add_timing_arguments,
                                             check_timing, selection)
 
