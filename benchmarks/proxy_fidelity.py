@@ -343,6 +343,23 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def format_decisions(result: dict) -> str:
+    """The decision table as Markdown: per pair, the reference effect +- its seed std and each
+    setting's effect, marked where its sign differs from a resolved reference effect."""
+    names = [entry["setting"]["name"] for entry in result["settings"]]
+    lines = ["| decision | worse -> better on Cityscapes | reference | " + " | ".join(names) + " |",
+             "|---|---|---|" + "---|" * len(names)]
+    for row in result["decisions"]:
+        effect, std = row["reference_effect"], row["reference_seed_std"]
+        resolved = abs(effect) > 2 * std
+        cells = [f"{row['proxy_effects'][name]:+.3f}"
+                 + (" (sign differs)" if resolved and row["proxy_effects"][name] * effect < 0
+                    else "") for name in names]
+        lines.append(f"| {row['decision']} | {' -> '.join(row['configs'])} | {effect:+.3f} +- "
+                     f"{std:.3f}{' (resolved)' if resolved else ''} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def plot(result: dict, path: Path) -> None:
     """One scatter per setting (and GFLOPs): each panel config's score against its reference
     mIOU, the seeds' range as a bar, with the setting's Spearman and partial Spearman."""
@@ -414,6 +431,8 @@ def main(argv=None) -> None:
     if "settings" in result:
         plot(result, args.out.with_suffix(".png"))
     print(format_table(result))
+    if result.get("decisions"):
+        print("\n" + format_decisions(result))
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from benchmarks._runs import (REFERENCE, WORK_DIR, RunCache, data_version, rank_
 from benchmarks.proxy_fidelity import BY_NAME
 from nas.search.budget import BUDGET_FILE, TimeBudget
 from nas.search.options import parse_budget
-from nas.search.scheduler import RUNGS_FILE
+from nas.search.rungs import RUNGS_FILE
 from results.pareto import hypervolume, pareto_order
 from space import ArchConfig
 

@@ -6,7 +6,7 @@ trial, against the promotions the configs' true mIOU would earn, replayed on the
 The configs of `benchmarks/data/space_table.parquet` trained with both seeds stand in for a
 search's trials: each repeat draws `--trials` of them in a random order, and each trial reports
 one of its two seeds (drawn at random) as its proxy mIOU, with its predicted latency. The
-scheduler's own decision rule (`nas.search.scheduler.RungRecords`, the search's default reduction factor, 3) decides
+scheduler's own decision rule (`nas.search.rungs.RungRecords`, the search's default reduction factor, 3) decides
 each trial as it reports, once per tie margin. The truth is the same rule on the mean of the
 two seeds with no margin, and the Pareto front of the drawn trials on those means. Per margin
 (and for the true promotions themselves): the share of trials promoted (the cost: each one
@@ -29,7 +29,7 @@ import pandas as pd
 
 from benchmarks.searchers import seed_pairs
 from nas.search.options import SearchOptions
-from nas.search.scheduler import RungRecords
+from nas.search.rungs import RungRecords
 from results.pareto import SEED_NOISE, nondominated_ranks
 
 HERE = Path(__file__).resolve().parent

@@ -41,6 +41,7 @@ REPEATS_FILE = "repeats.jsonl"  # a search's suggestions answered from its trial
 
 
 def count_repeats(run_dir: str | Path) -> int:
-    """How many suggestions of a search reused a trained config's result (`nas.search.repeats`)."""
+    """How many suggestions of a search reused a trained config's result
+    (`nas.search.ray_engine.searchers.ReuseRepeats`)."""
     path = Path(run_dir) / REPEATS_FILE
     return len(path.read_text().splitlines()) if path.is_file() else 0

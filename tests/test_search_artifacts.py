@@ -1,13 +1,14 @@
-"""Trial artifacts on their way through Ray Tune's storage (`nas.search.artifacts`): what a
-checkpoint holds, restoring a trial folder from it, and copying files out of a store given
-as a folder or a URI."""
+"""Trial artifacts on their way through Ray Tune's storage (`nas.search.artifacts`,
+`nas.search.ray_engine.checkpoints`): what a checkpoint holds, restoring a trial folder from
+it, and copying files out of a store given as a folder or a URI."""
 
 import json
 
 import pytest
 from ray import tune
 
-from nas.search.artifacts import TrialStore, checkpoint_of, restore
+from nas.search.artifacts import TrialStore
+from nas.search.ray_engine.checkpoints import checkpoint_at, checkpoint_of, restore
 
 
 def trial_folder(folder):
@@ -50,13 +51,13 @@ def test_files_come_out_of_a_store_given_as_a_folder_or_a_uri(tmp_path, as_uri):
     (stored / "result.json").write_text("{}")
     (stored / "model.weights.h5").write_bytes(b"weights")
 
-    location = store.location(store.checkpoint("ray/trial_1/checkpoint_000003"))
+    location = store.location(checkpoint_at(store, "ray/trial_1/checkpoint_000003"))
     assert location == "ray/trial_1/checkpoint_000003"
     copied = store.fetch(location, tmp_path / "trials" / "1", ["result.json", "config.json",
                                                                  "model.weights.h5"])
     assert copied == ["result.json", "model.weights.h5"]  # what the checkpoint holds
     assert (tmp_path / "trials" / "1" / "model.weights.h5").read_bytes() == b"weights"
-    assert isinstance(store.checkpoint(location), tune.Checkpoint)
+    assert isinstance(checkpoint_at(store, location), tune.Checkpoint)
 
 
 def test_the_run_folder_is_the_default_store(tmp_path):

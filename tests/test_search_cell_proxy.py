@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nas.search.options import SearchOptions
-from nas.search.trainable import TrialSettings, train_trial
+from nas.search.trial import TrialSettings, train_trial
 from space import SearchSpace, get_preset
 from space.builders import build_backbone_model, build_model
 from trainers import load_dataset

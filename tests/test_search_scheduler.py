@@ -13,7 +13,8 @@ from latency_models import load_table, predict_latency
 from nas.search.budget import TimeBudget
 from nas.search.driver import prepare
 from nas.search.options import SearchOptions
-from nas.search.scheduler import RungRecords, StagedScheduler
+from nas.search.ray_engine.scheduler import StagedScheduler
+from nas.search.rungs import RungRecords
 from space import get_preset
 
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from nas.search.options import SearchOptions
-from nas.search.trainable import TrialSettings, train_trial
+from nas.search.trial import TrialSettings, train_trial
 from space import SearchSpace, get_preset
 from trainers import load_dataset
 

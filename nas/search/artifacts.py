@@ -1,35 +1,29 @@
-"""Trial artifacts: the files a trial keeps, how they travel through Ray Tune's storage, and how
-they reach the run folder.
+"""Trial artifacts: the files a trial keeps, and the store they travel through to reach the run
+folder.
 
-A trial trains in a folder on whichever node runs it. After each evaluation it reports a
-checkpoint of that folder (`checkpoint_of`): its record files (`RECORD_FILES`) and the
-newest trainer checkpoint, enough to continue training. Its last checkpoint is final: the
-record files with `result.json` and the weights. Ray Tune copies each checkpoint to the
-search's storage (`TrialStore`: a folder every node reaches, or a URI pyarrow understands),
-so a retried or resumed trial continues from its last checkpoint on any node (`restore`).
+A trial trains in a folder on whichever node runs it and keeps its record files there
+(`RECORD_FILES`). On Ray Tune, it reports checkpoints of that folder
+(`nas.search.ray_engine.checkpoints`), which Ray Tune copies to the search's storage
+(`TrialStore`: a folder every node reaches, or a URI pyarrow understands), so a retried or
+resumed trial continues from its last checkpoint on any node.
 
 The trial table records where each trial's last checkpoint is (its `checkpoint` column, a
 path relative to the store's root). The driver copies the record files of finished trials and
 the weights of the Pareto front into the run folder's `trials/<id>/` (`TrialStore.fetch`);
-`nas export` fetches any other trial's weights when asked for them.
+`nas export` fetches any other trial's weights when asked for them. Nothing here imports Ray.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import os
 import posixpath
-import shutil
-import tempfile
 from pathlib import Path
 
 import pyarrow.fs
-from ray import tune
 
-from common import UserInputError, first_line, read_json, write_bytes
-from trainers.runs import WEIGHTS_FILE, RunFolder
+from common import UserInputError, first_line, write_bytes
 
 RESULT_FILE = "result.json"
 RUNG_RESULTS_FILE = "rung_results.json"  # a staged trial's results of the rungs it finished
@@ -59,13 +53,15 @@ class TrialStore:
         """The Ray Tune experiment (`Tuner.restore` takes it)."""
         return f"{self.root.rstrip('/')}/{EXPERIMENT}"
 
-    def location(self, checkpoint: tune.Checkpoint) -> str:
-        """Where a reported checkpoint is, relative to the root (for the trial table)."""
+    def location(self, checkpoint) -> str:
+        """Where a reported checkpoint (a Ray Tune `Checkpoint`) is, relative to the root (for
+        the trial table)."""
         return posixpath.relpath(checkpoint.path, self._filesystem[1])
 
-    def checkpoint(self, location: str) -> tune.Checkpoint:
+    def resolve(self, location: str) -> tuple[pyarrow.fs.FileSystem, str]:
+        """The filesystem and path of the checkpoint at `location`."""
         filesystem, base = self._filesystem
-        return tune.Checkpoint(path=f"{base}/{location}", filesystem=filesystem)
+        return filesystem, f"{base}/{location}"
 
     def fetch(self, location: str, destination: str | Path, names) -> list[str]:
         """Copies the files `names` of the checkpoint at `location` that it holds into the
@@ -107,30 +103,6 @@ class TrialStore:
     def _filesystem(self) -> tuple[pyarrow.fs.FileSystem, str]:
         filesystem, base = pyarrow.fs.FileSystem.from_uri(self.root)
         return filesystem, base.rstrip("/")
-
-
-@contextlib.contextmanager
-def checkpoint_of(trial_dir: Path, final: bool = False):
-    """A checkpoint of a trial's folder to report: the record files with the newest trainer
-    checkpoint (to continue training), or, when `final`, with the weights."""
-    with tempfile.TemporaryDirectory(prefix="checkpoint-") as staging:
-        staging = Path(staging)
-        for name in RECORD_FILES + ((WEIGHTS_FILE,) if final else ()):
-            if (trial_dir / name).is_file():
-                shutil.copy2(trial_dir / name, staging / name)
-        newest = None if final else RunFolder(trial_dir).newest_checkpoint()
-        if newest is not None:
-            shutil.copytree(newest, staging / newest.relative_to(trial_dir))
-        yield tune.Checkpoint.from_directory(staging)
-
-
-def restore(checkpoint: tune.Checkpoint, trial_dir: Path) -> dict | None:
-    """Fills `trial_dir` from a reported checkpoint; returns the trial's result when the
-    checkpoint ends a rung (the trial finished, or climbs on), else None (training continues
-    from it)."""
-    checkpoint.to_directory(str(trial_dir))
-    result = trial_dir / RESULT_FILE
-    return read_json(result, "trial result") if result.is_file() else None
 
 
 def _check_writable(folder: Path) -> None:

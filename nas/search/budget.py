@@ -1,6 +1,8 @@
-"""The search budget (its text is parsed by `nas.search.options.parse_budget`): wall-clock time
-as a Ray Tune stopper (`TimeBudget`; time already spent survives a restore, kept in the run
-folder), or a number of networks to train as a searcher wrapper (`TrialBudget`)."""
+"""The search budget in wall-clock time (its text is parsed by
+`nas.search.options.parse_budget`): `TimeBudget` counts the time a search has run, across
+restarts, in the run folder. Each engine enforces it its own way (Ray Tune as a stopper,
+`nas.search.ray_engine.budget`, which also holds a budget in trials; keras-tuner between
+trials)."""
 
 from __future__ import annotations
 
@@ -8,17 +10,14 @@ import json
 import time
 from pathlib import Path
 
-from ray.tune.search import Searcher
-from ray.tune.stopper import Stopper
-
 from common import write_json
-from nas.search.delegating import DelegatingSearcher
 
 BUDGET_FILE = "budget.json"  # in the run folder: the time a search has spent
 
 
-class TimeBudget(Stopper):
-    """Stops the experiment after `seconds` of running time, counted across restarts.
+class TimeBudget:
+    """`seconds` of running time, counted across restarts: `stop_all()` counts the time since
+    its last call and says whether the budget is spent.
 
     The time spent is kept in `state_file` (JSON, rewritten every few seconds) and read back
     whenever the object is unpickled, as Ray Tune does when it restores an experiment (Ray
@@ -32,9 +31,6 @@ class TimeBudget(Stopper):
         self.state_file = str(state_file)
         self.spent = read_spent(state_file)
         self._last = self._saved = None
-
-    def __call__(self, trial_id, result) -> bool:
-        return False
 
     def stop_all(self) -> bool:
         now = time.monotonic()
@@ -73,28 +69,3 @@ def read_spent(state_file: str | Path) -> float:
         return float(json.loads(Path(state_file).read_text())["spent"])
     except (OSError, ValueError, KeyError, TypeError):
         return 0.0
-
-
-class TrialBudget(DelegatingSearcher):
-    """Ends the search's suggestions once `trials` of them will be trained: a suggestion that
-    `will_train(params)` says is not (a config over a staged search's latency limit, recorded
-    but never trained) is not counted. Trials already running finish."""
-
-    def __init__(self, searcher: Searcher, trials: int, will_train):
-        super().__init__(searcher)
-        self.trials, self.will_train = trials, will_train
-        self.trained = 0
-
-    def suggest(self, trial_id: str):
-        if self.trained >= self.trials:
-            return Searcher.FINISHED
-        params = self.searcher.suggest(trial_id)
-        if isinstance(params, dict) and self.will_train(params):
-            self.trained += 1
-        return params
-
-    def get_state(self) -> dict:
-        return {"trained": self.trained}
-
-    def set_state(self, state: dict) -> None:
-        self.trained = state["trained"]

@@ -1,39 +1,26 @@
-"""`nas search`: validate a search, run it on Ray Tune (local or a cluster) or keras-tuner,
-stop it cleanly, resume it."""
+"""`nas search`: validate a search, run it on its engine (`nas.search.engines`: Ray Tune, local
+or a cluster, or keras-tuner), stop it cleanly, resume it. Engine-free: the engine is loaded
+when a search uses it."""
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime
-import functools
 import logging
-import os
 from pathlib import Path
-
-import optuna
-from ray import tune
-from ray.tune.schedulers import ASHAScheduler
-from ray.tune.search.optuna import OptunaSearch
 
 from common import UserInputError
 from latency_models import LatencyModel, latency_breakdown, measurable_here
 from latency_models.speed import describe_speed, drift_notice, speed_report
-from nas.search.artifacts import EXPERIMENT
-from nas.search.budget import BUDGET_FILE, TimeBudget, TrialBudget
-from nas.search.cluster import check_resources, ray_session, trial_slots
+from nas.search.engines import Engine, Search, load_engine
+from nas.search.fidelity import format_ladder
 from nas.search.lock import check_unlocked, run_lock
 from nas.search.options import (SECONDS_PER_PIXEL, SearchOptions, format_duration,
                                 read_search_options, write_search_options)
-from nas.search.param_space import OptunaSpace
-from nas.search.fidelity import format_ladder
-from nas.search.samplers import make_sampler
-from nas.search.scheduler import RUNGS_FILE, StagedScheduler
-from nas.search.recorder import RayRecorder, TrialRecorder
-from nas.search.repeats import ReuseRepeats
+from nas.search.recorder import TrialRecorder
 from nas.search.stopping import GracefulStop, RunFolderError, SearchStopped
-from nas.search.trainable import TrialSettings, cache_backbone_features, run_trial
-from results.pareto import REFERENCE_FACTOR, SEED_NOISE
+from nas.search.trial import TrialSettings, cache_backbone_features
+from results.pareto import REFERENCE_FACTOR
 from space import PAPER_PRESET, SearchSpace, get_preset
 from trainers import load_dataset
 from trainers.cell_proxy import CellProxy
@@ -42,20 +29,6 @@ from trainers.runs import WEIGHTS_FILE, RunFolder
 log = logging.getLogger("nas.search")
 
 PRESET = PAPER_PRESET
-
-
-@dataclasses.dataclass
-class Search:
-    """A validated search: its options, run folder and the objects every engine needs."""
-
-    options: SearchOptions
-    run_dir: Path
-    settings: TrialSettings
-    presets: dict  # config id -> preset name
-    first_params: list  # flat parameters evaluated before sampling (the paper preset)
-    latency: LatencyModel  # the deployment's latency (device, size) the driver predicts with
-    latency_limit: float | None = None  # the slowest latency a staged search trains and promotes
-    machine_speed: dict | None = None  # now and at the table's start (a table of this machine)
 
 
 def default_run_dir() -> Path:
@@ -73,13 +46,7 @@ def prepare(options: SearchOptions, run_dir: Path, resume: bool = False) -> Sear
         raise UserInputError(f"--out {run_dir}: the folder exists and is not empty; "
                              "pass --resume to continue that search, or choose another --out")
     search = _validate(options, run_dir)
-    if options.engine == "ray":
-        if options.storage is not None:
-            search.settings.store.check(new=not resume)
-        if resume and not tune.Tuner.can_restore(search.settings.store.experiment):
-            raise UserInputError(f"--resume: {search.settings.store.root} holds no Ray Tune "
-                                 f"experiment to restore ({EXPERIMENT}/ is missing or "
-                                 "incomplete)")
+    load_engine(options.engine).check(search, resume)
     return search
 
 
@@ -89,11 +56,8 @@ def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> d
     cannot be written), after writing what it has."""
     search = prepare(options, run_dir, resume)
     options = search.options
-    ray_engine = options.engine == "ray"
-    with (ray_session(options.address) if ray_engine else contextlib.nullcontext()), \
-            GracefulStop(ray_tune=ray_engine) as stop:
-        if ray_engine:
-            check_resources(options, local=not options.address)
+    engine = load_engine(options.engine)
+    with engine.session(options) as stop:
         with run_lock(run_dir):
             if not resume:
                 write_search_options(options, run_dir)
@@ -105,11 +69,11 @@ def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> d
                 log.info("latency speed: %s", describe_speed(search.machine_speed))
                 if notice := drift_notice(search.machine_speed):
                     log.warning(notice)
-            _log_estimate(options)
+            _log_estimate(options, engine)
             if len(options.ladder) > 1 and search.latency_limit:
                 log.info("only configs up to %.2f ms are trained and promoted",
                          search.latency_limit)
-            recorder, summary = _run_engine(search, resume, stop)
+            recorder, summary = _run_engine(engine, search, resume, stop)
     stopped = stop.interrupted(run_dir) or (
         recorder.failures.stopped(run_dir) if recorder.failures.tripped else None)
     if stopped:
@@ -119,126 +83,27 @@ def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> d
     return summary
 
 
-def _run_engine(search: Search, resume: bool, stop: GracefulStop) -> tuple[TrialRecorder, dict]:
+def _run_engine(engine: Engine, search: Search, resume: bool,
+                stop: GracefulStop) -> tuple[TrialRecorder, dict]:
     """Runs the search's engine and writes the run's report; returns the recorder of the
     trials and the summary. A run folder that cannot be written stops the search
     (SearchStopped)."""
     try:
-        if search.options.engine == "keras-tuner":
-            from nas.search.keras_tuner_engine import run_keras_tuner  # only when used
-
-            recorder = run_keras_tuner(search, resume, stop)
-        else:
-            recorder = run_ray_tune(search, resume, stop)
+        recorder = engine.run(search, resume, stop)
         return recorder, recorder.write()
     except RunFolderError as error:
         raise SearchStopped(f"{error}; free some space and continue with "
                             f"`nas search --resume --out {search.run_dir}`") from None
 
 
-def run_ray_tune(search: Search, resume: bool, stop: GracefulStop) -> TrialRecorder:
-    """Runs the trials with Ray Tune: a multi-objective Optuna sampler (`nas.search.samplers`),
-    optionally ASHA on mIOU; `Tuner.restore` continues a stopped or killed search. Returns
-    the recorder of the trials."""
-    _quiet_ray()
-    options, settings = search.options, search.settings
-    time_budget = TimeBudget(options.limit.seconds, search.run_dir.resolve() / BUDGET_FILE)
-    recorder = TrialRecorder(search.run_dir.resolve(), settings, search.presets,
-                             options.latency_target, budget=time_budget,
-                             failures=options.stop_after_failures,
-                             machine_speed=search.machine_speed)
-    if resume:  # trials that finished report their stored result instead of training again
-        recorder.load()
-        settings = dataclasses.replace(settings, finished={
-            trial_id: row["checkpoint"] for trial_id, row in recorder.rows.items()
-            if row["status"] == "completed" and row["checkpoint"]})
-    trainable = tune.with_resources(tune.with_parameters(run_trial, settings=settings),
-                                    {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
-    callback = RayRecorder(recorder, stop)
-    if resume:
-        tuner = tune.Tuner.restore(settings.store.experiment, trainable, resume_unfinished=True,
-                                   resume_errored=False, restart_errored=False)
-        _attach(tuner, callback, time_budget)
-    else:
-        tuner = _new_tuner(search, trainable, callback, time_budget)
-    tuner.fit()
-    return recorder
-
-
-def _new_tuner(search: Search, trainable, callback, time_budget):
-    options = search.options
-    sampler = make_sampler(options.algorithm.removeprefix("asha-"), options.seed,
-                           options.expected_trials)
-    space = OptunaSpace(search.settings.space, search.latency,
-                        (options.latency_target or (None,))[0])
-    searcher = ReuseRepeats(
-        OptunaSearch(space=space, metric=["miou", "latency_ms"], mode=["max", "min"],
-                     sampler=sampler, points_to_evaluate=search.first_params),
-        search.settings.space, search.run_dir.resolve())
-    if options.limit.trials:
-        searcher = TrialBudget(searcher, options.limit.trials,
-                               functools.partial(_will_train, space, search.settings))
-    scheduler = None
-    if options.algorithm == "asha-random":
-        scheduler = ASHAScheduler(metric="miou", mode="max", time_attr="step",
-                                  max_t=options.proxy_fidelity.steps,
-                                  grace_period=options.eval_every, reduction_factor=2)
-    elif len(options.ladder) > 1:
-        scheduler = StagedScheduler(len(options.ladder), options.reduction_factor, SEED_NOISE,
-                                    state_file=search.run_dir.resolve() / RUNGS_FILE,
-                                    rung_pixels=[rung.pixels for rung in options.ladder],
-                                    budget=time_budget, latency_limit=search.latency_limit)
-    store = search.settings.store
-    return tune.Tuner(
-        trainable,
-        tune_config=tune.TuneConfig(search_alg=searcher, scheduler=scheduler,
-                                    num_samples=-1,  # the budget ends the search
-                                    max_concurrent_trials=trial_slots(options),
-                                    reuse_actors=True),
-        run_config=tune.RunConfig(
-            name=EXPERIMENT, storage_path=store.root, verbose=0, stop=time_budget,
-            callbacks=[callback],
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
-            failure_config=tune.FailureConfig(max_failures=options.trial_retries)))
-
-
-def _will_train(space: OptunaSpace, settings: TrialSettings, params: dict) -> bool:
-    """Whether a trial of `params` trains (a staged search leaves configs slower than its
-    latency limit untrained, but for the presets it always trains)."""
-    limit = settings.latency_limit
-    return (limit is None or settings.config(params).id in settings.always_trained
-            or space.latency(params) <= limit)
-
-
-def _log_estimate(options: SearchOptions) -> None:
+def _log_estimate(options: SearchOptions, engine: Engine) -> None:
     """For a budget in trials, what it should cost on this machine, before it starts."""
     if not options.limit.trials:
         return
-    slots = trial_slots(options) if options.engine == "ray" else 1
+    slots = engine.trial_slots(options)
     log.info("budget %d trained networks, %d at a time: about %s on this machine (%.1f us "
              "per pixel trained per CPU, from benchmarks/proxy_fidelity.md)", options.limit.trials,
              slots, format_duration(options.estimated_seconds(slots)), SECONDS_PER_PIXEL * 1e6)
-
-
-def _attach(tuner, callback, time_budget) -> None:
-    """A restored tuner runs the callbacks and stopper pickled with the experiment; the
-    search's live ones replace them (Ray Tune has no public API for it, ray-project/ray#41364)."""
-    run_config = tuner._local_tuner.get_run_config()
-    run_config.callbacks, run_config.stop = [callback], time_budget
-
-
-def _quiet_ray() -> None:
-    """Ray Tune's console tables and per-trial loggers off (our progress lines and trial table
-    replace them); experiment state saved every few seconds, so a kill loses little; Ctrl-C
-    left to the search (`GracefulStop`)."""
-    settings = {"RAY_AIR_NEW_OUTPUT": "0", "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
-                "TUNE_GLOBAL_CHECKPOINT_S": "5",
-                "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "1e9"}
-    for name, value in settings.items():
-        os.environ.setdefault(name, value)
-    os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    logging.getLogger("ray.tune").setLevel(logging.CRITICAL)
 
 
 def _validate(options: SearchOptions, run_dir: Path) -> Search:

@@ -1,5 +1,6 @@
-"""A `SearchSpace` as each engine asks it: define-by-run for Optuna (through Ray Tune's
-`OptunaSearch`), flat choices for keras-tuner."""
+"""A `SearchSpace` as an Optuna sampler asks it: define-by-run, with the latency target as a
+constraint (the Ray engine passes it to Ray Tune's `OptunaSearch`; keras-tuner declares its
+flat choices itself, `nas.search.keras_tuner_engine`). Imports neither engine."""
 
 from __future__ import annotations
 
@@ -26,9 +27,3 @@ class OptunaSpace:
     def latency(self, params: dict) -> float:
         """Predicted latency (ms) of the config of `params` at the deployment size."""
         return self.latency_model.predict(self.space.config_from_params(params))
-
-
-def keras_tuner_params(space, hp) -> dict:
-    """Declares every parameter as an `hp.Choice` and returns the chosen values (keras-tuner
-    has no conditional parameters here: those a config does not use are ignored)."""
-    return {name: hp.Choice(name, options) for name, options in space.choices().items()}

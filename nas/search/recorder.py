@@ -1,24 +1,20 @@
 """Keeps a run folder's trial table, Pareto front, plots and summary up to date as trials
-start and finish, copies the files of finished trials into it (Ray Tune: from the search's
-storage), and logs progress on stderr."""
+start and finish, whichever engine runs them, and logs progress on stderr (the Ray engine
+also copies the files of finished trials into it from the search's storage:
+`nas.search.ray_engine.recorder`)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
-
-from ray.tune import Callback
 
 from common import first_line
-from nas.search.artifacts import RECORD_FILES
 from nas.search.options import format_duration
 from nas.search.study import write_study
-from nas.search.stopping import FailureLimit, GracefulStop, RunFolderError
+from nas.search.stopping import FailureLimit, RunFolderError
 from results import read_trials, summarize, write_run_report, write_trials
 from results.score import latency_score
 from results.table import RUNG_PREFIX, as_table
-from trainers.runs import WEIGHTS_FILE
 
 log = logging.getLogger("nas.search")
 
@@ -30,7 +26,7 @@ class TrialRecorder:
                  budget=None, score_target_ms: float | None = None, failures: int = 0,
                  machine_speed: dict | None = None):
         self.run_dir = str(run_dir)
-        self.settings = settings  # nas.search.trainable.TrialSettings
+        self.settings = settings  # nas.search.trial.TrialSettings
         self.presets = presets  # config id -> preset name
         self.latency_targets = list(latency_targets)
         self.budget = budget  # nas.search.budget.TimeBudget, for the progress line
@@ -125,80 +121,8 @@ class TrialRecorder:
         return row
 
 
-class RayRecorder(Callback):
-    """Ray Tune callback feeding a `TrialRecorder` (runs in the driver process): copies the
-    record files of finished trials and the weights of the Pareto front from the search's
-    storage into the run folder, and asks `stop` to end the search when the failure limit
-    trips."""
-
-    def __init__(self, recorder: TrialRecorder, stop: GracefulStop):
-        self.recorder = recorder
-        self.stop = stop
-
-    def setup(self, **info):
-        self.recorder.load()
-
-    def on_trial_start(self, iteration, trials, trial, **info):
-        self.recorder.started(trial.trial_id, trial.config)
-
-    def on_trial_complete(self, iteration, trials, trial, **info):
-        result = trial.last_result or {}
-        if result.get("over_limit"):  # not trained: its mIOU is only what the sampler was told
-            status, result = "over_limit", {key: value for key, value in result.items()
-                                             if key != "miou"}
-        elif result.get("final") or result.get("rung_end"):
-            status = "completed"  # every rung it climbed (the staged scheduler stopped it)
-        elif "miou" in result and not self.stop.requested and not _exhausted(self.recorder.budget):
-            status = "early_stopped"  # by the scheduler (ASHA)
-        else:
-            status = "interrupted"  # by the end of the budget, a signal or the failure limit
-        location = self.store.location(trial.checkpoint) if trial.checkpoint else ""
-        if location and status != "interrupted":
-            self.store.fetch(location, self.recorder.settings.trial_dir(trial.trial_id),
-                             RECORD_FILES)
-        summary = self.recorder.finished(trial.trial_id, trial.config, status, result,
-                                         checkpoint=location)
-        self._fetch_front_weights(summary["front"])
-
-    def on_trial_error(self, iteration, trials, trial, **info):
-        self.recorder.finished(trial.trial_id, trial.config, "failed", trial.last_result,
-                               error=_error_line(trial))
-        if self.recorder.failures.tripped:
-            self.stop.request()
-
-    def on_experiment_end(self, trials, **info):
-        self.recorder.interrupt_running()
-
-    @property
-    def store(self):
-        return self.recorder.settings.store
-
-    def _fetch_front_weights(self, front: list[dict]) -> None:
-        for member in front:
-            trial_id = member["trial_id"]
-            folder = self.recorder.settings.trial_dir(trial_id)
-            location = self.recorder.rows[trial_id].get("checkpoint")
-            if location and not (folder / WEIGHTS_FILE).is_file():
-                self.store.fetch(location, folder, [WEIGHTS_FILE])
-
-
-def _exhausted(budget) -> bool:
-    if budget is None:
-        return False
-    budget.refresh()
-    return budget.exhausted
-
-
 def _budget_text(budget) -> str:
     if budget is None or budget.seconds is None:
         return ""
     budget.refresh()
     return f" | budget left {format_duration(budget.remaining)}"
-
-
-def _error_line(trial) -> str:
-    """The last line of a failed trial's error (the exception and its message)."""
-    path = trial.error_file
-    text = Path(path).read_text(errors="replace") if path and Path(path).is_file() else ""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "unknown error"

@@ -67,7 +67,7 @@ class SearchRun:
     def _fetch(self, row: dict, folder: Path) -> None:
         if (folder / WEIGHTS_FILE).is_file() or not row.get("checkpoint"):
             return
-        from nas.search.artifacts import RECORD_FILES, TrialStore  # Ray only when needed
+        from nas.search.artifacts import RECORD_FILES, TrialStore  # pyarrow only when needed
 
         store = TrialStore.of_search(self.options.storage, self.folder)
         try:

@@ -1,5 +1,6 @@
-"""`--engine keras-tuner`: the same space, trial function and run folder, searched by
-keras-tuner's BayesianOptimization, Hyperband or RandomSearch on one scalar score.
+"""`--engine keras-tuner` (`nas.search.engines`): the same space, trial function and run
+folder, searched by keras-tuner's BayesianOptimization, Hyperband or RandomSearch on one scalar
+score.
 
 keras-tuner folds several objectives into a sum, so it optimises the MnasNet-style score
 `miou * (latency / target) ** -0.07` (target: the first `--latency-target`, else the paper
@@ -18,10 +19,11 @@ import keras_tuner
 
 from common import UserInputError
 from nas.search.budget import BUDGET_FILE, TimeBudget
-from nas.search.param_space import keras_tuner_params
+from nas.search.engines import Search
+from nas.search.options import SearchOptions
 from nas.search.recorder import TrialRecorder
 from nas.search.stopping import GracefulStop
-from nas.search.trainable import train_trial
+from nas.search.trial import train_trial
 from results.score import latency_score
 
 log = logging.getLogger("nas.search")
@@ -32,7 +34,23 @@ ORACLES = {"bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
            "random": keras_tuner.oracles.RandomSearchOracle}
 
 
-def run_keras_tuner(search, resume: bool, stop: GracefulStop) -> TrialRecorder:
+def check(search: Search, resume: bool) -> None:
+    """Nothing this engine needs beyond what the driver checks (`--storage` is Ray's)."""
+
+
+@contextlib.contextmanager
+def session(options: SearchOptions):
+    """Trials run in this process: Ctrl-C and SIGTERM stop the search as a KeyboardInterrupt."""
+    with GracefulStop(ray_tune=False) as stop:
+        yield stop
+
+
+def trial_slots(options: SearchOptions) -> int:
+    """One trial at a time."""
+    return 1
+
+
+def run(search: Search, resume: bool, stop: GracefulStop) -> TrialRecorder:
     """Runs (or, with `resume`, continues) a keras-tuner search to its budget, the failure
     limit or a signal (`stop`, a `GracefulStop`); returns the recorder of its trials."""
     options, settings = search.options, search.settings
@@ -129,3 +147,9 @@ def _preset_latency(search) -> float:
         raise UserInputError("--engine keras-tuner needs --latency-target MS when the paper "
                              "preset is not in the search space")
     return search.latency.predict(search.settings.config(search.first_params[0]))
+
+
+def keras_tuner_params(space, hp) -> dict:
+    """Declares every parameter as an `hp.Choice` and returns the chosen values (keras-tuner
+    has no conditional parameters here: those a config does not use are ignored)."""
+    return {name: hp.Choice(name, options) for name, options in space.choices().items()}

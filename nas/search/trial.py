@@ -1,6 +1,8 @@
-"""One trial: build the config, predict its deployment latency, and train it rung by rung up
-the search's ladder of fidelities (`nas.search.fidelity`), reporting mIOU after every
-evaluation and at the end of every rung (where the staged scheduler promotes or stops it).
+"""One trial, whichever engine runs it: build the config, predict its deployment latency, and
+train it rung by rung up the search's ladder of fidelities (`nas.search.fidelity`), reporting
+mIOU after every evaluation and at the end of every rung (where the staged scheduler promotes
+or stops it). Engines call `train_trial` (Ray Tune through `nas.search.ray_engine.trainable`,
+keras-tuner in `nas.search.keras_tuner_engine`); nothing here imports either.
 
 A trial's folder is the run folder of the rung it trains. `rung_results.json` lists the results of
 the rungs it finished; a new rung starts from the previous rung's weights
@@ -13,18 +15,15 @@ import dataclasses
 import functools
 import math
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import keras
 import tensorflow as tf
-from ray import tune
 
 from common import read_json, write_json
 from latency_models import LatencyModel
-from nas.search.artifacts import (PREVIOUS_RUNG_WEIGHTS, RESULT_FILE, RUNG_RESULTS_FILE, TrialStore,
-                                  checkpoint_of, restore)
+from nas.search.artifacts import PREVIOUS_RUNG_WEIGHTS, RESULT_FILE, RUNG_RESULTS_FILE, TrialStore
 from nas.search.options import SearchOptions
 from space import ArchConfig, SearchSpace
 from space.builders import build_model, copy_weights
@@ -96,34 +95,6 @@ class TrialSettings:
         """Latency on `device` at `latency_input_size`: one model per process, so that the
         trials a worker runs read the table once."""
         return _latency_model(self.device, tuple(self.latency_input_size))
-
-
-def run_trial(params: dict, settings: TrialSettings) -> None:
-    """Ray Tune function trainable. Trains in a temporary folder of this node and reports a
-    checkpoint of it after each evaluation and rung (`nas.search.artifacts`); a retried or
-    restored trial continues from its last checkpoint, and one that had finished reports its
-    result again instead of training a second time."""
-    trial_id = tune.get_context().get_trial_id()
-    location = settings.finished.get(trial_id)
-    checkpoint = settings.store.checkpoint(location) if location else tune.get_checkpoint()
-    # One folder name per trial: a retry on this node replaces what a killed attempt left.
-    trial_dir = Path(tempfile.gettempdir()) / f"nas-trial-{trial_id}"
-    shutil.rmtree(trial_dir, ignore_errors=True)
-    try:
-        if checkpoint is not None and (stored := restore(checkpoint, trial_dir)) is not None:
-            tune.report(stored, checkpoint=checkpoint)  # a rung's end: decided again
-            if stored["final"] or location:
-                return
-
-        def report(metrics: dict) -> None:
-            with checkpoint_of(trial_dir, final=metrics.get("rung_end", False)) as evaluation:
-                tune.report(metrics, checkpoint=evaluation)
-
-        metrics = train_trial(params, settings, trial_dir, report=report)
-        with checkpoint_of(trial_dir, final=True) as final:
-            tune.report(metrics, checkpoint=final)
-    finally:
-        shutil.rmtree(trial_dir, ignore_errors=True)
 
 
 def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=None) -> dict:

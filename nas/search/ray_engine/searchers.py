@@ -1,6 +1,9 @@
-"""Repeated suggestions: a config the search has already trained is not trained again.
+"""The search's Ray Tune searcher wrappers: `DelegatingSearcher` passes everything on to the
+searcher it wraps, the base of `ReuseRepeats` (below) and of the trial budget
+(`nas.search.ray_engine.budget.TrialBudget`).
 
-Once a sampler's good region is small it suggests configs it has seen (TPE did so for 22 of
+Repeated suggestions: a config the search has already trained is not trained again. Once a
+sampler's good region is small it suggests configs it has seen (TPE did so for 22 of
 a 1-hour search's 110 trials, `benchmarks/search_fidelity.md`), and a trial of the same config
 at the same fidelity and seed only measures the same mIOU again. `ReuseRepeats` wraps the
 search's Ray Tune searcher: a suggestion whose config has a finished trial in the trial table
@@ -17,12 +20,48 @@ from pathlib import Path
 
 from ray.tune.search import Searcher
 
-from nas.search.delegating import DelegatingSearcher
 from results import read_trials
 from results.report import REPEATS_FILE
 from results.table import completed_trials
 
 log = logging.getLogger("nas.search")
+
+
+class DelegatingSearcher(Searcher):
+    """Passes suggestions, results and saving on to `searcher`. Ray Tune saves a wrapper's
+    state (`get_state`, found through its `searcher` attribute) and the wrapped searcher's
+    (`save`) apart."""
+
+    def __init__(self, searcher: Searcher):
+        super().__init__()
+        self.searcher = searcher
+
+    @property
+    def metric(self):
+        return self.searcher.metric
+
+    @property
+    def mode(self):
+        return self.searcher.mode
+
+    def set_search_properties(self, metric, mode, config, **spec) -> bool:
+        return self.searcher.set_search_properties(metric, mode, config, **spec)
+
+    def suggest(self, trial_id: str):
+        return self.searcher.suggest(trial_id)
+
+    def on_trial_result(self, trial_id: str, result: dict) -> None:
+        self.searcher.on_trial_result(trial_id, result)
+
+    def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False):
+        self.searcher.on_trial_complete(trial_id, result=result, error=error)
+
+    def save(self, checkpoint_path: str) -> None:
+        self.searcher.save(checkpoint_path)
+
+    def restore(self, checkpoint_path: str) -> None:
+        self.searcher.restore(checkpoint_path)
+
 
 class ReuseRepeats(DelegatingSearcher):
     """A searcher that reuses the recorded result of a config instead of training it again."""
@@ -83,4 +122,3 @@ class ReuseRepeats(DelegatingSearcher):
             file.write(json.dumps(line) + "\n")
         log.info("a suggestion repeated config %s: trial %s's result reused, not trained again",
                  config_id, original)
-

@@ -1,0 +1,1 @@
+"""The keras-tuner engine of a search (`nas.search.engines`): `engine`."""
