@@ -60,7 +60,7 @@ def param_columns(space: SearchSpace, config) -> dict[str, str]:
 
 
 def export(cache: RunCache, data: str, setting: Setting, configs: dict, seeds, device: str,
-           latency_size) -> "pd.DataFrame":
+           latency_size):
     """The table of the cached runs of `configs` at `setting`, with latency and parameters."""
     import pandas as pd
 

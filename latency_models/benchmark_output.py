@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 
 COUNT_LINE = "count=... avg=... line after 'Running benchmark for at least N iterations'"
 SUMMARY_US = "'Inference (avg)' of 'Inference timings in us'"

@@ -25,7 +25,7 @@ import dataclasses
 import statistics
 from pathlib import Path
 
-from common import UserInputError, read_json
+from mobile_seg_nas import UserInputError, read_json
 from space import ArchConfig
 from space.search_space import SearchSpace
 

@@ -24,7 +24,7 @@ import platform
 from pathlib import Path
 from time import monotonic
 
-from common import UserInputError, read_json, write_json
+from mobile_seg_nas import UserInputError, read_json, write_json
 from latency_models.fingerprint import Fingerprint
 from latency_models.measure import BLOCK_RUNS, BLOCK_WARMUP_RUNS, measure_model, utc_now
 from latency_models.table import user_dir

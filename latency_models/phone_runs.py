@@ -15,7 +15,7 @@ import logging
 import statistics
 from pathlib import Path
 
-from common import UserInputError, read_json
+from mobile_seg_nas import UserInputError, read_json
 from space import ArchConfig
 
 from latency_models.benchmark_output import BenchmarkReading, parse_benchmark_output

@@ -18,7 +18,7 @@ machine's factors against the shipped table are fitted once (`LatencyTable.calib
 
 from __future__ import annotations
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from latency_models.machine import measurable_here
 from latency_models.profiler import measure_blocks
 from latency_models.speed import speed_ratio

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space import ArchConfig, Block, SearchSpace, plan_network
 from space.parameters import branch_options
 

@@ -35,7 +35,7 @@ from typing import Callable
 
 from filelock import FileLock
 
-from common import UserInputError, read_json, write_text
+from mobile_seg_nas import UserInputError, read_json, write_text
 from latency_models.fingerprint import Fingerprint
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import random
 import numpy as np
 from tqdm import tqdm
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space.search_space import SearchSpace
 
 from latency_models.machine import describe_machine, load_average, reference_now

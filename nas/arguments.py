@@ -8,7 +8,7 @@ import sys
 import typing
 from typing import Callable
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space import ArchConfig, get_preset, load_dpc_json, parse_input_size
 
 
@@ -110,7 +110,7 @@ def _print_entries(entries: dict) -> None:
 
 
 def add_setting_arguments(parser, settings_class) -> None:
-    """One flag per field of a settings dataclass (`common.settings.setting`): its help, its
+    """One flag per field of a settings dataclass (`mobile_seg_nas.settings.setting`): its help, its
     default and its type come from the field; fields with `flag=None` are left out."""
     hints = typing.get_type_hints(settings_class)
     for field in dataclasses.fields(settings_class):

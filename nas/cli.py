@@ -13,8 +13,8 @@ import os
 import pkgutil
 import sys
 
-from common import UserInputError
-from common.streams import muted_stderr
+from mobile_seg_nas import UserInputError
+from mobile_seg_nas.streams import muted_stderr
 import nas.commands
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from common import atomic_write
+from mobile_seg_nas import atomic_write
 
 from results.pareto import pareto_front
 from results.table import completed_trials, finalist_trials

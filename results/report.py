@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from common import write_json, write_text
+from mobile_seg_nas import write_json, write_text
 
 from results.pareto import pareto_front
 from results.plots import pareto_figure, write_figure_html, write_pareto_png

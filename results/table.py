@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from common import UserInputError, atomic_write, first_line
+from mobile_seg_nas import UserInputError, atomic_write, first_line
 
 # Trial states in the table. Only `completed` trials (trained for every step they were given)
 # enter the Pareto front; `early_stopped` ones (stopped by ASHA) keep their last evaluation;

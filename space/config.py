@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from common import UserInputError
-from common import read_json
+from mobile_seg_nas import UserInputError
+from mobile_seg_nas import read_json
 
 BACKBONES = ("shufflenet_v2", "mobilenet_v2")
 DEPTH_MULTIPLIERS = {

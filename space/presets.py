@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from common import UserInputError, read_json
+from mobile_seg_nas import UserInputError, read_json
 from space.config import ArchConfig
 
 # Each preset states only what differs from `ArchConfig`'s defaults (the paper's model).

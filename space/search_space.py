@@ -7,7 +7,7 @@ import math
 import random
 from pathlib import Path
 
-from common import UserInputError, read_json
+from mobile_seg_nas import UserInputError, read_json
 from space import parameters
 from space.config import (DECODERS, DEPTH_MULTIPLIERS, DPC_GRIDS, DPC_NUM_BRANCHES_MAX,
                           DPC_RATES, HEADS, OUTPUT_STRIDES, ArchConfig)

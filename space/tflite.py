@@ -12,8 +12,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from common import UserInputError
-from common.streams import muted_stderr
+from mobile_seg_nas import UserInputError
+from mobile_seg_nas.streams import muted_stderr
 
 QUANTIZATIONS = ("none", "fp16", "int8")
 

@@ -1,7 +1,6 @@
 """The searcher benchmark on a small made-up space table: a surrogate fitted on it, simulated
 searches of real Optuna samplers over the search's own conditional space."""
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -5,7 +5,7 @@ import json
 import keras
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.cli import main
 from space.tflite import convert_to_tflite
 

@@ -10,7 +10,7 @@ import pytest
 
 from latency_models.benchmark_output import (COUNT_LINE, SUMMARY_MS, SUMMARY_TF1, SUMMARY_US,
                                              parse_benchmark_output)
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 
 OUTPUTS = Path(__file__).parent / "fixtures" / "phone_outputs"
 

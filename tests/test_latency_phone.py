@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from latency_models import load_table
 from latency_models.benchmark_output import COUNT_LINE
 from latency_models.phone import import_probes, model_name, write_probes

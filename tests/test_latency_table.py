@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from latency_models import LatencyTable, load_table
 from latency_models import table as tables
 from latency_models.machine import host_metadata

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from common import atomic_write, read_json, write_json
-from common.errors import UserInputError
+from mobile_seg_nas import atomic_write, read_json, write_json
+from mobile_seg_nas.errors import UserInputError
 from nas.search.options import SearchOptions, write_search_options
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE_FOLDERS = ("common", "space", "trainers", "latency_models", "results", "nas", "benchmarks")
+CODE_FOLDERS = ("mobile_seg_nas", "space", "trainers", "latency_models", "results", "nas", "benchmarks")
 MAX_FUNCTION_LINES = 60
 
 # Runs one `nas` command and prints the heavy modules it imported.

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.cli import main
 from nas.reproduce import build_report, make_plan, report_text
 from space import get_preset

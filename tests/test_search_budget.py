@@ -4,7 +4,7 @@ import pickle
 
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.search.budget import TimeBudget
 from nas.search.options import Budget, SearchOptions, format_duration, parse_budget
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.search.fidelity import (Fidelity, fit_ladder, format_ladder, parse_fidelity,
                                  parse_ladder)
 from trainers import TrainConfig

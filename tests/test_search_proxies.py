@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from dataset_trees import make_camvid
 from nas.search.fidelity import Fidelity
 from nas.search.options import SearchOptions, read_search_options

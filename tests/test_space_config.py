@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space import ArchConfig, get_preset
 from space.config import PAPER_DPC_BRANCHES
 

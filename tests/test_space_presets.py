@@ -2,7 +2,7 @@
 
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space import PRESETS, get_preset, list_presets, load_dpc_json
 from space.builders import build_inference_model, count_flops
 from space.tflite import convert_to_tflite

@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space import SearchSpace, get_preset
 from space.builders import build_inference_model
 from space.tflite import convert_to_tflite, predict_tflite, tflite_op_names

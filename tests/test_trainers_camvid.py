@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from dataset_trees import CAMVID_CLASS_IDS, make_camvid, save_png
 from nas.cli import main
 from trainers import inspect_dataset, load_dataset

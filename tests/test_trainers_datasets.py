@@ -5,7 +5,7 @@ import logging
 import numpy as np
 import pytest
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from dataset_trees import make_cityscapes, make_coco, save_png
 from trainers import inspect_dataset, load_dataset
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space import ArchConfig
 from space.builders import build_model
 from trainers import TrainConfig, load_dataset

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from common import UserInputError
-from common.settings import as_dict, from_dict, setting
+from mobile_seg_nas import UserInputError
+from mobile_seg_nas.settings import as_dict, from_dict, setting
 from space import parse_input_size
 
 PAPER_LEARNING_RATE = 1e-3  # the paper's lr0, for training that starts from pretrained weights

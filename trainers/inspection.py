@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from tqdm.auto import tqdm
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from trainers.datasets import IGNORE_LABEL, load_dataset
 
 

@@ -8,7 +8,6 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from common import UserInputError
 from space import normalize_pixels
 from space.builders import build_inference_model
 from trainers.datasets import IGNORE_LABEL, load_dataset

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from trainers.augment import augment
 from trainers.config import TrainConfig
 from trainers.datasets.base import resize_example, scaled_size

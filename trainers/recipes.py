@@ -20,7 +20,7 @@ import difflib
 import re
 from pathlib import Path
 
-from common import UserInputError, read_json
+from mobile_seg_nas import UserInputError, read_json
 from trainers.config import TrainConfig
 from trainers.datasets.synthetic import SyntheticDataset
 

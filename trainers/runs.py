@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
-from common import UserInputError, atomic_write, read_json, write_json, write_text
+from mobile_seg_nas import UserInputError, atomic_write, read_json, write_json, write_text
 from space import ArchConfig
 from space.builders import build_model
 from trainers.config import TrainConfig

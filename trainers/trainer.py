@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space import ArchConfig
 from space.builders import build_model, copy_weights
 from trainers.config import TrainConfig

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space.builders import copy_weights
 from trainers.datasets import IGNORE_LABEL
 from trainers.runs import WEIGHTS_FILE, load_run, load_weights

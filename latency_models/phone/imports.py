@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from common import UserInputError, read_json
+from mobile_seg_nas import UserInputError, read_json
 from latency_models.benchmark_output import BenchmarkReading, parse_benchmark_output
 from latency_models.measure import utc_now
 from latency_models.phone.probes import OVERHEAD_MODEL, PROBES_FORMAT, PROBES_VERSION

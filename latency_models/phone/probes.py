@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from common import write_bytes, write_json, write_text
+from mobile_seg_nas import write_bytes, write_json, write_text
 from latency_models.measure import tiny_model_content
 from latency_models.table import check_device_name
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import logging
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.arguments import (add_config_arguments, add_json_argument, check_one_source,
                            config_from_arguments, print_result, trained_config_editor)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.arguments import (add_config_arguments, add_json_argument, config_from_arguments,
                            print_result)
 from nas.reproduce import make_plan, read_plan, report_text

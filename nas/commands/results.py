@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.arguments import add_json_argument, print_result
 from nas.search.options import SEARCH_FILE, read_search_options
 

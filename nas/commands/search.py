@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.arguments import add_setting_arguments, settings_from_arguments
 from nas.search.options import SearchOptions
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.arguments import (add_config_arguments, add_json_argument, add_setting_arguments,
                            check_one_source, config_from_arguments, print_result,
                            settings_from_arguments, trained_config_editor)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from common import UserInputError, write_json
+from mobile_seg_nas import UserInputError, write_json
 from latency_models import MissingEntries, load_table, measure_model, predict_latency
 from latency_models.machine import host_description
 from latency_models.phone import benchmark_flags

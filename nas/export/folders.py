@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 
 IDENTITY_FILES = ("metadata.json", "index.json")
 

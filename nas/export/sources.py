@@ -10,7 +10,7 @@ from pathlib import Path
 
 import keras
 
-from common import UserInputError, first_line
+from mobile_seg_nas import UserInputError, first_line
 from nas.search.run_folder import SearchRun, is_search_run, required_weights
 from results import completed_trials, pareto_front
 from space import PAPER_PRESET, ArchConfig

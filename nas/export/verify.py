@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space.tflite import predict_tflite
 from trainers.metrics import ConfusionMatrix
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from common import UserInputError, read_json, write_json
+from mobile_seg_nas import UserInputError, read_json, write_json
 from space import ArchConfig
 from trainers import load_dataset
 from trainers.recipes import DEMO, ROLES, Recipe, demo_recipe

@@ -19,7 +19,7 @@ import dataclasses
 import logging
 from pathlib import Path
 
-from common import UserInputError, read_json, write_json, write_text
+from mobile_seg_nas import UserInputError, read_json, write_json, write_text
 from nas.export import ExportOptions, export, sources_from_run
 from nas.reproduce.plan import PLAN_FILE, Plan, load_stage_data, start_folder
 from nas.reproduce.report import build_report, report_text

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyarrow.fs
 
-from common import UserInputError, first_line, write_bytes
+from mobile_seg_nas import UserInputError, first_line, write_bytes
 
 RESULT_FILE = "result.json"
 RUNG_RESULTS_FILE = "rung_results.json"  # a staged trial's results of the rungs it finished

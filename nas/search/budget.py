@@ -10,7 +10,7 @@ import json
 import time
 from pathlib import Path
 
-from common import write_json
+from mobile_seg_nas import write_json
 
 BUDGET_FILE = "budget.json"  # in the run folder: the time a search has spent
 

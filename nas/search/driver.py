@@ -9,7 +9,7 @@ import datetime
 import logging
 from pathlib import Path
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from latency_models import LatencyModel, latency_breakdown, measurable_here
 from latency_models.speed import describe_speed, drift_notice, speed_report
 from nas.search.engines import Engine, Search, load_engine

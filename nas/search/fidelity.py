@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from space import parse_input_size
 from trainers import TrainConfig
 

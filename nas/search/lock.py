@@ -14,7 +14,7 @@ import os
 import socket
 from pathlib import Path
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 
 log = logging.getLogger("nas.search")
 

@@ -14,9 +14,9 @@ import math
 import re
 from pathlib import Path
 
-from common import UserInputError, read_json, write_json
-from common.settings import as_dict, setting
-from nas.search.fidelity import Fidelity, fit_ladder, format_ladder, parse_ladder
+from mobile_seg_nas import UserInputError, read_json, write_json
+from mobile_seg_nas.settings import as_dict, setting
+from nas.search.fidelity import Fidelity, fit_ladder, parse_ladder
 from nas.search.proxies import PROXIES, proxy_for
 from space import parse_input_size
 
@@ -270,7 +270,7 @@ def deployment_size(dataset) -> tuple[tuple, str]:
     size, halvings = tuple(stored), 0
     while max(size) > MAX_DEPLOYMENT_SIDE:
         size, halvings = (size[0] // 2, size[1] // 2), halvings + 1
-    why = f"the data's frame size" + (f", {stored[0]}x{stored[1]} halved {halvings}x"
+    why = "the data's frame size" + (f", {stored[0]}x{stored[1]} halved {halvings}x"
                                       if halvings else "")
     return size, why
 

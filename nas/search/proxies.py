@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.search.fidelity import Fidelity
 from trainers.datasets.base import scaled_size
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 
-from common import first_line
+from mobile_seg_nas import first_line
 from nas.search.options import format_duration
 from nas.search.study import write_study
 from nas.search.stopping import FailureLimit, RunFolderError

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from common import UserInputError, first_line
+from mobile_seg_nas import UserInputError, first_line
 from nas.search.options import SEARCH_FILE, SearchOptions, read_search_options
 from results import read_trials, trials_path
 from trainers.runs import WEIGHTS_FILE

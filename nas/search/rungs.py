@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from common import read_json, write_json
+from mobile_seg_nas import read_json, write_json
 from results.pareto import pareto_order
 
 RUNGS_FILE = "rungs.json"

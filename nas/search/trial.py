@@ -21,7 +21,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from common import read_json, write_json
+from mobile_seg_nas import read_json, write_json
 from latency_models import LatencyModel
 from nas.search.artifacts import PREVIOUS_RUNG_WEIGHTS, RESULT_FILE, RUNG_RESULTS_FILE, TrialStore
 from nas.search.options import SearchOptions

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from trainers.datasets.base import IGNORE_LABEL, SegmentationDataset
 from trainers.datasets.camvid import CamVidDataset
 from trainers.datasets.cityscapes import CityscapesDataset

@@ -8,7 +8,7 @@ from typing import Iterator
 import numpy as np
 from PIL import Image
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 
 log = logging.getLogger(__name__)
 

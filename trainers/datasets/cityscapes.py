@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from cityscapesscripts.helpers.labels import labels
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from trainers.datasets.base import IGNORE_LABEL
 from trainers.datasets.files import FilePairDataset, require_folder
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from trainers.datasets.base import IGNORE_LABEL, SegmentationDataset, palette
 from trainers.datasets.files import read_image, require_folder
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from trainers.datasets.base import IGNORE_LABEL, palette
 from trainers.datasets.files import FilePairDataset, list_images, read_mask, require_folder
 

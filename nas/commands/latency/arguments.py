@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from latency_models.profiler import select_blocks
 from latency_models.devices import load_table
 from latency_models.speed import drift_notice, speed_report

@@ -5,7 +5,7 @@ on the same networks with their blocks timed here."""
 
 from __future__ import annotations
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from latency_models.calibration import (calibrate_table, fit_machine_calibration,
                                         machine_calibrations_path)
 from latency_models.devices import HOST

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from latency_models.devices import load_table
 from latency_models.phone.imports import import_probes
 from latency_models.phone_runs import calibrate_from_runs, read_phone_runs

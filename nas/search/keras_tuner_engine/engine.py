@@ -17,7 +17,7 @@ import sys
 
 import keras_tuner
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.search.budget import BUDGET_FILE, TimeBudget
 from nas.search.engines import Search
 from nas.search.options import SearchOptions

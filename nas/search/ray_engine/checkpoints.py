@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ray import tune
 
-from common import read_json
+from mobile_seg_nas import read_json
 from nas.search.artifacts import RECORD_FILES, RESULT_FILE, TrialStore
 from trainers.runs import WEIGHTS_FILE, RunFolder
 

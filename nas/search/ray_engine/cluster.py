@@ -18,8 +18,8 @@ import ray
 from ray._private.authentication.authentication_token_setup import (
     maybe_enable_token_auth_if_token_available)
 
-from common import UserInputError, first_line
-from common.streams import muted_stderr
+from mobile_seg_nas import UserInputError, first_line
+from mobile_seg_nas.streams import muted_stderr
 
 log = logging.getLogger("nas.search")
 

@@ -16,7 +16,7 @@ from ray import tune
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.optuna import OptunaSearch
 
-from common import UserInputError
+from mobile_seg_nas import UserInputError
 from nas.search.artifacts import EXPERIMENT
 from nas.search.budget import BUDGET_FILE
 from nas.search.engines import Search

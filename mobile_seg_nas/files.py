@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-from common.errors import UserInputError
+from mobile_seg_nas.errors import UserInputError
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:

@@ -9,7 +9,7 @@ import difflib
 import types
 import typing
 
-from common.errors import UserInputError
+from mobile_seg_nas.errors import UserInputError
 
 
 def setting(default, help: str, flag: str | None = "", metavar: str | None = None):

@@ -1,7 +1,0 @@
-"""common: what every package shares: the error type for input a user can fix
-(`UserInputError`) and file plumbing (atomic writes, JSON reading with one-line errors)."""
-
-from common.errors import UserInputError, first_line
-from common.files import atomic_write, read_json, write_bytes, write_json, write_text
-
-__all__ = ["UserInputError", "atomic_write", "first_line", "read_json", "write_bytes", "write_json", "write_text"]
