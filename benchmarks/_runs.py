@@ -46,16 +46,23 @@ class Setting:
     def key(self) -> str:
         fidelity = self.fidelity
         height, width = fidelity.crop
-        key = (f"{height}x{width}-{fidelity.steps}steps-lr{fidelity.learning_rate:g}"
-               f"-batch{fidelity.batch_size}")
+        key = (
+            f"{height}x{width}-{fidelity.steps}steps-lr{fidelity.learning_rate:g}"
+            f"-batch{fidelity.batch_size}"
+        )
         if fidelity.frame_scale != 1.0:
             key += f"-scale{fidelity.frame_scale:g}"
         return key if self.start is None else f"{key}-from-{self.start.key}"
 
     def to_dict(self) -> dict:
         fidelity = self.fidelity
-        data = {"name": self.name, "input_size": list(fidelity.crop), "steps": fidelity.steps,
-                "learning_rate": fidelity.learning_rate, "batch_size": fidelity.batch_size}
+        data = {
+            "name": self.name,
+            "input_size": list(fidelity.crop),
+            "steps": fidelity.steps,
+            "learning_rate": fidelity.learning_rate,
+            "batch_size": fidelity.batch_size,
+        }
         if fidelity.frame_scale != 1.0:
             data["frame_scale"] = fidelity.frame_scale
         return data if self.start is None else {**data, "start": self.start.to_dict()}
@@ -63,8 +70,12 @@ class Setting:
 
 # The reference training of the proxy benchmarks: the last rung of `nas search`'s default
 # ladder, from scratch at the recipe's default rate for that.
-REFERENCE = Setting("reference", dataclasses.replace(
-    parse_fidelity(REFERENCE_FIDELITY), learning_rate=FROM_SCRATCH_LEARNING_RATE))
+REFERENCE = Setting(
+    "reference",
+    dataclasses.replace(
+        parse_fidelity(REFERENCE_FIDELITY), learning_rate=FROM_SCRATCH_LEARNING_RATE
+    ),
+)
 
 
 class RunCache:
@@ -77,7 +88,9 @@ class RunCache:
             for line in self.path.read_text().splitlines():
                 if line.strip():
                     row = json.loads(line)
-                    self.rows[_key(row["data"], row["config_id"], row["setting"], row["seed"])] = row
+                    self.rows[_key(row["data"], row["config_id"], row["setting"], row["seed"])] = (
+                        row
+                    )
 
     def reload(self) -> None:
         """Reads the rows other workers appended since."""
@@ -110,8 +123,9 @@ def data_version(data) -> str:
     return "camvid" if kind == "camvid" else spec  # CamVid: the same frames wherever they lie
 
 
-def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_dir: Path,
-              threads: int | None) -> dict:
+def train_one(
+    config: ArchConfig, setting: Setting, seed: int, data: str, work_dir: Path, threads: int | None
+) -> dict:
     """Trains one (config, setting, seed), continuing from a checkpoint left by a kill; a
     setting with a `start` first trains (or finds) that one in `work_dir`, and its wall
     seconds are its own training's (a later rung's cost)."""
@@ -122,17 +136,33 @@ def train_one(config: ArchConfig, setting: Setting, seed: int, data: str, work_d
         train_one(config, setting.start, seed, data, work_dir, threads)
     started = time.monotonic()
     fidelity = setting.fidelity
-    recipe = TrainConfig(steps=fidelity.steps, batch_size=fidelity.batch_size,
-                         learning_rate=fidelity.learning_rate, seed=seed, threads=threads,
-                         frame_scale=fidelity.frame_scale,
-                         checkpoint_every=max(50, fidelity.steps // 8),
-                         init_weights=None if start is None else str(start))
-    result = train(config.replace(input_size=fidelity.crop), recipe, dataset=data,
-                   out_dir=run_folder(config, setting, seed, work_dir), resume=True, progress=False)
+    recipe = TrainConfig(
+        steps=fidelity.steps,
+        batch_size=fidelity.batch_size,
+        learning_rate=fidelity.learning_rate,
+        seed=seed,
+        threads=threads,
+        frame_scale=fidelity.frame_scale,
+        checkpoint_every=max(50, fidelity.steps // 8),
+        init_weights=None if start is None else str(start),
+    )
+    result = train(
+        config.replace(input_size=fidelity.crop),
+        recipe,
+        dataset=data,
+        out_dir=run_folder(config, setting, seed, work_dir),
+        resume=True,
+        progress=False,
+    )
     metrics = result.metrics
-    return {"miou": metrics["miou"], "per_class": metrics["per_class"],
-            "train_seconds": metrics["train_seconds"], "eval_seconds": metrics["eval_seconds"],
-            "wall_seconds": time.monotonic() - started, "load_average": os.getloadavg()[0]}
+    return {
+        "miou": metrics["miou"],
+        "per_class": metrics["per_class"],
+        "train_seconds": metrics["train_seconds"],
+        "eval_seconds": metrics["eval_seconds"],
+        "wall_seconds": time.monotonic() - started,
+        "load_average": os.getloadavg()[0],
+    }
 
 
 def run_folder(config: ArchConfig, setting: Setting, seed: int, work_dir: Path) -> Path:
@@ -144,13 +174,26 @@ def run_folder(config: ArchConfig, setting: Setting, seed: int, work_dir: Path) 
 def missing_runs(cache: RunCache, data: str, settings, seeds, panel: dict) -> list:
     """(name, config, setting, seed) not yet in the cache, in the order of `settings`, every
     seed of a config before the next config (a run cut short leaves whole configs)."""
-    return [(name, config, setting, seed) for setting in settings
-            for name, config in panel.items() for seed in seeds
-            if cache.get(data, config, setting, seed) is None]
+    return [
+        (name, config, setting, seed)
+        for setting in settings
+        for name, config in panel.items()
+        for seed in seeds
+        if cache.get(data, config, setting, seed) is None
+    ]
 
 
-def run_missing(cache: RunCache, data: str, settings, seeds, panel: dict, work_dir: Path = WORK_DIR,
-                threads=None, cost_size=256, log=print) -> None:
+def run_missing(
+    cache: RunCache,
+    data: str,
+    settings,
+    seeds,
+    panel: dict,
+    work_dir: Path = WORK_DIR,
+    threads=None,
+    cost_size=256,
+    log=print,
+) -> None:
     """Trains every missing run, adding each to the cache as it finishes, with the config's
     GFLOPs and parameters at `cost_size`. Several workers can run at once: each claims a run
     before training it (`claim`), and takes over the runs of workers that died."""
@@ -164,14 +207,25 @@ def run_missing(cache: RunCache, data: str, settings, seeds, panel: dict, work_d
         log(f"[{number}/{len(todo)}] {setting.name} {name} seed {seed}")
         try:
             measured = train_one(config, setting, seed, data, work_dir, threads)
-            cache.add({"data": version, "config_id": config.id, "name": name,
-                       "config": config.to_dict(), "setting": setting.key,
-                       "setting_name": setting.name, "seed": seed,
-                       **costs(config, cost_size), **measured})
+            cache.add(
+                {
+                    "data": version,
+                    "config_id": config.id,
+                    "name": name,
+                    "config": config.to_dict(),
+                    "setting": setting.key,
+                    "setting_name": setting.name,
+                    "seed": seed,
+                    **costs(config, cost_size),
+                    **measured,
+                }
+            )
         finally:
             claim.unlink(missing_ok=True)
-        log(f"    mIOU {measured['miou']:.4f} in {measured['wall_seconds']:.0f} s "
-            f"(load {measured['load_average']:.1f})")
+        log(
+            f"    mIOU {measured['miou']:.4f} in {measured['wall_seconds']:.0f} s "
+            f"(load {measured['load_average']:.1f})"
+        )
 
 
 def costs(config: ArchConfig, size) -> dict:
@@ -222,6 +276,7 @@ def spearman_gain(predicted, baseline, reference, resamples: int = 2000) -> dict
     Spearman), with a 90% bootstrap interval over the configs, resampled together (paired):
     on a dozen configs, differences inside it cannot be told from chance. A resample on which
     a list holds no order counts as Spearman 0 for it."""
+
     def gain(first, second, truth):
         return _spearman(first, truth) - _spearman(second, truth)
 
@@ -236,10 +291,11 @@ def partial_spearman(predicted, control, reference, resamples: int = 2000) -> di
     partial Spearman correlation given `control`, with a 90% bootstrap interval over the
     configs. An interval above 0 says the predictor orders networks of the same cost like
     the reference, which is what a Pareto front over cost and mIOU needs."""
+
     def partial(first, given, truth):
         first_truth, first_given = _spearman(first, truth), _spearman(first, given)
         given_truth = _spearman(given, truth)
-        room = (1 - first_given ** 2) * (1 - given_truth ** 2)
+        room = (1 - first_given**2) * (1 - given_truth**2)
         return 0.0 if room <= 1e-12 else (first_truth - first_given * given_truth) / np.sqrt(room)
 
     if rank_agreement(predicted, reference)["spearman"] is None:
@@ -258,14 +314,20 @@ def _spearman(first, second) -> float:
 def _with_interval(statistic, lists, resamples: int) -> tuple:
     """`statistic` of the paired `lists` and its 90% percentile bootstrap interval, rounded."""
     interval = stats.bootstrap(
-        lists, statistic, paired=True, vectorized=False, n_resamples=resamples,
-        confidence_level=0.9, method="percentile", rng=np.random.default_rng(0)
+        lists,
+        statistic,
+        paired=True,
+        vectorized=False,
+        n_resamples=resamples,
+        confidence_level=0.9,
+        method="percentile",
+        rng=np.random.default_rng(0),
     ).confidence_interval
-    return (round_or_none(statistic(*lists)),
-            [round_or_none(interval.low), round_or_none(interval.high)])
+    return (
+        round_or_none(statistic(*lists)),
+        [round_or_none(interval.low), round_or_none(interval.high)],
+    )
 
 
 def round_or_none(value, digits=4):
     return None if value is None or not np.isfinite(value) else round(float(value), digits)
-
-

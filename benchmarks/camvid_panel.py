@@ -45,16 +45,30 @@ PANEL = _panel()
 # Pairs that differ in one decision, (worse on Cityscapes, better on Cityscapes).
 DECISIONS = {
     "backbone": [("paper-basic", "mobilenet-basic")],
-    "width": [("shufflenet0.5-basic", "paper-basic"), ("paper-basic", "shufflenet1.5-basic"),
-              ("shufflenet0.5-dpc", "paper-dpc")],
+    "width": [
+        ("shufflenet0.5-basic", "paper-basic"),
+        ("paper-basic", "shufflenet1.5-basic"),
+        ("shufflenet0.5-dpc", "paper-dpc"),
+    ],
     "output_stride": [("paper-basic", "paper-basic-os8"), ("paper-dpc", "paper-dpc-os8")],
-    "head": [("paper-basic", "paper-dpc"), ("paper-basic-os8", "paper-dpc-os8"),
-             ("paper-basic-decoder", "paper-dpc-decoder"), ("shufflenet0.5-basic", "shufflenet0.5-dpc")],
-    "decoder": [("paper-basic", "paper-basic-decoder"), ("paper-dpc", "paper-dpc-decoder"),
-                ("shufflenet0.5-basic", "shufflenet0.5-basic-decoder")],
-    "dpc_cell": [("dpc-rates1", "paper-dpc"), ("dpc-rates21", "paper-dpc"),
-                 ("dpc-pooling", "paper-dpc"), ("dpc-rates1-os8", "paper-dpc-os8"),
-                 ("dpc-rates21-os8", "paper-dpc-os8")],
+    "head": [
+        ("paper-basic", "paper-dpc"),
+        ("paper-basic-os8", "paper-dpc-os8"),
+        ("paper-basic-decoder", "paper-dpc-decoder"),
+        ("shufflenet0.5-basic", "shufflenet0.5-dpc"),
+    ],
+    "decoder": [
+        ("paper-basic", "paper-basic-decoder"),
+        ("paper-dpc", "paper-dpc-decoder"),
+        ("shufflenet0.5-basic", "shufflenet0.5-basic-decoder"),
+    ],
+    "dpc_cell": [
+        ("dpc-rates1", "paper-dpc"),
+        ("dpc-rates21", "paper-dpc"),
+        ("dpc-pooling", "paper-dpc"),
+        ("dpc-rates1-os8", "paper-dpc-os8"),
+        ("dpc-rates21-os8", "paper-dpc-os8"),
+    ],
 }
 
 SETTINGS = (  # candidates: today's search proxy, then proxies relative to the frame size

@@ -29,8 +29,17 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._runs import (REFERENCE, WORK_DIR, RunCache, Setting, data_version,
-                              rank_agreement, round_or_none, spearman_gain, take_claim)
+from benchmarks._runs import (
+    REFERENCE,
+    WORK_DIR,
+    RunCache,
+    Setting,
+    data_version,
+    rank_agreement,
+    round_or_none,
+    spearman_gain,
+    take_claim,
+)
 from benchmarks.proxy_fidelity import CACHE as PANEL_CACHE, PANEL
 from nas.search.fidelity import Fidelity
 from space import SearchSpace
@@ -64,10 +73,18 @@ class Backbone:
 
 
 BACKBONES = {  # by output stride; at 8, seed 1: the reference run whose folder this VM kept
-    16: Backbone("paper-basic", 0, ("paper-basic", "paper-dpc", "dpc-rates1", "dpc-rates21",
-                                    "dpc-pooling", "dpc-wide"), HERE / "data" / "cell_proxy.json"),
-    8: Backbone("paper-basic-os8", 1, ("paper-basic-os8", "paper-dpc-os8", "dpc-rates1-os8",
-                                       "dpc-rates21-os8"), HERE / "data" / "cell_proxy_os8.json"),
+    16: Backbone(
+        "paper-basic",
+        0,
+        ("paper-basic", "paper-dpc", "dpc-rates1", "dpc-rates21", "dpc-pooling", "dpc-wide"),
+        HERE / "data" / "cell_proxy.json",
+    ),
+    8: Backbone(
+        "paper-basic-os8",
+        1,
+        ("paper-basic-os8", "paper-dpc-os8", "dpc-rates1-os8", "dpc-rates21-os8"),
+        HERE / "data" / "cell_proxy_os8.json",
+    ),
 }
 
 
@@ -80,15 +97,17 @@ def heads(count: int, backbone: Backbone = BACKBONES[16]) -> dict:
     for index in range(count):
         rng = random.Random(SAMPLE_SEED + index)
         params = space.suggest(
-            lambda name, options: "dpc" if name == "head" else rng.choice(options))
+            lambda name, options: "dpc" if name == "head" else rng.choice(options)
+        )
         cell = space.config_from_params(params).dpc_branches
         result[f"cell-{index}"] = base.replace(dpc_branches=cell)
     return result
 
 
 def proxy_setting(proxy) -> Setting:
-    return Setting("cell-proxy", Fidelity(proxy.input_size, proxy.steps, proxy.batch_size,
-                                          proxy.learning_rate))
+    return Setting(
+        "cell-proxy", Fidelity(proxy.input_size, proxy.steps, proxy.batch_size, proxy.learning_rate)
+    )
 
 
 def score_head(config, cached, proxy, seed: int) -> dict:
@@ -98,12 +117,15 @@ def score_head(config, cached, proxy, seed: int) -> dict:
 
     started = time.perf_counter()
     model = train_head(config, cached, proxy, seed)
-    return {"miou": evaluate_head(model, cached, proxy.batch_size),
-            "seconds": time.perf_counter() - started}
+    return {
+        "miou": evaluate_head(model, cached, proxy.batch_size),
+        "seconds": time.perf_counter() - started,
+    }
 
 
-def score_missing(cache: RunCache, data: str, named: dict, seeds, threads,
-                  backbone: Backbone = BACKBONES[16]) -> None:
+def score_missing(
+    cache: RunCache, data: str, named: dict, seeds, threads, backbone: Backbone = BACKBONES[16]
+) -> None:
     """Scores every (head, seed) the cache lacks, appending each as it finishes. Several
     workers can run at once: each claims a (head, seed) before training it (`take_claim`)."""
     from trainers.cell_proxy import CellProxy, cache_features
@@ -123,34 +145,53 @@ def score_missing(cache: RunCache, data: str, named: dict, seeds, threads,
                 continue
             try:
                 scored = score_head(config, cached, proxy, seed)
-                cache.add({"data": version, "config_id": config.id, "name": name,
-                           "config": config.to_dict(), "setting": setting.key, "seed": seed,
-                           **scored})
+                cache.add(
+                    {
+                        "data": version,
+                        "config_id": config.id,
+                        "name": name,
+                        "config": config.to_dict(),
+                        "setting": setting.key,
+                        "seed": seed,
+                        **scored,
+                    }
+                )
             finally:
                 claim.unlink(missing_ok=True)
-            print(f"{name} seed {seed}: mIOU {scored['miou']:.4f} in "
-                  f"{scored['seconds']:.0f} s", flush=True)
+            print(
+                f"{name} seed {seed}: mIOU {scored['miou']:.4f} in {scored['seconds']:.0f} s",
+                flush=True,
+            )
 
 
-def report(cache: RunCache, data: str, named: dict, seeds,
-           backbone: Backbone = BACKBONES[16]) -> dict:
+def report(
+    cache: RunCache, data: str, named: dict, seeds, backbone: Backbone = BACKBONES[16]
+) -> dict:
     """The statistics of the scored heads (those with every seed)."""
     from trainers.cell_proxy import CellProxy
 
     setting, version = proxy_setting(CellProxy()), backbone.version(data)
-    scores = {name: [cache.get(version, config, setting, seed) for seed in seeds]
-              for name, config in named.items()}
+    scores = {
+        name: [cache.get(version, config, setting, seed) for seed in seeds]
+        for name, config in named.items()
+    }
     scores = {name: rows for name, rows in scores.items() if all(rows)}
     miou = {name: [row["miou"] for row in rows] for name, rows in scores.items()}
     means = {name: float(np.mean(values)) for name, values in miou.items()}
     per_seed = np.array(list(miou.values()))
-    result = {"setting": setting.to_dict(), "backbone_run": backbone.run().name,
-              "heads": {name: {"miou": values, "mean": round(means[name], 4)}
-                        for name, values in miou.items()},
-              "count": len(miou), **separation(per_seed),
-              "seed_spearman": rank_agreement(per_seed[:, 0], per_seed[:, 1])["spearman"],
-              "seconds_per_head": round_or_none(
-                  np.mean([row["seconds"] for rows in scores.values() for row in rows]), 1)}
+    result = {
+        "setting": setting.to_dict(),
+        "backbone_run": backbone.run().name,
+        "heads": {
+            name: {"miou": values, "mean": round(means[name], 4)} for name, values in miou.items()
+        },
+        "count": len(miou),
+        **separation(per_seed),
+        "seed_spearman": rank_agreement(per_seed[:, 0], per_seed[:, 1])["spearman"],
+        "seconds_per_head": round_or_none(
+            np.mean([row["seconds"] for rows in scores.values() for row in rows]), 1
+        ),
+    }
     result["panel"] = panel_agreement(data, miou, backbone.panel_heads)
     return result
 
@@ -163,8 +204,11 @@ def separation(per_seed) -> dict:
     seed_std = float(np.sqrt(np.mean(np.var(per_seed, axis=1, ddof=1))))
     pairs = list(itertools.combinations(means, 2))
     separated = sum(abs(a - b) > 2 * seed_std for a, b in pairs) / len(pairs)
-    return {"spread": round_or_none(means.max() - means.min()), "seed_std": round_or_none(seed_std),
-            "separated_pairs": round_or_none(separated, 3)}
+    return {
+        "spread": round_or_none(means.max() - means.min()),
+        "seed_std": round_or_none(seed_std),
+        "separated_pairs": round_or_none(separated, 3),
+    }
 
 
 def panel_agreement(data: str, miou: dict, panel_heads) -> dict:
@@ -185,25 +229,36 @@ def panel_agreement(data: str, miou: dict, panel_heads) -> dict:
     whole = [seeds_of(search, name) for name in names]
     gflops = [panel.get(version, PANEL[name], REFERENCE, 0)["gflops"] for name in names]
     cells = [miou[name] for name in names]
-    return {"heads": names, "reference": reference,
-            "cell_proxy": {**rank_agreement(np.mean(cells, axis=1), reference),
-                           "versus_gflops": spearman_gain(np.mean(cells, axis=1), gflops,
-                                                          reference),
-                           **separation(cells)},
-            "search_proxy": {**rank_agreement([np.mean(seeds) for seeds in whole], reference),
-                             "versus_gflops": spearman_gain([np.mean(s) for s in whole], gflops,
-                                                            reference),
-                             **(separation(whole) if all(len(s) == 2 for s in whole) else {})},
-            "gflops": rank_agreement(gflops, reference)}
+    return {
+        "heads": names,
+        "reference": reference,
+        "cell_proxy": {
+            **rank_agreement(np.mean(cells, axis=1), reference),
+            "versus_gflops": spearman_gain(np.mean(cells, axis=1), gflops, reference),
+            **separation(cells),
+        },
+        "search_proxy": {
+            **rank_agreement([np.mean(seeds) for seeds in whole], reference),
+            "versus_gflops": spearman_gain([np.mean(s) for s in whole], gflops, reference),
+            **(separation(whole) if all(len(s) == 2 for s in whole) else {}),
+        },
+        "gflops": rank_agreement(gflops, reference),
+    }
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="synthetic")
-    parser.add_argument("--output-stride", type=int, choices=sorted(BACKBONES), default=16,
-                        help="the backbone's: paper-basic (16) or paper-basic-os8 (8)")
-    parser.add_argument("--cells", type=int, default=14,
-                        help="sampled DPC cells besides the panel's")
+    parser.add_argument(
+        "--output-stride",
+        type=int,
+        choices=sorted(BACKBONES),
+        default=16,
+        help="the backbone's: paper-basic (16) or paper-basic-os8 (8)",
+    )
+    parser.add_argument(
+        "--cells", type=int, default=14, help="sampled DPC cells besides the panel's"
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--threads", type=int)
     parser.add_argument("--report", action="store_true", help="only write the report")

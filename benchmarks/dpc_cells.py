@@ -19,8 +19,12 @@ CELLS = {
     "paper": PAPER_CELL,
     "rates1": [_sep(1, 1, branch["input"]) for branch in PAPER_CELL],
     "rates21": [_sep(21, 21, branch["input"]) for branch in PAPER_CELL],
-    "pooling": _cell(_sep(1, 6, -1), {"op": "pyramid_pooling", "grid_size": [1, 1], "input": -1},
-                     _sep(6, 3, 0), {"op": "conv", "kernel": 1, "input": 0},
-                     {"op": "pyramid_pooling", "grid_size": [4, 4], "input": 0}),
+    "pooling": _cell(
+        _sep(1, 6, -1),
+        {"op": "pyramid_pooling", "grid_size": [1, 1], "input": -1},
+        _sep(6, 3, 0),
+        {"op": "conv", "kernel": 1, "input": 0},
+        {"op": "pyramid_pooling", "grid_size": [4, 4], "input": 0},
+    ),
     "wide": _cell(_sep(3, 3, -1), _sep(9, 9, 0), _sep(15, 15, 1), _sep(6, 12, 0), _sep(12, 6, 0)),
 }

@@ -38,8 +38,22 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "export"
         weights = ["--weights", args.weights] if args.weights else []
-        code = nas(["export", "--preset", args.preset, "--input-size", args.input_size, *weights,
-                    "--quantize", "int8", "--threads", str(args.threads), "--out", str(out)])
+        code = nas(
+            [
+                "export",
+                "--preset",
+                args.preset,
+                "--input-size",
+                args.input_size,
+                *weights,
+                "--quantize",
+                "int8",
+                "--threads",
+                str(args.threads),
+                "--out",
+                str(out),
+            ]
+        )
         if code:
             raise SystemExit(code)
         metadata = json.loads((out / "metadata.json").read_text())
@@ -56,17 +70,23 @@ def main():
     float_ms = statistics.median(medians["model.tflite"])
     int8_ms = statistics.median(medians["model_int8.tflite"])
     float_bytes, int8_bytes = (metadata["files"][name]["bytes"] for name in files)
-    print(f"{args.preset} at {args.input_size}, LiteRT {args.threads} thread(s), "
-          f"{args.rounds} rounds x {args.runs} runs, load {load_before:.2f} -> {load_after:.2f}, "
-          f"CPU {metadata['host']['cpu']}")
+    print(
+        f"{args.preset} at {args.input_size}, LiteRT {args.threads} thread(s), "
+        f"{args.rounds} rounds x {args.runs} runs, load {load_before:.2f} -> {load_after:.2f}, "
+        f"CPU {metadata['host']['cpu']}"
+    )
     print("| file | bytes | median ms (rounds) | agreement with Keras |")
     print("|---|---|---|---|")
     for name, size in (("model.tflite", float_bytes), ("model_int8.tflite", int8_bytes)):
         rounds = ", ".join(f"{value:.2f}" for value in medians[name])
-        print(f"| {name} | {size:,} | {statistics.median(medians[name]):.2f} ({rounds}) | "
-              f"{metadata['files'][name]['agreement']:.4%} |")
-    print(f"speed-up int8 vs float32: {float_ms / int8_ms:.2f}x (goal >= 1.8x); "
-          f"size ratio: {float_bytes / int8_bytes:.2f}x (goal ~4x)")
+        print(
+            f"| {name} | {size:,} | {statistics.median(medians[name]):.2f} ({rounds}) | "
+            f"{metadata['files'][name]['agreement']:.4%} |"
+        )
+    print(
+        f"speed-up int8 vs float32: {float_ms / int8_ms:.2f}x (goal >= 1.8x); "
+        f"size ratio: {float_bytes / int8_bytes:.2f}x (goal ~4x)"
+    )
 
 
 if __name__ == "__main__":

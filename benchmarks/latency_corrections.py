@@ -26,23 +26,33 @@ DATA = Path(__file__).parent / "data"
 def load_rows(path, params_of):
     """(backbone, summed_ms, measured_ms, M params) per config of one report."""
     report = json.loads(Path(path).read_text())
-    return [(row["backbone"], row["summed_ms"], row["measured_ms"], params_of(row["config"]))
-            for row in report["configs"]]
+    return [
+        (row["backbone"], row["summed_ms"], row["measured_ms"], params_of(row["config"]))
+        for row in report["configs"]
+    ]
 
 
 def fit(rows):
     """The three corrections fitted on `rows`, each a function (backbone, summed ms, M params)
     -> predicted ms, and the additive model's k (ms per M params)."""
-    factors = {backbone: np.median([m / s for b, s, m, _ in rows if b == backbone])
-               for backbone in {row[0] for row in rows}}
-    ratio_fit = np.linalg.lstsq(np.array([[1.0, p] for _, _, _, p in rows]),
-                                np.array([m / s for _, s, m, _ in rows]), rcond=None)[0]
+    factors = {
+        backbone: np.median([m / s for b, s, m, _ in rows if b == backbone])
+        for backbone in {row[0] for row in rows}
+    }
+    ratio_fit = np.linalg.lstsq(
+        np.array([[1.0, p] for _, _, _, p in rows]),
+        np.array([m / s for _, s, m, _ in rows]),
+        rcond=None,
+    )[0]
     # least squares on relative error: (a s + k p) / m ~ 1
-    additive = np.linalg.lstsq(np.array([[s / m, p / m] for _, s, m, p in rows]),
-                               np.ones(len(rows)), rcond=None)[0]
-    return {"A": lambda b, s, p: s * factors[b],
-            "B": lambda b, s, p: s * (ratio_fit[0] + ratio_fit[1] * p),
-            "C": lambda b, s, p: additive[0] * s + additive[1] * p}, additive[1]
+    additive = np.linalg.lstsq(
+        np.array([[s / m, p / m] for _, s, m, p in rows]), np.ones(len(rows)), rcond=None
+    )[0]
+    return {
+        "A": lambda b, s, p: s * factors[b],
+        "B": lambda b, s, p: s * (ratio_fit[0] + ratio_fit[1] * p),
+        "C": lambda b, s, p: additive[0] * s + additive[1] * p,
+    }, additive[1]
 
 
 def within_5pct(predict, rows):
@@ -68,17 +78,27 @@ def main():
     c_worse = 0
     for fit_name, test_name in itertools.permutations(runs, 2):
         corrections, k = fit(runs[fit_name])
-        result = {name: within_5pct(predict, runs[test_name])
-                  for name, predict in corrections.items()}
+        result = {
+            name: within_5pct(predict, runs[test_name]) for name, predict in corrections.items()
+        }
         for name, (fraction, _) in result.items():
             scores[name].append(fraction)
         c_worse += result["C"][0] < result["A"][0]
-        print(f"fit {fit_name} (k {k:.3f} ms/M params) -> test {test_name}: " + "  ".join(
-            f"{name} {fraction:6.1%} (mean {mean:+.1%})" for name, (fraction, mean) in result.items()))
+        print(
+            f"fit {fit_name} (k {k:.3f} ms/M params) -> test {test_name}: "
+            + "  ".join(
+                f"{name} {fraction:6.1%} (mean {mean:+.1%})"
+                for name, (fraction, mean) in result.items()
+            )
+        )
     pairs = len(scores["A"])
-    print("mean within 5% held out over", pairs, "pairs: " + "  ".join(
-        f"{name} {np.mean(values):.1%}" for name, values in scores.items())
-        + f"; C worse than A in {c_worse}")
+    print(
+        "mean within 5% held out over",
+        pairs,
+        "pairs: "
+        + "  ".join(f"{name} {np.mean(values):.1%}" for name, values in scores.items())
+        + f"; C worse than A in {c_worse}",
+    )
 
 
 if __name__ == "__main__":

@@ -27,21 +27,32 @@ def main():
     args = parser.parse_args()
     rows = []
     for index in range(args.repeats):
-        done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
-                              check=True)
-        rows.append({"reference_ms": float(done.stdout.split()[-1]), "load": load_average(),
-                     "time": time.strftime("%H:%M:%S")})
-        print(f"{rows[-1]['time']} reference {rows[-1]['reference_ms']:.4f} ms "
-              f"(load average {rows[-1]['load']})", flush=True)
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
+        )
+        rows.append(
+            {
+                "reference_ms": float(done.stdout.split()[-1]),
+                "load": load_average(),
+                "time": time.strftime("%H:%M:%S"),
+            }
+        )
+        print(
+            f"{rows[-1]['time']} reference {rows[-1]['reference_ms']:.4f} ms "
+            f"(load average {rows[-1]['load']})",
+            flush=True,
+        )
         if index + 1 < args.repeats:
             time.sleep(args.pause)
     values = np.array([row["reference_ms"] for row in rows])
     median = float(np.median(values))
     worst = float(max(values.max() / median, median / values.min()) - 1)
-    print(f"median {median:.4f} ms, min {values.min():.4f}, max {values.max():.4f}: the "
-          f"farthest is {worst:.1%} from the median (tolerance {TOLERANCE:.0%}); "
-          f"max/min {values.max() / values.min():.3f}; load average "
-          f"{min(row['load'] for row in rows)}-{max(row['load'] for row in rows)}")
+    print(
+        f"median {median:.4f} ms, min {values.min():.4f}, max {values.max():.4f}: the "
+        f"farthest is {worst:.1%} from the median (tolerance {TOLERANCE:.0%}); "
+        f"max/min {values.max() / values.min():.3f}; load average "
+        f"{min(row['load'] for row in rows)}-{max(row['load'] for row in rows)}"
+    )
     if args.out:
         with open(args.out, "w") as file:
             json.dump(rows, file, indent=1)

@@ -31,9 +31,11 @@ def main():
         predict_latency(config, table, measure_missing=False)
     wall_ms = (time.perf_counter() - start_wall) / len(configs) * 1e3
     cpu_ms = (time.thread_time() - start_cpu) / len(configs) * 1e3
-    print(f"predict_latency: {cpu_ms:.3f} ms CPU ({wall_ms:.3f} ms wall, load average "
-          f"{os.getloadavg()[0]:.1f}) per config; {len(configs)} configs sampled at 224x224, "
-          f"table of {len(table)} entries; target < 1 ms: {'met' if cpu_ms < 1 else 'NOT met'}")
+    print(
+        f"predict_latency: {cpu_ms:.3f} ms CPU ({wall_ms:.3f} ms wall, load average "
+        f"{os.getloadavg()[0]:.1f}) per config; {len(configs)} configs sampled at 224x224, "
+        f"table of {len(table)} entries; target < 1 ms: {'met' if cpu_ms < 1 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

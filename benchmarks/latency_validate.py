@@ -31,14 +31,18 @@ def main():
         with open(args.out, "w") as file:
             json.dump(report, file, indent=1)
     for row in report["configs"]:
-        print(f"{row['config_id']} {row['backbone']:>13} x{row['depth_multiplier']:<4} "
-              f"os{row['output_stride']:<2} {row['head']:<5} {row['decoder']:<13} "
-              f"{'x'.join(map(str, row['input_size'])):>8} predicted {row['predicted_ms']:8.3f} "
-              f"measured {row['measured_ms']:8.3f} ms  {row['error_pct']:+6.1f}%")
-    print(f"within 5%: {report['within_5pct']:.1%}  within 10%: {report['within_10pct']:.1%}  "
-          f"RMSE {report['rmse_pct']:.2f}%  mean error {report['mean_error_pct']:+.2f}%  "
-          f"max |error| {report['max_abs_error_pct']:.1f}%  Spearman {report['spearman']:.4f}  "
-          f"max load average {report['max_load_average']}")
+        print(
+            f"{row['config_id']} {row['backbone']:>13} x{row['depth_multiplier']:<4} "
+            f"os{row['output_stride']:<2} {row['head']:<5} {row['decoder']:<13} "
+            f"{'x'.join(map(str, row['input_size'])):>8} predicted {row['predicted_ms']:8.3f} "
+            f"measured {row['measured_ms']:8.3f} ms  {row['error_pct']:+6.1f}%"
+        )
+    print(
+        f"within 5%: {report['within_5pct']:.1%}  within 10%: {report['within_10pct']:.1%}  "
+        f"RMSE {report['rmse_pct']:.2f}%  mean error {report['mean_error_pct']:+.2f}%  "
+        f"max |error| {report['max_abs_error_pct']:.1f}%  Spearman {report['spearman']:.4f}  "
+        f"max load average {report['max_load_average']}"
+    )
     # Cross-check with minima (sum of block minima vs the network's fastest run): less exposed
     # to other processes evicting the caches mid-run than medians. On a machine calibrated
     # against another machine's table, its minima are scaled by this machine's factor.
@@ -50,9 +54,11 @@ def main():
         entries = [source.entries[block.signature] for block in blocks]
         minima.append(factor * sum(entry.get("min_ms", entry["ms"]) for entry in entries))
     check = accuracy(minima, [row["measured_min_ms"] for row in report["configs"]])
-    print(f"minima: within 5%: {check['within_5pct']:.1%}  within 10%: "
-          f"{check['within_10pct']:.1%}  RMSE {check['rmse_pct']:.2f}%  mean error "
-          f"{check['mean_error_pct']:+.2f}%  Spearman {check['spearman']:.4f}")
+    print(
+        f"minima: within 5%: {check['within_5pct']:.1%}  within 10%: "
+        f"{check['within_10pct']:.1%}  RMSE {check['rmse_pct']:.2f}%  mean error "
+        f"{check['mean_error_pct']:+.2f}%  Spearman {check['spearman']:.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,17 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import camvid_panel as camvid
-from benchmarks._runs import (REFERENCE, RunCache, Setting, data_version, partial_spearman,
-                              rank_agreement, round_or_none, run_missing, spearman_gain)
+from benchmarks._runs import (
+    REFERENCE,
+    RunCache,
+    Setting,
+    data_version,
+    partial_spearman,
+    rank_agreement,
+    round_or_none,
+    run_missing,
+    spearman_gain,
+)
 from benchmarks.dpc_cells import CELLS
 from space import ArchConfig, get_preset
 
@@ -75,9 +84,11 @@ def _panel() -> dict[str, ArchConfig]:
         "dpc-wide": dpc.replace(dpc_branches=CELLS["wide"]),
         "mobilenet0.5-basic": get_preset("mobilenetv2-basic").replace(depth_multiplier=0.5),
         "mobilenet0.35-dpc-decoder": get_preset("mobilenetv2-dpc").replace(
-            depth_multiplier=0.35, decoder="deeplabv3plus"),
-        "shufflenet0.5-os8-dpc-decoder": dpc.replace(depth_multiplier=0.5, output_stride=8,
-                                                     decoder="deeplabv3plus"),
+            depth_multiplier=0.35, decoder="deeplabv3plus"
+        ),
+        "shufflenet0.5-os8-dpc-decoder": dpc.replace(
+            depth_multiplier=0.5, output_stride=8, decoder="deeplabv3plus"
+        ),
         # the head and the cells where the rates reach real context: stride-8 features are
         # 32x32 at 256x256, wider than the largest rate (21); and the head under the decoder
         "paper-dpc-os8": dpc.replace(output_stride=8),
@@ -92,15 +103,21 @@ PANEL = _panel()
 DECISIONS = {
     "width": [("shufflenet0.5-basic", "paper-basic"), ("paper-basic", "shufflenet1.5-basic")],
     "output_stride": [("paper-basic", "paper-basic-os8")],
-    "head": [("paper-basic", "paper-dpc"), ("paper-basic-os8", "paper-dpc-os8"),
-             ("paper-basic-decoder", "paper-dpc-decoder")],
+    "head": [
+        ("paper-basic", "paper-dpc"),
+        ("paper-basic-os8", "paper-dpc-os8"),
+        ("paper-basic-decoder", "paper-dpc-decoder"),
+    ],
     "decoder": [("paper-basic", "paper-basic-decoder"), ("paper-dpc", "paper-dpc-decoder")],
-    "dpc_cell": [("dpc-rates1", "paper-dpc"), ("dpc-rates21", "paper-dpc"),
-                 ("dpc-pooling", "paper-dpc"), ("dpc-wide", "paper-dpc"),
-                 ("dpc-rates1-os8", "paper-dpc-os8"), ("dpc-rates21-os8", "paper-dpc-os8")],
+    "dpc_cell": [
+        ("dpc-rates1", "paper-dpc"),
+        ("dpc-rates21", "paper-dpc"),
+        ("dpc-pooling", "paper-dpc"),
+        ("dpc-wide", "paper-dpc"),
+        ("dpc-rates1-os8", "paper-dpc-os8"),
+        ("dpc-rates21-os8", "paper-dpc-os8"),
+    ],
 }
-
-
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,16 +135,27 @@ class Benchmark:
     cost_size: object = 256
 
     def setting(self, name: str) -> Setting:
-        return {setting.name: setting for setting in (self.reference, *self.settings,
-                                                      *self.by_name_only)}[name]
+        return {
+            setting.name: setting
+            for setting in (self.reference, *self.settings, *self.by_name_only)
+        }[name]
 
 
 def _benchmarks() -> dict:
     synthetic = Benchmark(PANEL, DECISIONS, REFERENCE, SETTINGS, LAST_RUNGS, CACHE, REPORT)
-    return {"synthetic": synthetic, "camvid": Benchmark(
-        camvid.PANEL, camvid.DECISIONS, REFERENCE, camvid.SETTINGS, (),
-        HERE / "data" / "proxy_fidelity_camvid_runs.jsonl",
-        HERE / "data" / "proxy_fidelity_camvid.json", camvid.COST_SIZE)}
+    return {
+        "synthetic": synthetic,
+        "camvid": Benchmark(
+            camvid.PANEL,
+            camvid.DECISIONS,
+            REFERENCE,
+            camvid.SETTINGS,
+            (),
+            HERE / "data" / "proxy_fidelity_camvid_runs.jsonl",
+            HERE / "data" / "proxy_fidelity_camvid.json",
+            camvid.COST_SIZE,
+        ),
+    }
 
 
 def benchmark_for(data: str) -> Benchmark:
@@ -137,8 +165,9 @@ def benchmark_for(data: str) -> Benchmark:
 
 
 # -- statistics ------------------------------------------------------------------------------
-def seed_table(cache: RunCache, data: str, setting: Setting, seeds, panel,
-               first_seed_only: bool = False) -> dict | None:
+def seed_table(
+    cache: RunCache, data: str, setting: Setting, seeds, panel, first_seed_only: bool = False
+) -> dict | None:
     """{name: [mIOU per seed]} when every panel config has every seed (with
     `first_seed_only`, the first seed and whichever others it has), else None."""
     table = {}
@@ -163,32 +192,39 @@ def setting_summary(table: dict, reference: dict, rows: list[dict]) -> dict:
     reference_means = [float(np.mean(reference[name])) for name in names]
     first, second = ([table[name][index] for name in names] for index in (0, 1))
     seconds = [run_seconds(row) for row in rows]
-    return {**rank_agreement(means, reference_means),
-            "seed_spearman": rank_agreement(first, second)["spearman"],
-            "mean_abs_seed_difference": round_or_none(np.mean(np.abs(np.subtract(first, second)))),
-            "seconds_per_trial": round_or_none(np.mean(seconds), 1),
-            "load_average": round_or_none(np.mean([row["load_average"] for row in rows]), 2)}
+    return {
+        **rank_agreement(means, reference_means),
+        "seed_spearman": rank_agreement(first, second)["spearman"],
+        "mean_abs_seed_difference": round_or_none(np.mean(np.abs(np.subtract(first, second)))),
+        "seconds_per_trial": round_or_none(np.mean(seconds), 1),
+        "load_average": round_or_none(np.mean([row["load_average"] for row in rows]), 2),
+    }
 
 
-def setting_entry(setting: Setting, table: dict, reference: dict, rows: list[dict],
-                  gflops: list, panel: dict) -> dict:
+def setting_entry(
+    setting: Setting, table: dict, reference: dict, rows: list[dict], gflops: list, panel: dict
+) -> dict:
     """One setting's line of the report: its rank statistics, against GFLOPs too, and its
     mIOU per config and seed."""
     names = list(reference)
     means = [float(np.mean(table[name])) for name in names]
     reference_means = [float(np.mean(reference[name])) for name in names]
-    return {"setting": setting.to_dict(), **setting_summary(table, reference, rows),
-            "versus_gflops": spearman_gain(means, gflops, reference_means),
-            "beyond_gflops": partial_spearman(means, gflops, reference_means),
-            "no_decoder_spearman": no_decoder_spearman(means, reference_means, panel),
-            "miou": {name: table[name] for name in names}}
+    return {
+        "setting": setting.to_dict(),
+        **setting_summary(table, reference, rows),
+        "versus_gflops": spearman_gain(means, gflops, reference_means),
+        "beyond_gflops": partial_spearman(means, gflops, reference_means),
+        "no_decoder_spearman": no_decoder_spearman(means, reference_means, panel),
+        "miou": {name: table[name] for name in names},
+    }
 
 
 def pooled_seed_std(table: dict) -> float:
     """The seed std pooled over the configs trained with more than one seed (with two seeds,
     each config's estimate is |a - b| / sqrt(2))."""
-    return float(np.sqrt(np.mean([np.var(values, ddof=1) for values in table.values()
-                                  if len(values) > 1])))
+    return float(
+        np.sqrt(np.mean([np.var(values, ddof=1) for values in table.values() if len(values) > 1]))
+    )
 
 
 def data_checks(reference: dict, decision_pairs: dict = DECISIONS) -> dict:
@@ -198,12 +234,20 @@ def data_checks(reference: dict, decision_pairs: dict = DECISIONS) -> dict:
     decisions = {}
     for decision, pairs in decision_pairs.items():
         decisions[decision] = [
-            {"worse_on_cityscapes": low, "better_on_cityscapes": high,
-             "difference": round_or_none(means[high] - means[low]),
-             "significant": bool(means[high] - means[low] > 2 * seed_std)}
-            for low, high in pairs if low in means and high in means]
-    return {"spread": round_or_none(max(means.values()) - min(means.values())),
-            "seed_std": round_or_none(seed_std), "decisions": decisions}
+            {
+                "worse_on_cityscapes": low,
+                "better_on_cityscapes": high,
+                "difference": round_or_none(means[high] - means[low]),
+                "significant": bool(means[high] - means[low] > 2 * seed_std),
+            }
+            for low, high in pairs
+            if low in means and high in means
+        ]
+    return {
+        "spread": round_or_none(max(means.values()) - min(means.values())),
+        "seed_std": round_or_none(seed_std),
+        "decisions": decisions,
+    }
 
 
 def decision_table(reference: dict, proxies: dict, decision_pairs: dict) -> list[dict]:
@@ -214,11 +258,18 @@ def decision_table(reference: dict, proxies: dict, decision_pairs: dict) -> list
     def effect(table, low, high):
         return round_or_none(float(np.mean(table[high]) - np.mean(table[low])))
 
-    return [{"decision": decision, "configs": [low, high],
-             "reference_effect": effect(reference, low, high), "reference_seed_std": seed_std,
-             "proxy_effects": {name: effect(table, low, high) for name, table in proxies.items()}}
-            for decision, pairs in decision_pairs.items() for low, high in pairs
-            if low in reference and high in reference]
+    return [
+        {
+            "decision": decision,
+            "configs": [low, high],
+            "reference_effect": effect(reference, low, high),
+            "reference_seed_std": seed_std,
+            "proxy_effects": {name: effect(table, low, high) for name, table in proxies.items()},
+        }
+        for decision, pairs in decision_pairs.items()
+        for low, high in pairs
+        if low in reference and high in reference
+    ]
 
 
 def no_decoder_spearman(scores: list, reference_means: list, panel: dict) -> float | None:
@@ -231,31 +282,47 @@ def no_decoder_spearman(scores: list, reference_means: list, panel: dict) -> flo
 def decision_signs(decisions: list[dict], name: str) -> dict:
     """How many of the decisions whose reference effect exceeds twice its seed std the setting
     `name` gives the same sign."""
-    resolved = [row for row in decisions
-                if abs(row["reference_effect"]) > 2 * row["reference_seed_std"]]
-    agree = sum(np.sign(row["proxy_effects"][name]) == np.sign(row["reference_effect"])
-                for row in resolved)
+    resolved = [
+        row for row in decisions if abs(row["reference_effect"]) > 2 * row["reference_seed_std"]
+    ]
+    agree = sum(
+        np.sign(row["proxy_effects"][name]) == np.sign(row["reference_effect"]) for row in resolved
+    )
     return {"agree": int(agree), "resolved": len(resolved)}
 
 
-TARGET_NAMES = ("spearman>=0.85", "seed_spearman>=0.9", "partial_spearman_ci90>0",
-                "no_decoder_spearman>gflops", "decision_signs", "seconds<=reference/8")
+TARGET_NAMES = (
+    "spearman>=0.85",
+    "seed_spearman>=0.9",
+    "partial_spearman_ci90>0",
+    "no_decoder_spearman>gflops",
+    "decision_signs",
+    "seconds<=reference/8",
+)
 
 
 def targets(entry: dict, gflops_no_decoder: float | None, reference_seconds: float) -> dict:
     """The targets for a real-data default proxy (`TARGET_NAMES`), met (True) or not."""
     low = entry["beyond_gflops"]["ci90"][0]
-    return {"spearman>=0.85": (entry["spearman"] or 0) >= 0.85,
-            "seed_spearman>=0.9": (entry["seed_spearman"] or 0) >= 0.9,
-            "partial_spearman_ci90>0": low is not None and low > 0,
-            "no_decoder_spearman>gflops": (entry["no_decoder_spearman"] or -1)
-            > (gflops_no_decoder or 1),
-            "decision_signs": entry["decision_signs"]["agree"] == entry["decision_signs"]["resolved"],
-            "seconds<=reference/8": entry["seconds_per_trial"] <= reference_seconds / 8}
+    return {
+        "spearman>=0.85": (entry["spearman"] or 0) >= 0.85,
+        "seed_spearman>=0.9": (entry["seed_spearman"] or 0) >= 0.9,
+        "partial_spearman_ci90>0": low is not None and low > 0,
+        "no_decoder_spearman>gflops": (entry["no_decoder_spearman"] or -1)
+        > (gflops_no_decoder or 1),
+        "decision_signs": entry["decision_signs"]["agree"] == entry["decision_signs"]["resolved"],
+        "seconds<=reference/8": entry["seconds_per_trial"] <= reference_seconds / 8,
+    }
 
 
-def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
-           panel=None, benchmark: Benchmark | None = None) -> dict:
+def report(
+    cache: RunCache,
+    data: str,
+    seeds=(0, 1),
+    default: str | None = None,
+    panel=None,
+    benchmark: Benchmark | None = None,
+) -> dict:
     """The benchmark's report (the `proxy_fidelity.json` schema) from the cached runs."""
     benchmark = benchmark or benchmark_for(data)
     panel = panel or benchmark.panel
@@ -264,10 +331,16 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
     version = data_version(data)
     reference = seed_table(cache, version, reference_setting, seeds, panel, first_seed_only=True)
     if reference is None:
-        done = sum(cache.get(version, config, reference_setting, seed) is not None
-                   for config in panel.values() for seed in seeds)
-        return {"data": version, "reference": reference_setting.to_dict(),
-                "status": f"reference incomplete: {done} of {len(panel) * len(seeds)} runs"}
+        done = sum(
+            cache.get(version, config, reference_setting, seed) is not None
+            for config in panel.values()
+            for seed in seeds
+        )
+        return {
+            "data": version,
+            "reference": reference_setting.to_dict(),
+            "status": f"reference incomplete: {done} of {len(panel) * len(seeds)} runs",
+        }
     names = list(panel)
     reference_means = [float(np.mean(reference[name])) for name in names]
     first = {name: cache.get(version, panel[name], reference_setting, seeds[0]) for name in names}
@@ -280,12 +353,21 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
             continue
         tables[setting.name] = table
         rows = [cache.get(version, panel[name], setting, seed) for name in names for seed in seeds]
-        entries.append({**setting_entry(setting, table, reference, rows, gflops, panel),
-                        "relative_compute": round_or_none(
-                            setting.fidelity.pixels / reference_setting.fidelity.pixels),
-                        "default": setting.name == default})
-    reference_rows = [row for name in names for seed in seeds
-                      if (row := cache.get(version, panel[name], reference_setting, seed))]
+        entries.append(
+            {
+                **setting_entry(setting, table, reference, rows, gflops, panel),
+                "relative_compute": round_or_none(
+                    setting.fidelity.pixels / reference_setting.fidelity.pixels
+                ),
+                "default": setting.name == default,
+            }
+        )
+    reference_rows = [
+        row
+        for name in names
+        for seed in seeds
+        if (row := cache.get(version, panel[name], reference_setting, seed))
+    ]
     reference_seconds = round_or_none(np.mean([run_seconds(r) for r in reference_rows]), 1)
     decisions = decision_table(reference, tables, benchmark.decisions)
     gflops_no_decoder = no_decoder_spearman(gflops, reference_means, panel)
@@ -294,16 +376,26 @@ def report(cache: RunCache, data: str, seeds=(0, 1), default: str | None = None,
         entry["targets"] = targets(entry, gflops_no_decoder, reference_seconds)
     both = [values for values in reference.values() if len(values) > 1]
     return {
-        "data": version, "seeds": list(seeds),
-        "reference": {"setting": reference_setting.to_dict(),
-                      "seeds_per_config": {name: len(values) for name, values in reference.items()},
-                      "seed_spearman": rank_agreement(*zip(*both))["spearman"] if len(both) > 2 else None,
-                      "seconds_per_trial": reference_seconds,
-                      "load_average": round_or_none(np.mean([r["load_average"] for r in reference_rows]), 2),
-                      **data_checks(reference, benchmark.decisions)},
-        "panel": [{"name": name, "config": panel[name].to_dict(), "reference_miou": reference[name],
-                   "gflops": round_or_none(first[name]["gflops"]), "params": first[name]["params"]}
-                  for name in names],
+        "data": version,
+        "seeds": list(seeds),
+        "reference": {
+            "setting": reference_setting.to_dict(),
+            "seeds_per_config": {name: len(values) for name, values in reference.items()},
+            "seed_spearman": rank_agreement(*zip(*both))["spearman"] if len(both) > 2 else None,
+            "seconds_per_trial": reference_seconds,
+            "load_average": round_or_none(np.mean([r["load_average"] for r in reference_rows]), 2),
+            **data_checks(reference, benchmark.decisions),
+        },
+        "panel": [
+            {
+                "name": name,
+                "config": panel[name].to_dict(),
+                "reference_miou": reference[name],
+                "gflops": round_or_none(first[name]["gflops"]),
+                "params": first[name]["params"],
+            }
+            for name in names
+        ],
         "gflops_spearman": rank_agreement(gflops, reference_means)["spearman"],
         "gflops_kendall": rank_agreement(gflops, reference_means)["kendall"],
         "params_spearman": rank_agreement(params, reference_means)["spearman"],
@@ -318,28 +410,43 @@ def format_table(result: dict) -> str:
     """The report as a Markdown table (one row per setting and the baselines)."""
     if "settings" not in result:
         return result.get("status", "")
-    lines = ["| setting | Spearman | Kendall | seed Spearman | mean abs seed diff | s per trial | "
-             "compute | Spearman - GFLOPs's (90% CI) | partial Spearman given GFLOPs (90% CI) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| setting | Spearman | Kendall | seed Spearman | mean abs seed diff | s per trial | "
+        "compute | Spearman - GFLOPs's (90% CI) | partial Spearman given GFLOPs (90% CI) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     reference = result["reference"]
-    lines.append(f"| reference {_describe(reference['setting'])} | 1 | 1 | {reference['seed_spearman']} "
-                 f"| | {reference['seconds_per_trial']} | 1 | | |")
+    lines.append(
+        f"| reference {_describe(reference['setting'])} | 1 | 1 | {reference['seed_spearman']} "
+        f"| | {reference['seconds_per_trial']} | 1 | | |"
+    )
     for entry in result["settings"]:
         mark = " (default)" if entry["default"] else ""
         gain, beyond = entry["versus_gflops"], entry["beyond_gflops"]
-        lines.append(f"| {entry['setting']['name']}{mark} {_describe(entry['setting'])} | "
-                     f"{entry['spearman']} | {entry['kendall']} | {entry['seed_spearman']} | "
-                     f"{entry['mean_abs_seed_difference']} | {entry['seconds_per_trial']} | "
-                     f"{entry['relative_compute']} | {gain['difference']} {gain['ci90']} | "
-                     f"{beyond['partial_spearman']} {beyond['ci90']} |")
-    lines.append(f"| GFLOPs | {result['gflops_spearman']} | {result['gflops_kendall']} | 1 | 0 | 0 | | | 0 |")
-    lines.append(f"| params | {result['params_spearman']} | {result['params_kendall']} | 1 | 0 | 0 | | | |")
-    lines += ["", "| setting | " + " | ".join(TARGET_NAMES) + " |",
-              "|---|" + "---|" * len(TARGET_NAMES)]
+        lines.append(
+            f"| {entry['setting']['name']}{mark} {_describe(entry['setting'])} | "
+            f"{entry['spearman']} | {entry['kendall']} | {entry['seed_spearman']} | "
+            f"{entry['mean_abs_seed_difference']} | {entry['seconds_per_trial']} | "
+            f"{entry['relative_compute']} | {gain['difference']} {gain['ci90']} | "
+            f"{beyond['partial_spearman']} {beyond['ci90']} |"
+        )
+    lines.append(
+        f"| GFLOPs | {result['gflops_spearman']} | {result['gflops_kendall']} | 1 | 0 | 0 | | | 0 |"
+    )
+    lines.append(
+        f"| params | {result['params_spearman']} | {result['params_kendall']} | 1 | 0 | 0 | | | |"
+    )
+    lines += [
+        "",
+        "| setting | " + " | ".join(TARGET_NAMES) + " |",
+        "|---|" + "---|" * len(TARGET_NAMES),
+    ]
     for entry in result["settings"]:
-        lines.append(f"| {entry['setting']['name']} | "
-                     + " | ".join("met" if entry["targets"][name] else "missed"
-                                  for name in TARGET_NAMES) + " |")
+        lines.append(
+            f"| {entry['setting']['name']} | "
+            + " | ".join("met" if entry["targets"][name] else "missed" for name in TARGET_NAMES)
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -347,16 +454,22 @@ def format_decisions(result: dict) -> str:
     """The decision table as Markdown: per pair, the reference effect +- its seed std and each
     setting's effect, marked where its sign differs from a resolved reference effect."""
     names = [entry["setting"]["name"] for entry in result["settings"]]
-    lines = ["| decision | worse -> better on Cityscapes | reference | " + " | ".join(names) + " |",
-             "|---|---|---|" + "---|" * len(names)]
+    lines = [
+        "| decision | worse -> better on Cityscapes | reference | " + " | ".join(names) + " |",
+        "|---|---|---|" + "---|" * len(names),
+    ]
     for row in result["decisions"]:
         effect, std = row["reference_effect"], row["reference_seed_std"]
         resolved = abs(effect) > 2 * std
-        cells = [f"{row['proxy_effects'][name]:+.3f}"
-                 + (" (sign differs)" if resolved and row["proxy_effects"][name] * effect < 0
-                    else "") for name in names]
-        lines.append(f"| {row['decision']} | {' -> '.join(row['configs'])} | {effect:+.3f} +- "
-                     f"{std:.3f}{' (resolved)' if resolved else ''} | " + " | ".join(cells) + " |")
+        cells = [
+            f"{row['proxy_effects'][name]:+.3f}"
+            + (" (sign differs)" if resolved and row["proxy_effects"][name] * effect < 0 else "")
+            for name in names
+        ]
+        lines.append(
+            f"| {row['decision']} | {' -> '.join(row['configs'])} | {effect:+.3f} +- "
+            f"{std:.3f}{' (resolved)' if resolved else ''} | " + " | ".join(cells) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -364,6 +477,7 @@ def plot(result: dict, path: Path) -> None:
     """One scatter per setting (and GFLOPs): each panel config's score against its reference
     mIOU, the seeds' range as a bar, with the setting's Spearman and partial Spearman."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # after choosing the backend
 
@@ -373,17 +487,26 @@ def plot(result: dict, path: Path) -> None:
     figure, axes = plt.subplots(2, columns, figsize=(3.2 * columns, 6.4), squeeze=False)
     for axis, entry in zip(axes.flat, entries):
         seeds = np.array([entry["miou"][item["name"]] for item in panel])
-        axis.errorbar(reference, seeds.mean(axis=1), yerr=np.ptp(seeds, axis=1) / 2, fmt="o",
-                      markersize=4, capsize=2)
+        axis.errorbar(
+            reference,
+            seeds.mean(axis=1),
+            yerr=np.ptp(seeds, axis=1) / 2,
+            fmt="o",
+            markersize=4,
+            capsize=2,
+        )
         mark = ", default" if entry["default"] else ""
-        axis.set_title(f"{entry['setting']['name']}{mark}\nSpearman {entry['spearman']}, "
-                       f"partial {entry['beyond_gflops']['partial_spearman']}", fontsize=9)
+        axis.set_title(
+            f"{entry['setting']['name']}{mark}\nSpearman {entry['spearman']}, "
+            f"partial {entry['beyond_gflops']['partial_spearman']}",
+            fontsize=9,
+        )
         axis.set_ylabel("proxy mIOU", fontsize=8)
     gflops_axis = axes.flat[len(entries)]
     gflops_axis.scatter(reference, [item["gflops"] for item in panel], s=16)
     gflops_axis.set_title(f"GFLOPs\nSpearman {result['gflops_spearman']}", fontsize=9)
     gflops_axis.set_ylabel("GFLOPs", fontsize=8)
-    for axis in axes.flat[len(entries) + 1:]:
+    for axis in axes.flat[len(entries) + 1 :]:
         axis.set_visible(False)
     for axis in axes.flat:
         axis.set_xlabel("reference mIOU (mean of seeds)", fontsize=8)
@@ -396,16 +519,22 @@ def plot(result: dict, path: Path) -> None:
 def _describe(setting: dict) -> str:
     height, width = setting["input_size"]
     start = f", from {setting['start']['name']}'s weights" if "start" in setting else ""
-    return (f"({height}x{width}, {setting['steps']} steps, lr {setting['learning_rate']:g}, "
-            f"batch {setting['batch_size']}{start})")
+    return (
+        f"({height}x{width}, {setting['steps']} steps, lr {setting['learning_rate']:g}, "
+        f"batch {setting['batch_size']}{start})"
+    )
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="synthetic")
-    parser.add_argument("--settings", nargs="+", default=["all"],
-                        help="reference, a setting name, or all (default: the reference and "
-                             "the proxy settings; the last-rung settings by name)")
+    parser.add_argument(
+        "--settings",
+        nargs="+",
+        default=["all"],
+        help="reference, a setting name, or all (default: the reference and "
+        "the proxy settings; the last-rung settings by name)",
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="train only these panel configs")
     parser.add_argument("--threads", type=int, help="TensorFlow threads per training")
@@ -416,16 +545,27 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     benchmark = benchmark_for(args.data)
     args.cache, args.out = args.cache or benchmark.cache, args.out or benchmark.report
-    chosen = ([benchmark.reference, *benchmark.settings] if args.settings == ["all"]
-              else [benchmark.setting(name) for name in args.settings])
+    chosen = (
+        [benchmark.reference, *benchmark.settings]
+        if args.settings == ["all"]
+        else [benchmark.setting(name) for name in args.settings]
+    )
     panel = {name: benchmark.panel[name] for name in args.only} if args.only else benchmark.panel
     cache = RunCache(args.cache)
     if not args.report:
-        run_missing(cache, args.data, chosen, args.seeds, panel, threads=args.threads,
-                    cost_size=benchmark.cost_size)
+        run_missing(
+            cache,
+            args.data,
+            chosen,
+            args.seeds,
+            panel,
+            threads=args.threads,
+            cost_size=benchmark.cost_size,
+        )
         cache = RunCache(args.cache)  # other workers' rows too
-    result = report(cache, args.data, tuple(args.seeds), args.default, panel=panel,
-                    benchmark=benchmark)
+    result = report(
+        cache, args.data, tuple(args.seeds), args.default, panel=panel, benchmark=benchmark
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     if "settings" in result:

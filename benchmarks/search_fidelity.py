@@ -31,8 +31,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks._runs import (REFERENCE, WORK_DIR, RunCache, data_version, rank_agreement,
-                              round_or_none, run_missing)
+from benchmarks._runs import (
+    REFERENCE,
+    WORK_DIR,
+    RunCache,
+    data_version,
+    rank_agreement,
+    round_or_none,
+    run_missing,
+)
 from benchmarks.proxy_fidelity import BY_NAME
 from nas.search.budget import BUDGET_FILE, TimeBudget
 from nas.search.options import parse_budget
@@ -47,8 +54,7 @@ REPORT = HERE / "data" / "search_fidelity_{budget}.json"  # per budget
 MODES = ("single", "staged")
 PROXY = "64x64/200/16/0.001"  # the single-fidelity search's one rung: the default proxy
 SITTINGS = "sittings.jsonl"
-SHIPPED = ("search.json", "summary.json", "pareto.csv", "trials.csv", "repeats.jsonl",
-           RUNGS_FILE)
+SHIPPED = ("search.json", "summary.json", "pareto.csv", "trials.csv", "repeats.jsonl", RUNGS_FILE)
 
 
 def search_folder(work: Path, mode: str, seed: int, budget: str) -> Path:
@@ -61,8 +67,10 @@ def budget_spent(run_dir: Path) -> bool:
     `TimeBudget.SAVE_EVERY_S`, so that much short of the budget counts as spent."""
     try:
         state = json.loads((Path(run_dir) / BUDGET_FILE).read_text())
-        return (state["seconds"] is not None
-                and state["spent"] >= state["seconds"] - TimeBudget.SAVE_EVERY_S)
+        return (
+            state["seconds"] is not None
+            and state["spent"] >= state["seconds"] - TimeBudget.SAVE_EVERY_S
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return False
 
@@ -72,9 +80,21 @@ def run_search(folder: Path, mode: str, seed: int, budget: str, data: str, recor
     files to `record`."""
     if not budget_spent(folder):
         record_sitting(record / folder.name)
-        argv = ["--resume", "--out", str(folder)] if (folder / "search.json").is_file() else [
-            "--out", str(folder), "--budget", budget, "--seed", str(seed), "--data", data,
-            *(["--fidelities", PROXY] if mode == "single" else [])]
+        argv = (
+            ["--resume", "--out", str(folder)]
+            if (folder / "search.json").is_file()
+            else [
+                "--out",
+                str(folder),
+                "--budget",
+                budget,
+                "--seed",
+                str(seed),
+                "--data",
+                data,
+                *(["--fidelities", PROXY] if mode == "single" else []),
+            ]
+        )
         subprocess.run([sys.executable, "-m", "nas.cli", "search", *argv], check=True)
     ship(folder, record / folder.name)
 
@@ -95,8 +115,11 @@ def record_sitting(shipped: Path) -> None:
     from latency_models.machine import load_average, this_machine
     from latency_models.measure import utc_now
 
-    line = {"started": utc_now(), "load_average": load_average(),
-            "machine": this_machine().to_dict()}
+    line = {
+        "started": utc_now(),
+        "load_average": load_average(),
+        "machine": this_machine().to_dict(),
+    }
     shipped.mkdir(parents=True, exist_ok=True)
     with open(shipped / SITTINGS, "a") as sittings:
         sittings.write(json.dumps(line) + "\n")
@@ -127,11 +150,15 @@ def counted_members(shipped: Path) -> dict[str, tuple[ArchConfig, float, float]]
     add nothing, so they need no reference training)."""
     from nas.search.study import config_of_row
 
-    front = pd.read_csv(shipped / "pareto.csv", dtype={"trial_id": str, "dpc_branches": str},
-                        keep_default_na=False)
+    front = pd.read_csv(
+        shipped / "pareto.csv", dtype={"trial_id": str, "dpc_branches": str}, keep_default_na=False
+    )
     reference_ms = own_reference_ms(shipped)
-    return {row["trial_id"]: (config_of_row(row), float(row["latency_ms"]), float(row["miou"]))
-            for row in front.to_dict("records") if row["latency_ms"] < reference_ms}
+    return {
+        row["trial_id"]: (config_of_row(row), float(row["latency_ms"]), float(row["miou"]))
+        for row in front.to_dict("records")
+        if row["latency_ms"] < reference_ms
+    }
 
 
 def handed_over(members: dict, count: int) -> dict:
@@ -165,12 +192,17 @@ def printed_front(members: dict, cache: RunCache, data: str, reference) -> dict:
     printed best (the one a user would export) against the best the front holds."""
     mious = reference_mious(members, cache, data, reference)
     if not mious:
-        return {"printed_spearman": None, "printed_best_at_reference": None,
-                "front_best_at_reference": None}
+        return {
+            "printed_spearman": None,
+            "printed_best_at_reference": None,
+            "front_best_at_reference": None,
+        }
     printed = [miou for _, _, miou in members.values()]
-    return {"printed_spearman": rank_agreement(printed, mious)["spearman"],
-            "printed_best_at_reference": round_or_none(mious[int(np.argmax(printed))]),
-            "front_best_at_reference": round_or_none(max(mious))}
+    return {
+        "printed_spearman": rank_agreement(printed, mious)["spearman"],
+        "printed_best_at_reference": round_or_none(mious[int(np.argmax(printed))]),
+        "front_best_at_reference": round_or_none(max(mious)),
+    }
 
 
 def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFERENCE) -> dict:
@@ -183,14 +215,19 @@ def front_hypervolume(shipped: Path, cache: RunCache, data: str, reference=REFER
     reference_ms = own_reference_ms(shipped)
     members = counted_members(shipped)
     share = reference_share(members, cache, data, reference, reference_ms)
-    return {"front": len(summary["front"]), "counted": len(members),
-            "re_measured": sum(cache.get(data_version(data), config, reference, 0) is not None
-                               for config, _, _ in members.values()),
-            "reference_latency_ms": round_or_none(reference_ms),
-            "search_hypervolume": round_or_none(summary["hypervolume"]),
-            "reference_hypervolume": round_or_none(None if share is None else share * reference_ms),
-            "reference_share": round_or_none(share),
-            **printed_front(members, cache, data, reference)}
+    return {
+        "front": len(summary["front"]),
+        "counted": len(members),
+        "re_measured": sum(
+            cache.get(data_version(data), config, reference, 0) is not None
+            for config, _, _ in members.values()
+        ),
+        "reference_latency_ms": round_or_none(reference_ms),
+        "search_hypervolume": round_or_none(summary["hypervolume"]),
+        "reference_hypervolume": round_or_none(None if share is None else share * reference_ms),
+        "reference_share": round_or_none(share),
+        **printed_front(members, cache, data, reference),
+    }
 
 
 def trial_time(shipped: Path) -> dict:
@@ -204,22 +241,30 @@ def trial_time(shipped: Path) -> dict:
     rungs = trials["fidelity"].fillna(0).astype(int)
     seconds = trials["trial_seconds"].fillna(0.0)
     slow = trials["latency_ms"] > reference_ms
-    result = {"reached_rung": [int((rungs >= rung).sum()) for rung in range(rungs.max() + 1)],
-              "slower_than_reference_seconds": round_or_none(seconds[slow].sum()
-                                                             / max(seconds.sum(), 1e-9))}
+    result = {
+        "reached_rung": [int((rungs >= rung).sum()) for rung in range(rungs.max() + 1)],
+        "slower_than_reference_seconds": round_or_none(
+            seconds[slow].sum() / max(seconds.sum(), 1e-9)
+        ),
+    }
     if (shipped / RUNGS_FILE).is_file():
         rung = json.loads((shipped / RUNGS_FILE).read_text())
         first = rung["results"].get("0", {}).values()
-        result["promoted_of_eligible"] = [len(rung["promoted"].get("0", {})),
-                                          sum(latency <= reference_ms for _, latency in first)]
+        result["promoted_of_eligible"] = [
+            len(rung["promoted"].get("0", {})),
+            sum(latency <= reference_ms for _, latency in first),
+        ]
     return result
 
 
 def finished_searches(record: Path, budget: str) -> dict:
     """The shipped folders of every finished search of `budget`, by (mode, seed), in order."""
-    found = {(mode, int(folder.name.rsplit("-seed", 1)[1])): folder for mode in MODES
-             for folder in record.glob(f"{mode}-{budget}-seed*")
-             if folder.name.rsplit("-seed", 1)[1].isdigit() and (folder / "summary.json").is_file()}
+    found = {
+        (mode, int(folder.name.rsplit("-seed", 1)[1])): folder
+        for mode in MODES
+        for folder in record.glob(f"{mode}-{budget}-seed*")
+        if folder.name.rsplit("-seed", 1)[1].isdigit() and (folder / "summary.json").is_file()
+    }
     return dict(sorted(found.items(), key=lambda item: (item[0][1], MODES.index(item[0][0]))))
 
 
@@ -233,26 +278,47 @@ def report(record: Path, cache: RunCache, data: str, budget: str, reference=REFE
     for (mode, seed), folder in shipped.items():
         summary = json.loads((folder / "summary.json").read_text())
         runs[f"{mode}-seed{seed}"] = {
-            **front_hypervolume(folder, cache, data, reference), "trials": summary["trials"],
-            "repeats_reused": summary.get("repeats_reused", 0), **trial_time(folder),
-            "sittings": [{"started": sitting["started"], "load_average": sitting["load_average"],
-                          "reference_ms": sitting["machine"]["reference_ms"]}
-                         for sitting in read_sittings(folder)]}
-    by_seed = {f"seed{seed}": compare_seed(shipped[("single", seed)], shipped[("staged", seed)],
-                                           runs, seed, cache, data, reference)
-               for seed in seeds if ("single", seed) in shipped and ("staged", seed) in shipped}
+            **front_hypervolume(folder, cache, data, reference),
+            "trials": summary["trials"],
+            "repeats_reused": summary.get("repeats_reused", 0),
+            **trial_time(folder),
+            "sittings": [
+                {
+                    "started": sitting["started"],
+                    "load_average": sitting["load_average"],
+                    "reference_ms": sitting["machine"]["reference_ms"],
+                }
+                for sitting in read_sittings(folder)
+            ],
+        }
+    by_seed = {
+        f"seed{seed}": compare_seed(
+            shipped[("single", seed)], shipped[("staged", seed)], runs, seed, cache, data, reference
+        )
+        for seed in seeds
+        if ("single", seed) in shipped and ("staged", seed) in shipped
+    }
     by_mode = {}
     for mode in MODES:
         values = [run["reference_share"] for name, run in runs.items() if name.startswith(mode)]
         complete = values and all(value is not None for value in values)
-        by_mode[mode] = {"mean": round_or_none(np.mean(values)) if complete else None,
-                         "std": round_or_none(np.std(values)) if complete else None}
-    return {"budget": budget, "seeds": seeds, "reference": reference.to_dict(),
-            "runs": runs, "seeds_compared": by_seed, "reference_share": by_mode}
+        by_mode[mode] = {
+            "mean": round_or_none(np.mean(values)) if complete else None,
+            "std": round_or_none(np.std(values)) if complete else None,
+        }
+    return {
+        "budget": budget,
+        "seeds": seeds,
+        "reference": reference.to_dict(),
+        "runs": runs,
+        "seeds_compared": by_seed,
+        "reference_share": by_mode,
+    }
 
 
-def compare_seed(single: Path, staged: Path, runs: dict, seed: int, cache: RunCache, data: str,
-                 reference) -> dict:
+def compare_seed(
+    single: Path, staged: Path, runs: dict, seed: int, cache: RunCache, data: str, reference
+) -> dict:
     """One seed's two searches: whether they ran on one machine, the staged search's share
     minus the single one's, the same for as many networks as the staged front counts (the
     single search's chosen as it would promote them: equal training handed to the user), and
@@ -261,33 +327,57 @@ def compare_seed(single: Path, staged: Path, runs: dict, seed: int, cache: RunCa
     shares = [runs[f"{mode}-seed{seed}"]["reference_share"] for mode in MODES]
     picks = [runs[f"{mode}-seed{seed}"]["printed_best_at_reference"] for mode in MODES]
     count = len(counted_members(staged))
-    top = reference_share(handed_over(counted_members(single), count), cache, data, reference,
-                          own_reference_ms(single))
-    return {"same_machine": same_machine(sittings) if sittings else None,
-            "staged_minus_single": None if None in shares else round_or_none(shares[1] - shares[0]),
-            "networks": count, "single_top_share": round_or_none(top),
-            "staged_minus_single_top": None if None in (top, shares[1]) else round_or_none(
-                shares[1] - top),
-            "staged_minus_single_printed_best": None if None in picks else round_or_none(
-                picks[1] - picks[0])}
+    top = reference_share(
+        handed_over(counted_members(single), count),
+        cache,
+        data,
+        reference,
+        own_reference_ms(single),
+    )
+    return {
+        "same_machine": same_machine(sittings) if sittings else None,
+        "staged_minus_single": None if None in shares else round_or_none(shares[1] - shares[0]),
+        "networks": count,
+        "single_top_share": round_or_none(top),
+        "staged_minus_single_top": None
+        if None in (top, shares[1])
+        else round_or_none(shares[1] - top),
+        "staged_minus_single_printed_best": None
+        if None in picks
+        else round_or_none(picks[1] - picks[0]),
+    }
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", default="1h")
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2],
-                        help="the seeds whose searches run now (the report and the "
-                        "re-measured fronts take every finished search of the budget)")
-    parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES),
-                        help="the searches to run now (the report takes every finished one)")
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=[0, 1, 2],
+        help="the seeds whose searches run now (the report and the "
+        "re-measured fronts take every finished search of the budget)",
+    )
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=MODES,
+        default=list(MODES),
+        help="the searches to run now (the report takes every finished one)",
+    )
     parser.add_argument("--data", default="synthetic")
-    parser.add_argument("--reference", default=REFERENCE.name,
-                        choices=list(BY_NAME),
-                        help="the setting fronts are re-measured at (default: the reference)")
+    parser.add_argument(
+        "--reference",
+        default=REFERENCE.name,
+        choices=list(BY_NAME),
+        help="the setting fronts are re-measured at (default: the reference)",
+    )
     parser.add_argument("--threads", type=int, help="TensorFlow threads per reference training")
     parser.add_argument("--work", type=Path, default=WORK_DIR / "search_fidelity")
-    parser.add_argument("--record", type=Path, default=RECORD,
-                        help="where each finished search's files are shipped")
+    parser.add_argument(
+        "--record", type=Path, default=RECORD, help="where each finished search's files are shipped"
+    )
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--out", type=Path, help=f"the report (default: {REPORT.name})")
     args = parser.parse_args(argv)
@@ -295,19 +385,30 @@ def main(argv=None) -> None:
         parser.error("--budget must be a time (the modes get equal wall-clock), e.g. 1h")
     for seed in args.seeds:
         for mode in args.modes:
-            run_search(search_folder(args.work, mode, seed, args.budget), mode, seed, args.budget,
-                       args.data, args.record)
+            run_search(
+                search_folder(args.work, mode, seed, args.budget),
+                mode,
+                seed,
+                args.budget,
+                args.data,
+                args.record,
+            )
     reference = BY_NAME[args.reference]
     cache = RunCache(args.cache)
-    panel = {f"{mode}-seed{seed}-{trial}": config
-             for (mode, seed), folder in finished_searches(args.record, args.budget).items()
-             for trial, (config, _, _) in counted_members(folder).items()}
+    panel = {
+        f"{mode}-seed{seed}-{trial}": config
+        for (mode, seed), folder in finished_searches(args.record, args.budget).items()
+        for trial, (config, _, _) in counted_members(folder).items()
+    }
     run_missing(cache, args.data, [reference], [0], panel, threads=args.threads)
     result = report(args.record, RunCache(args.cache), args.data, args.budget, reference)
     out = args.out or Path(str(REPORT).format(budget=args.budget))
     out.write_text(json.dumps(result, indent=1) + "\n")
-    print(json.dumps({"seeds": result["seeds_compared"], "modes": result["reference_share"]},
-                     indent=1))
+    print(
+        json.dumps(
+            {"seeds": result["seeds_compared"], "modes": result["reference_share"]}, indent=1
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -50,15 +50,28 @@ def main() -> None:
     slots = max(1, (os.cpu_count() or 1) // options.cpus_per_trial)
     work = float((table["train_seconds"].fillna(0) + table["eval_seconds"].fillna(0)).sum())
     inside = done["trial_seconds"]
-    fit = sum(json.loads((out / "trials" / trial_id / "result.json").read_text())["fit_seconds"]
-              for trial_id in done["trial_id"])
+    fit = sum(
+        json.loads((out / "trials" / trial_id / "result.json").read_text())["fit_seconds"]
+        for trial_id in done["trial_id"]
+    )
     clocks = float((done["train_seconds"] + done["eval_seconds"]).sum())
     report = {
-        "budget": args.budget, "wall_seconds": round(wall, 1), "cpus": os.cpu_count(),
-        "slots": slots, "proxy": {key: options.to_dict()[key] for key in
-                                  ("input_size", "steps_per_trial", "evaluations_per_trial",
-                                   "batch_size", "cpus_per_trial")},
-        "trials": len(table), "completed": len(done),
+        "budget": args.budget,
+        "wall_seconds": round(wall, 1),
+        "cpus": os.cpu_count(),
+        "slots": slots,
+        "proxy": {
+            key: options.to_dict()[key]
+            for key in (
+                "input_size",
+                "steps_per_trial",
+                "evaluations_per_trial",
+                "batch_size",
+                "cpus_per_trial",
+            )
+        },
+        "trials": len(table),
+        "completed": len(done),
         "trials_per_hour": round(len(done) / wall * 3600, 1),
         "mean_trial_seconds": round(float(inside.mean()), 1),
         "mean_train_seconds": round(float(done["train_seconds"].mean()), 1),

@@ -54,8 +54,10 @@ class Surrogate:
         self.choices = space.choices()
 
     def features(self, params: list[dict], latency_ms) -> np.ndarray:
-        columns = [[_code(options, row.get(name)) for row in params]
-                   for name, options in self.choices.items()]
+        columns = [
+            [_code(options, row.get(name)) for row in params]
+            for name, options in self.choices.items()
+        ]
         return np.column_stack([*columns, np.log(np.asarray(latency_ms, float))])
 
     def fit(self, params: list[dict], latency_ms, miou) -> "Surrogate":
@@ -78,9 +80,11 @@ def regressors() -> dict:
 
     return {
         "hist-gradient-boosting": lambda: HistGradientBoostingRegressor(
-            max_iter=300, learning_rate=0.05, min_samples_leaf=8, random_state=0),
+            max_iter=300, learning_rate=0.05, min_samples_leaf=8, random_state=0
+        ),
         "random-forest": lambda: RandomForestRegressor(
-            n_estimators=300, min_samples_leaf=2, random_state=0),
+            n_estimators=300, min_samples_leaf=2, random_state=0
+        ),
     }
 
 
@@ -109,8 +113,9 @@ def params_of(rows: pd.DataFrame, space: SearchSpace) -> list[dict]:
 
 def fit_surrogate(means: pd.DataFrame, space: SearchSpace, make) -> Surrogate:
     """A `Surrogate` with the regressor `make()` fitted on all of `config_means`' rows."""
-    return Surrogate(space, make()).fit(params_of(means, space), means["latency_ms"].to_numpy(),
-                                        means["miou"].to_numpy())
+    return Surrogate(space, make()).fit(
+        params_of(means, space), means["latency_ms"].to_numpy(), means["miou"].to_numpy()
+    )
 
 
 def held_out_spearman(means: pd.DataFrame, space: SearchSpace, make, folds: int = 5) -> float:
@@ -120,21 +125,31 @@ def held_out_spearman(means: pd.DataFrame, space: SearchSpace, make, folds: int 
     params, latency = params_of(means, space), means["latency_ms"].to_numpy()
     miou, predicted = means["miou"].to_numpy(), np.zeros(len(means))
     for train, test in KFold(folds, shuffle=True, random_state=0).split(params):
-        model = Surrogate(space, make()).fit([params[i] for i in train], latency[train], miou[train])
+        model = Surrogate(space, make()).fit(
+            [params[i] for i in train], latency[train], miou[train]
+        )
         predicted[test] = model.predict([params[i] for i in test], latency[test])
     return float(stats.spearmanr(predicted, miou).statistic)
 
 
-def simulate(sampler_name: str, evaluate, space: SearchSpace, budgets, seed: int,
-             reference_ms: float, noise_std: float) -> dict:
+def simulate(
+    sampler_name: str,
+    evaluate,
+    space: SearchSpace,
+    budgets,
+    seed: int,
+    reference_ms: float,
+    noise_std: float,
+) -> dict:
     """One simulated search of max(budgets) trials; after each budget, the hypervolume and
     the share of the trials within its reference latency (`in_box`). A name ending in `BOXED`
     sets the latency constraint `latency - reference` on every trial, as `nas search
     --latency-target` does, at the hypervolume's reference latency."""
     rng = np.random.default_rng(seed)
     name = sampler_name.removesuffix(BOXED)
-    study = optuna.create_study(directions=["maximize", "minimize"],
-                                sampler=make_sampler(name, seed, max(budgets)))
+    study = optuna.create_study(
+        directions=["maximize", "minimize"], sampler=make_sampler(name, seed, max(budgets))
+    )
     observed, true, in_box = [], [], 0
     result = {}
     for number in range(1, max(budgets) + 1):
@@ -149,19 +164,32 @@ def simulate(sampler_name: str, evaluate, space: SearchSpace, budgets, seed: int
         true.append((miou, latency))
         if number in budgets:
             front = np.flatnonzero(nondominated_ranks(observed) == 0)
-            result[number] = {"hypervolume": hypervolume([true[i] for i in front], reference_ms),
-                              "in_box": in_box / number}
+            result[number] = {
+                "hypervolume": hypervolume([true[i] for i in front], reference_ms),
+                "in_box": in_box / number,
+            }
     return result
 
 
-def sampler_curve(sampler_name: str, evaluate, space: SearchSpace, budgets, seed: int,
-                  reference_ms: float, noise_std: float) -> dict:
+def sampler_curve(
+    sampler_name: str,
+    evaluate,
+    space: SearchSpace,
+    budgets,
+    seed: int,
+    reference_ms: float,
+    noise_std: float,
+) -> dict:
     """`simulate`'s results after each budget: one search of the largest budget, or, for a
     sampler sized to its budget (NSGA-II's population), one search per budget, as `nas search`
     runs."""
     if sampler_name.removesuffix(BOXED) in BUDGET_SIZED:
-        return {budget: simulate(sampler_name, evaluate, space, [budget], seed, reference_ms,
-                                 noise_std)[budget] for budget in budgets}
+        return {
+            budget: simulate(
+                sampler_name, evaluate, space, [budget], seed, reference_ms, noise_std
+            )[budget]
+            for budget in budgets
+        }
     return simulate(sampler_name, evaluate, space, budgets, seed, reference_ms, noise_std)
 
 
@@ -170,11 +198,17 @@ def main(argv=None) -> None:
     parser.add_argument("--table", type=Path, default=TABLE)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budgets", type=int, nargs="+", default=list(BUDGETS))
-    parser.add_argument("--samplers", nargs="+", default=list(SAMPLERS),
-                        help=f"sampler names; NAME{BOXED}: constrained to the hypervolume's "
-                             "reference latency")
-    parser.add_argument("--noise", type=float, help="seed noise std of the proxy "
-                        "(default: measured, from the table's two seeds)")
+    parser.add_argument(
+        "--samplers",
+        nargs="+",
+        default=list(SAMPLERS),
+        help=f"sampler names; NAME{BOXED}: constrained to the hypervolume's reference latency",
+    )
+    parser.add_argument(
+        "--noise",
+        type=float,
+        help="seed noise std of the proxy (default: measured, from the table's two seeds)",
+    )
     parser.add_argument("--out", type=Path, default=REPORT)
     args = parser.parse_args(argv)
     result = run(pd.read_parquet(args.table), args.samplers, args.budgets, args.seeds, args.noise)
@@ -182,8 +216,14 @@ def main(argv=None) -> None:
     print(format_table(result))
 
 
-def run(table: pd.DataFrame, samplers, budgets, seeds: int, noise: float | None = None,
-        candidates: dict | None = None) -> dict:
+def run(
+    table: pd.DataFrame,
+    samplers,
+    budgets,
+    seeds: int,
+    noise: float | None = None,
+    candidates: dict | None = None,
+) -> dict:
     """The whole benchmark on a space table: the surrogate (the best of `candidates`, default
     `regressors()`, by held-out Spearman), then every sampler and seed."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -198,21 +238,35 @@ def run(table: pd.DataFrame, samplers, budgets, seeds: int, noise: float | None 
     curves = {}
     for name in samplers:
         started = time.monotonic()
-        runs = [sampler_curve(name, evaluate, space, budgets, seed, reference_ms, noise)
-                for seed in range(seeds)]
-        curves[name] = {"seconds": round(time.monotonic() - started, 1),
-                        **{str(budget): _over_seeds([run[budget] for run in runs])
-                           for budget in budgets}}
-    return {"configs": int(len(means)), "surrogate": best, "held_out_spearman": fits,
-            "noise_std": noise, "seed_difference": seed_difference(table),
-            "reference_latency_ms": reference_ms, "seeds": seeds,
-            "budgets": list(budgets), "samplers": curves}
+        runs = [
+            sampler_curve(name, evaluate, space, budgets, seed, reference_ms, noise)
+            for seed in range(seeds)
+        ]
+        curves[name] = {
+            "seconds": round(time.monotonic() - started, 1),
+            **{str(budget): _over_seeds([run[budget] for run in runs]) for budget in budgets},
+        }
+    return {
+        "configs": int(len(means)),
+        "surrogate": best,
+        "held_out_spearman": fits,
+        "noise_std": noise,
+        "seed_difference": seed_difference(table),
+        "reference_latency_ms": reference_ms,
+        "seeds": seeds,
+        "budgets": list(budgets),
+        "samplers": curves,
+    }
 
 
 def _over_seeds(results: list[dict]) -> dict:
     volumes = [result["hypervolume"] for result in results]
-    return {"mean": float(np.mean(volumes)), "std": float(np.std(volumes)), "runs": volumes,
-            "in_box": float(np.mean([result["in_box"] for result in results]))}
+    return {
+        "mean": float(np.mean(volumes)),
+        "std": float(np.std(volumes)),
+        "runs": volumes,
+        "in_box": float(np.mean([result["in_box"] for result in results])),
+    }
 
 
 def seed_noise(table: pd.DataFrame) -> float:
@@ -234,8 +288,11 @@ def seed_difference(table: pd.DataFrame) -> dict:
     the margin under which two trials of one search are a tie (`results.pareto.SEED_NOISE`)."""
     pairs = seed_pairs(table)
     difference = (pairs["seed0"] - pairs["seed1"]).abs()
-    return {"configs": int(len(difference)), "mean": float(difference.mean()),
-            "max": float(difference.max())}
+    return {
+        "configs": int(len(difference)),
+        "mean": float(difference.mean()),
+        "max": float(difference.max()),
+    }
 
 
 def objective(surrogate: Surrogate, space: SearchSpace):
@@ -259,15 +316,20 @@ def objective(surrogate: Surrogate, space: SearchSpace):
 def format_table(result: dict) -> str:
     """Hypervolume per sampler and budget (mean +- std over seeds), and the gain over random."""
     budgets = result["budgets"]
-    lines = ["| sampler | " + " | ".join(f"{budget} trials" for budget in budgets) + " |",
-             "|---|" + "---|" * len(budgets)]
+    lines = [
+        "| sampler | " + " | ".join(f"{budget} trials" for budget in budgets) + " |",
+        "|---|" + "---|" * len(budgets),
+    ]
     random = result["samplers"].get("random")
     for name, curve in result["samplers"].items():
         cells = []
         for budget in budgets:
             entry = curve[str(budget)]
-            gain = (f" ({entry['mean'] / random[str(budget)]['mean'] - 1:+.1%})"
-                    if random and name != "random" else "")
+            gain = (
+                f" ({entry['mean'] / random[str(budget)]['mean'] - 1:+.1%})"
+                if random and name != "random"
+                else ""
+            )
             cells.append(f"{entry['mean']:.3f} ± {entry['std']:.3f}{gain}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

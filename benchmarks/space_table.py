@@ -54,13 +54,15 @@ def table_configs(count: int, space: SearchSpace | None = None) -> dict:
 
 def param_columns(space: SearchSpace, config) -> dict[str, str]:
     """The parameters a config uses, as the table's text columns."""
-    params = space.params_from_config(config.replace(input_size=space.input_size,
-                                                     num_classes=space.num_classes))
+    params = space.params_from_config(
+        config.replace(input_size=space.input_size, num_classes=space.num_classes)
+    )
     return {name: str(value) for name, value in params.items()}
 
 
-def export(cache: RunCache, data: str, setting: Setting, configs: dict, seeds, device: str,
-           latency_size):
+def export(
+    cache: RunCache, data: str, setting: Setting, configs: dict, seeds, device: str, latency_size
+):
     """The table of the cached runs of `configs` at `setting`, with latency and parameters."""
     import pandas as pd
 
@@ -75,12 +77,21 @@ def export(cache: RunCache, data: str, setting: Setting, configs: dict, seeds, d
             run = cache.get(version, config, setting, seed)
             if run is None:
                 continue
-            rows.append({"name": name, "config_id": config.id, "config": config.to_json(None),
-                         **param_columns(space, config),
-                         "seed": seed, "miou": run["miou"], "latency_ms": latency,
-                         "gflops": run["gflops"], "params": run["params"],
-                         "wall_seconds": run["wall_seconds"],
-                         "load_average": run["load_average"]})
+            rows.append(
+                {
+                    "name": name,
+                    "config_id": config.id,
+                    "config": config.to_json(None),
+                    **param_columns(space, config),
+                    "seed": seed,
+                    "miou": run["miou"],
+                    "latency_ms": latency,
+                    "gflops": run["gflops"],
+                    "params": run["params"],
+                    "wall_seconds": run["wall_seconds"],
+                    "load_average": run["load_average"],
+                }
+            )
     table = pd.DataFrame(rows)
     for column in space.choices():  # one type per column: parquet needs it
         if column in table:
@@ -103,15 +114,30 @@ def main(argv=None) -> None:
     configs = table_configs(args.configs)
     cache = RunCache(args.cache)
     if not args.export:
-        run_missing(cache, args.data, [setting], args.seeds, configs, threads=args.threads,
-                    cost_size=options.latency_input_size[0])
+        run_missing(
+            cache,
+            args.data,
+            [setting],
+            args.seeds,
+            configs,
+            threads=args.threads,
+            cost_size=options.latency_input_size[0],
+        )
         cache = RunCache(args.cache)
-    table = export(cache, args.data, setting, configs, args.seeds, LATENCY_TABLE,
-                   options.latency_input_size)
+    table = export(
+        cache, args.data, setting, configs, args.seeds, LATENCY_TABLE, options.latency_input_size
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_parquet(args.out, index=False)
-    print(json.dumps({"setting": setting.to_dict(), "rows": len(table),
-                      "configs": int(table["config_id"].nunique()) if len(table) else 0}))
+    print(
+        json.dumps(
+            {
+                "setting": setting.to_dict(),
+                "rows": len(table),
+                "configs": int(table["config_id"].nunique()) if len(table) else 0,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

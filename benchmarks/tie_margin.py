@@ -41,8 +41,11 @@ REDUCTION_FACTOR = SearchOptions().reduction_factor  # the search's default
 def promoted(mious, latencies, margin: float) -> set[int]:
     """The trials (indices, reporting in order) the scheduler promotes from the first rung."""
     records = RungRecords()
-    return {index for index, (miou, latency) in enumerate(zip(mious, latencies))
-            if records.decide(str(index), 0, miou, latency, REDUCTION_FACTOR, margin)}
+    return {
+        index
+        for index, (miou, latency) in enumerate(zip(mious, latencies))
+        if records.decide(str(index), 0, miou, latency, REDUCTION_FACTOR, margin)
+    }
 
 
 def replay(pairs: pd.DataFrame, trials: int, repeats: int, margins, seed: int = 0) -> dict:
@@ -59,11 +62,21 @@ def replay(pairs: pd.DataFrame, trials: int, repeats: int, margins, seed: int = 
         front = set(np.flatnonzero(nondominated_ranks(np.column_stack([truth, latency])) == 0))
         for margin in scores:
             made = deserved if margin == "noise-free" else promoted(observed, latency, margin)
-            scores[margin].append((len(made) / len(drawn), len(made & deserved) / len(deserved),
-                                   len(made & front) / len(front)))
-    return {str(margin): dict(zip(("promoted", "deserved_recall", "front_recall"),
-                                  map(float, np.mean(values, axis=0))))
-            for margin, values in scores.items()}
+            scores[margin].append(
+                (
+                    len(made) / len(drawn),
+                    len(made & deserved) / len(deserved),
+                    len(made & front) / len(front),
+                )
+            )
+    return {
+        str(margin): dict(
+            zip(
+                ("promoted", "deserved_recall", "front_recall"), map(float, np.mean(values, axis=0))
+            )
+        )
+        for margin, values in scores.items()
+    }
 
 
 def main(argv=None) -> None:
@@ -75,20 +88,28 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, default=REPORT)
     args = parser.parse_args(argv)
     pairs = seed_pairs(pd.read_parquet(args.table))
-    result = {"configs": len(pairs), "trials": args.trials, "repeats": args.repeats,
-              "default_margin": SEED_NOISE,
-              "margins": replay(pairs, args.trials, args.repeats, args.margins)}
+    result = {
+        "configs": len(pairs),
+        "trials": args.trials,
+        "repeats": args.repeats,
+        "default_margin": SEED_NOISE,
+        "margins": replay(pairs, args.trials, args.repeats, args.margins),
+    }
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(format_table(result))
 
 
 def format_table(result: dict) -> str:
     """One Markdown row per margin."""
-    lines = ["| tie margin | promoted | truly promoted kept | true front kept |",
-             "|---|---|---|---|"]
+    lines = [
+        "| tie margin | promoted | truly promoted kept | true front kept |",
+        "|---|---|---|---|",
+    ]
     for margin, score in result["margins"].items():
-        lines.append(f"| {margin} | {score['promoted']:.1%} | {score['deserved_recall']:.1%} | "
-                     f"{score['front_recall']:.1%} |")
+        lines.append(
+            f"| {margin} | {score['promoted']:.1%} | {score['deserved_recall']:.1%} | "
+            f"{score['front_recall']:.1%} |"
+        )
     return "\n".join(lines)
 
 

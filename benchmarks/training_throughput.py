@@ -25,19 +25,27 @@ def main() -> None:
     args = parse_args()
     dataset, step, batches = build(args)
     in_memory, pipeline = best_rates(args, step, batches)
-    result = {"preset": args.preset, "input_size": args.input_size, "batch_size": args.batch_size,
-              "steps": args.steps, "rounds": args.rounds, "data": dataset.spec,
-              "threads": args.threads or os.cpu_count(),
-              "pipeline_images_per_second": round(pipeline, 2),
-              "in_memory_images_per_second": round(in_memory, 2),
-              "pipeline_overhead_percent": round(100 * (1 - pipeline / in_memory), 1)}
+    result = {
+        "preset": args.preset,
+        "input_size": args.input_size,
+        "batch_size": args.batch_size,
+        "steps": args.steps,
+        "rounds": args.rounds,
+        "data": dataset.spec,
+        "threads": args.threads or os.cpu_count(),
+        "pipeline_images_per_second": round(pipeline, 2),
+        "in_memory_images_per_second": round(in_memory, 2),
+        "pipeline_overhead_percent": round(100 * (1 - pipeline / in_memory), 1),
+    }
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"{args.preset} {args.input_size} batch {args.batch_size}, best of {args.rounds} "
-              f"rounds of {args.steps} steps on {result['threads']} threads: pipeline "
-              f"{pipeline:.1f} images/s, in memory {in_memory:.1f} images/s, overhead "
-              f"{result['pipeline_overhead_percent']}% (goal < 5%)")
+        print(
+            f"{args.preset} {args.input_size} batch {args.batch_size}, best of {args.rounds} "
+            f"rounds of {args.steps} steps on {result['threads']} threads: pipeline "
+            f"{pipeline:.1f} images/s, in memory {in_memory:.1f} images/s, overhead "
+            f"{result['pipeline_overhead_percent']}% (goal < 5%)"
+        )
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,17 +77,19 @@ def build(args: argparse.Namespace):
     configure_threads(args.threads)
     options = {"train_size": args.train_images} if args.data.startswith("synthetic") else {}
     dataset = load_dataset(args.data, **options)
-    config = get_preset(args.preset).replace(input_size=parse_input_size(args.input_size),
-                                             num_classes=dataset.num_classes)
+    config = get_preset(args.preset).replace(
+        input_size=parse_input_size(args.input_size), num_classes=dataset.num_classes
+    )
     if args.data.startswith("synthetic"):
         for index in range(dataset.split_size("train")):
             dataset.read("train", index, config.input_size)
 
     model = build_model(config)
-    optimizer = keras.optimizers.Adam(PolyLearningRate(1e-3, 10 ** 6), epsilon=1e-8)
+    optimizer = keras.optimizers.Adam(PolyLearningRate(1e-3, 10**6), epsilon=1e-8)
     step = make_train_step(model, optimizer, 4e-5)
-    batches = iter(training_pipeline(dataset, config.input_size, args.batch_size,
-                                     threads=args.threads))
+    batches = iter(
+        training_pipeline(dataset, config.input_size, args.batch_size, threads=args.threads)
+    )
     return dataset, step, batches
 
 

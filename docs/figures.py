@@ -38,8 +38,11 @@ def pareto() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / SEARCH.name
         shutil.copytree(SEARCH, run)
-        subprocess.run([sys.executable, "-m", "nas.cli", "pareto", "plot", "--run", str(run)],
-                       check=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "nas.cli", "pareto", "plot", "--run", str(run)],
+            check=True,
+            cwd=ROOT,
+        )
         shutil.copyfile(run / "pareto.png", IMG / "pareto.png")
 
 
@@ -50,15 +53,21 @@ def searchers() -> None:
     fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
     for name, sampler in data["samplers"].items():
         means = [sampler[str(b)]["mean"] for b in budgets]
-        ax.plot(budgets, [100 * (m / r - 1) for m, r in zip(means, random)], marker="o",
-                label=name + (" (default)" if name == "tpe-multivariate" else ""))
+        ax.plot(
+            budgets,
+            [100 * (m / r - 1) for m, r in zip(means, random)],
+            marker="o",
+            label=name + (" (default)" if name == "tpe-multivariate" else ""),
+        )
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xscale("log")
     ax.set_xticks(budgets, [str(b) for b in budgets])
     ax.set_xlabel("trials")
     ax.set_ylabel("hypervolume vs random search (%)")
-    ax.set_title(f"Samplers on a surrogate of the space ({data['configs']} configs, "
-                 f"mean of {len(data['samplers']['random'][str(budgets[0])]['runs'])} seeds)")
+    ax.set_title(
+        f"Samplers on a surrogate of the space ({data['configs']} configs, "
+        f"mean of {len(data['samplers']['random'][str(budgets[0])]['runs'])} seeds)"
+    )
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -72,18 +81,25 @@ def latency() -> None:
     fig, ax = plt.subplots(figsize=(5.5, 5), dpi=120)
     for backbone in sorted({c["backbone"] for c in configs}):
         chosen = [c for c in configs if c["backbone"] == backbone]
-        ax.scatter([c["measured_ms"] for c in chosen], [c["predicted_ms"] for c in chosen],
-                   label=backbone, alpha=0.8)
+        ax.scatter(
+            [c["measured_ms"] for c in chosen],
+            [c["predicted_ms"] for c in chosen],
+            label=backbone,
+            alpha=0.8,
+        )
     top = max(max(c["measured_ms"], c["predicted_ms"]) for c in configs) * 1.05
     ax.plot([0, top], [0, top], color="grey", lw=0.8, label="predicted = measured")
-    ax.fill_between([0, top], [0, top * 0.95], [0, top * 1.05], color="grey", alpha=0.15,
-                    label="within 5%")
+    ax.fill_between(
+        [0, top], [0, top * 0.95], [0, top * 1.05], color="grey", alpha=0.15, label="within 5%"
+    )
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
     ax.set_xlabel("measured end to end (ms)")
     ax.set_ylabel("predicted (ms)")
-    ax.set_title(f"host, 224x224: {100 * data['within_5pct']:.1f}% within 5%, "
-                 f"{100 * data['within_10pct']:.0f}% within 10%")
+    ax.set_title(
+        f"host, 224x224: {100 * data['within_5pct']:.1f}% within 5%, "
+        f"{100 * data['within_10pct']:.0f}% within 10%"
+    )
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -100,8 +116,9 @@ def cell_proxy() -> None:
         first, second = head["miou"][:2]
         ax.scatter(first, second, color="tab:red" if name in panel else "tab:blue", alpha=0.8)
         if name in panel:
-            ax.annotate(name, (first, second), fontsize=7, xytext=(4, -8),
-                        textcoords="offset points")
+            ax.annotate(
+                name, (first, second), fontsize=7, xytext=(4, -8), textcoords="offset points"
+            )
     values = [v for head in heads.values() for v in head["miou"][:2]]
     low, high = min(values) - 0.01, max(values) + 0.01
     ax.plot([low, high], [low, high], color="grey", lw=0.8)
@@ -109,8 +126,10 @@ def cell_proxy() -> None:
     ax.set_ylim(low, high)
     ax.set_xlabel("mIOU, seed 0")
     ax.set_ylabel("mIOU, seed 1")
-    ax.set_title(f"Cell proxy, output stride 8: {data['count']} heads, "
-                 f"seed Spearman {data['seed_spearman']:.2f}")
+    ax.set_title(
+        f"Cell proxy, output stride 8: {data['count']} heads, "
+        f"seed Spearman {data['seed_spearman']:.2f}"
+    )
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(IMG / "benchmarks" / "cell_proxy.png")

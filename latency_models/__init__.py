@@ -12,7 +12,15 @@ from latency_models.predictor import MissingEntries, latency_breakdown, predict_
 from latency_models.table import LatencyTable, known_devices, user_dir
 
 __all__ = [
-    "LatencyModel", "LatencyTable", "MissingEntries", "known_devices", "latency_breakdown",
-    "load_table", "measurable_here", "measure_config", "measure_model", "predict_latency",
+    "LatencyModel",
+    "LatencyTable",
+    "MissingEntries",
+    "known_devices",
+    "latency_breakdown",
+    "load_table",
+    "measurable_here",
+    "measure_config",
+    "measure_model",
+    "predict_latency",
     "user_dir",
 ]

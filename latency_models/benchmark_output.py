@@ -30,23 +30,32 @@ SUMMARY_TF1 = "'no stats' of 'Average inference timings in us'"
 SUMMARY_MS = "'Inference (avg)' in ms"
 
 _NUMBER = r"[-+]?\d[\d.]*(?:e[-+]?\d+)?"
-_PREFIX = re.compile(r"""^(?:
+_PREFIX = re.compile(
+    r"""^(?:
       \d\d-\d\d \s+ [\d:.]+ \s+ \d+ \s+ \d+ \s+ [VDIWEF] \s+ [^:]*: \s?  # logcat: date ... tag:
     | \.\.\. \s+ \S+ \s* : \s?                 # "... tflite  :", a logcat prefix elided in docs
     | (?:INFO|VERBOSE|WARNING|ERROR): \s?      # log level
     | \[ [^\]\s]+ : \d+ \] \s?                 # LiteRT's [./litert/tools/x.h:88]
-    )""", re.VERBOSE)
+    )""",
+    re.VERBOSE,
+)
 _HEADER = re.compile(r"^Running benchmark for at least \d+ iterations")
 _COUNT = re.compile(r"^count=\d+\s")
 _THREADS = re.compile(r"^Num threads: \[(\d+)\]")
 _FIELD = re.compile(rf"(\w+)=({_NUMBER})")
-_SUMMARY_US = re.compile(rf"^Inference timings in us: Init: (?P<init>{_NUMBER}), First inference: "
-                         rf"(?P<first>{_NUMBER}), Warmup \(avg\): {_NUMBER}, "
-                         rf"Inference \(avg\): (?P<mean>{_NUMBER})$")
-_SUMMARY_TF1 = re.compile(rf"^Average inference timings in us: Warmup: {_NUMBER}, "
-                          rf"Init: (?P<init>{_NUMBER}), no stats: (?P<mean>{_NUMBER})$")
-_SUMMARY_MS = re.compile(rf"^(?P<name>Model initialization|Warmup \(first\)|Inference \(avg\)):"
-                         rf"\s+(?P<ms>{_NUMBER}) ms(?: \((?P<runs>\d+) runs\))?$")
+_SUMMARY_US = re.compile(
+    rf"^Inference timings in us: Init: (?P<init>{_NUMBER}), First inference: "
+    rf"(?P<first>{_NUMBER}), Warmup \(avg\): {_NUMBER}, "
+    rf"Inference \(avg\): (?P<mean>{_NUMBER})$"
+)
+_SUMMARY_TF1 = re.compile(
+    rf"^Average inference timings in us: Warmup: {_NUMBER}, "
+    rf"Init: (?P<init>{_NUMBER}), no stats: (?P<mean>{_NUMBER})$"
+)
+_SUMMARY_MS = re.compile(
+    rf"^(?P<name>Model initialization|Warmup \(first\)|Inference \(avg\)):"
+    rf"\s+(?P<ms>{_NUMBER}) ms(?: \((?P<runs>\d+) runs\))?$"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,29 +82,38 @@ class BenchmarkReading:
 def parse_benchmark_output(text: str) -> BenchmarkReading:
     """The regular runs' wall-clock mean of a benchmark_model output; UserInputError if absent."""
     lines = [_message(line) for line in text.splitlines()]
-    tool = ("LiteRT benchmark_model" if "benchmark_litert_model" in text
-            else "TFLite benchmark_model")
+    tool = (
+        "LiteRT benchmark_model" if "benchmark_litert_model" in text else "TFLite benchmark_model"
+    )
     summary = _summary(lines)
     counts = _regular_runs_counts(lines)
     threads = [int(match[1]) for line in lines if (match := _THREADS.match(line))]
     threads = threads[-1] if threads else None
     if counts is not None and "avg" in counts:
         return BenchmarkReading(
-            mean_us=counts["avg"], source=COUNT_LINE, tool=tool,
-            runs=int(counts["count"]), std_us=counts.get("std"), min_us=counts.get("min"),
-            first_us=summary.get("first_us"), init_us=summary.get("init_us"), threads=threads)
+            mean_us=counts["avg"],
+            source=COUNT_LINE,
+            tool=tool,
+            runs=int(counts["count"]),
+            std_us=counts.get("std"),
+            min_us=counts.get("min"),
+            first_us=summary.get("first_us"),
+            init_us=summary.get("init_us"),
+            threads=threads,
+        )
     if "mean_us" in summary:
         return BenchmarkReading(tool=tool, threads=threads, **summary)
     raise UserInputError(
         "no wall-clock mean in this benchmark_model output (expected a 'count=N ... avg=...' "
-        "line after 'Running benchmark for at least N iterations', or 'Inference (avg): ...')")
+        "line after 'Running benchmark for at least N iterations', or 'Inference (avg): ...')"
+    )
 
 
 def _message(line: str) -> str:
     """The tool's message in one output line, without logcat, log-level or location prefixes."""
     line = line.strip()
     while match := _PREFIX.match(line):
-        line = line[match.end():]
+        line = line[match.end() :]
     return line
 
 
@@ -105,7 +123,7 @@ def _regular_runs_counts(lines: list[str]) -> dict | None:
     headers = [index for index, line in enumerate(lines) if _HEADER.match(line)]
     if len(headers) < 2:
         return None
-    for line in lines[headers[1::2][-1] + 1:]:
+    for line in lines[headers[1::2][-1] + 1 :]:
         if _HEADER.match(line):
             return None
         if _COUNT.match(line):
@@ -119,11 +137,18 @@ def _summary(lines: list[str]) -> dict:
     found = {}
     for line in lines:
         if match := _SUMMARY_US.match(line):
-            found = {"mean_us": float(match["mean"]), "source": SUMMARY_US,
-                     "first_us": float(match["first"]), "init_us": float(match["init"])}
+            found = {
+                "mean_us": float(match["mean"]),
+                "source": SUMMARY_US,
+                "first_us": float(match["first"]),
+                "init_us": float(match["init"]),
+            }
         elif match := _SUMMARY_TF1.match(line):
-            found = {"mean_us": float(match["mean"]), "source": SUMMARY_TF1,
-                     "init_us": float(match["init"])}
+            found = {
+                "mean_us": float(match["mean"]),
+                "source": SUMMARY_TF1,
+                "init_us": float(match["init"]),
+            }
         elif match := _SUMMARY_MS.match(line):
             found.update(_litert_result(match))
     return found
@@ -135,5 +160,8 @@ def _litert_result(match: re.Match) -> dict:
         return {"init_us": value_us}
     if match["name"] == "Warmup (first)":
         return {"first_us": value_us}
-    return {"mean_us": value_us, "source": SUMMARY_MS,
-            "runs": int(match["runs"]) if match["runs"] else None}
+    return {
+        "mean_us": value_us,
+        "source": SUMMARY_MS,
+        "runs": int(match["runs"]) if match["runs"] else None,
+    }

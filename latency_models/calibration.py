@@ -29,13 +29,17 @@ from mobile_seg_nas import UserInputError, read_json
 from space import ArchConfig
 from space.search_space import SearchSpace
 
-from latency_models.machine import (is_this_machine, machine_cache, machine_record,
-                                    reference_now, write_machine_cache)
+from latency_models.machine import (
+    is_this_machine,
+    machine_cache,
+    machine_record,
+    reference_now,
+    write_machine_cache,
+)
 from latency_models.measure import utc_now
 from latency_models.predictor import sum_of_blocks
 from latency_models.profiler import measure_blocks, unique_blocks
-from latency_models.table import (LatencyTable, save_calibration, save_measurements,
-                                  table_reference)
+from latency_models.table import LatencyTable, save_calibration, save_measurements, table_reference
 from latency_models.validate import measure_samples, table_space
 
 CALIBRATION_SEED = 1000  # `nas latency validate` samples with seed 0
@@ -46,16 +50,26 @@ CACHE_FORMAT = "mobile-seg-nas/machine-calibrations"
 CACHE_FILE = "calibrations.json"
 
 
-def calibrate_table(table: LatencyTable, samples: int = 10, seed: int = CALIBRATION_SEED,
-                    input_sizes=None, space: SearchSpace | None = None, warmup_runs: int = 5,
-                    runs: int = 50, max_seconds: float = 10.0, progress: bool = True) -> dict:
+def calibrate_table(
+    table: LatencyTable,
+    samples: int = 10,
+    seed: int = CALIBRATION_SEED,
+    input_sizes=None,
+    space: SearchSpace | None = None,
+    warmup_runs: int = 5,
+    runs: int = 50,
+    max_seconds: float = 10.0,
+    progress: bool = True,
+) -> dict:
     """Measures `samples` sampled configs of each backbone of `space` (default: the table's
     space) end to end on this machine and sets `table.metadata["calibration"]` (per-backbone
     factors); returns it. Does not save."""
-    networks = measure_networks(table, samples, seed, input_sizes, space, warmup_runs, runs,
-                                max_seconds, progress)
-    table.metadata["calibration"] = fit_factors(table, networks,
-                                                table_reference(table.metadata)["ms"])
+    networks = measure_networks(
+        table, samples, seed, input_sizes, space, warmup_runs, runs, max_seconds, progress
+    )
+    table.metadata["calibration"] = fit_factors(
+        table, networks, table_reference(table.metadata)["ms"]
+    )
     return table.metadata["calibration"]
 
 
@@ -69,19 +83,34 @@ class TimedNetworks:
     runs: int
 
 
-def measure_networks(table: LatencyTable, samples: int, seed: int = CALIBRATION_SEED,
-                     input_sizes=None, space: SearchSpace | None = None, warmup_runs: int = 5,
-                     runs: int = 50, max_seconds: float = 10.0,
-                     progress: bool = True) -> TimedNetworks:
+def measure_networks(
+    table: LatencyTable,
+    samples: int,
+    seed: int = CALIBRATION_SEED,
+    input_sizes=None,
+    space: SearchSpace | None = None,
+    warmup_runs: int = 5,
+    runs: int = 50,
+    max_seconds: float = 10.0,
+    progress: bool = True,
+) -> TimedNetworks:
     """`samples` sampled networks of each backbone of `space` (default: `table`'s), timed end
     to end on this machine."""
     space = space or table_space(table)
     rows, report = {}, {"input_sizes": []}
     for backbone, multipliers in sorted(space.backbones.items()):
         rows[backbone], report = measure_samples(
-            table, samples, seed, input_sizes,
-            dataclasses.replace(space, backbones={backbone: multipliers}), warmup_runs, runs,
-            max_seconds, progress=progress, verb=f"calibrating {backbone} on")
+            table,
+            samples,
+            seed,
+            input_sizes,
+            dataclasses.replace(space, backbones={backbone: multipliers}),
+            warmup_runs,
+            runs,
+            max_seconds,
+            progress=progress,
+            verb=f"calibrating {backbone} on",
+        )
     return TimedNetworks(rows, seed, report["input_sizes"], runs)
 
 
@@ -91,28 +120,43 @@ def fit_factors(table: LatencyTable, networks: TimedNetworks, reference_ms: floa
     `table`'s blocks (blocks it lacks measured here where it allows)."""
     factors, counts = {}, {}
     for backbone, rows in networks.rows.items():
-        factors[backbone] = round(statistics.median(
-            row["measured_ms"] * reference_ms / row["reference_ms"]
-            / sum_of_blocks(ArchConfig.from_dict(row["config"]), table) for row in rows), 4)
+        factors[backbone] = round(
+            statistics.median(
+                row["measured_ms"]
+                * reference_ms
+                / row["reference_ms"]
+                / sum_of_blocks(ArchConfig.from_dict(row["config"]), table)
+                for row in rows
+            ),
+            4,
+        )
         counts[backbone] = len(rows)
-    return {"factors": factors, "configs": counts,
-            "method": "median of end-to-end latency / sum of blocks over sampled configs",
-            "seed": networks.seed, "input_sizes": networks.input_sizes, "runs": networks.runs,
-            "date": utc_now()}
+    return {
+        "factors": factors,
+        "configs": counts,
+        "method": "median of end-to-end latency / sum of blocks over sampled configs",
+        "seed": networks.seed,
+        "input_sizes": networks.input_sizes,
+        "runs": networks.runs,
+        "date": utc_now(),
+    }
 
 
 def machine_calibration(table: LatencyTable) -> dict | None:
     """This machine's cached calibration against `table` (of another machine), or None."""
     for calibration in _read_cache():
-        if (calibration.get("table") == table.device
-                and calibration.get("table_date") == _table_date(table)
-                and is_this_machine(calibration)):
+        if (
+            calibration.get("table") == table.device
+            and calibration.get("table_date") == _table_date(table)
+            and is_this_machine(calibration)
+        ):
             return calibration
     return None
 
 
-def fit_machine_calibration(table: LatencyTable, own: LatencyTable | None = None,
-                            progress: bool = True, **settings) -> dict:
+def fit_machine_calibration(
+    table: LatencyTable, own: LatencyTable | None = None, progress: bool = True, **settings
+) -> dict:
     """Fits this machine's factors against `table`, a table of another machine,
     from networks timed here (`measure_networks(**settings)`, default: QUICK), and caches them;
     returns them. With `own`, this machine's table, the networks' blocks are timed here too
@@ -120,18 +164,31 @@ def fit_machine_calibration(table: LatencyTable, own: LatencyTable | None = None
     networks = measure_networks(table, progress=progress, **(settings or QUICK))
     reference = reference_now()
     calibration = fit_factors(table, networks, reference["ms"])
-    calibration.update(machine=machine_record(), reference=reference, table=table.device,
-                       table_date=_table_date(table))
-    kept = [old for old in _read_cache()
-            if not (old.get("table") == table.device and is_this_machine(old))]
+    calibration.update(
+        machine=machine_record(),
+        reference=reference,
+        table=table.device,
+        table_date=_table_date(table),
+    )
+    kept = [
+        old
+        for old in _read_cache()
+        if not (old.get("table") == table.device and is_this_machine(old))
+    ]
     write_machine_cache(CACHE_FILE, {"format": CACHE_FORMAT, "calibrations": [*kept, calibration]})
     if own is not None:
-        configs = [ArchConfig.from_dict(row["config"])
-                   for rows in networks.rows.values() for row in rows]
-        measure_blocks(own, unique_blocks(configs), progress=progress,
-                       save=lambda signatures: save_measurements(own, signatures))
-        own.metadata["calibration"] = fit_factors(own, networks,
-                                                  table_reference(own.metadata)["ms"])
+        configs = [
+            ArchConfig.from_dict(row["config"]) for rows in networks.rows.values() for row in rows
+        ]
+        measure_blocks(
+            own,
+            unique_blocks(configs),
+            progress=progress,
+            save=lambda signatures: save_measurements(own, signatures),
+        )
+        own.metadata["calibration"] = fit_factors(
+            own, networks, table_reference(own.metadata)["ms"]
+        )
         if own.cache_path is not None:  # else (a user table of another machine) in memory
             save_calibration(own)
     return calibration

@@ -26,8 +26,16 @@ from pathlib import Path
 from latency_models.calibration import fit_machine_calibration, machine_calibration
 from latency_models.fingerprint import Fingerprint
 from latency_models.machine import host_metadata, is_this_machine, this_machine
-from latency_models.table import (HOST, LatencyTable, compatible, extend, load_named_table,
-                                  read_table_file, shipped_tables, user_dir)
+from latency_models.table import (
+    HOST,
+    LatencyTable,
+    compatible,
+    extend,
+    load_named_table,
+    read_table_file,
+    shipped_tables,
+    user_dir,
+)
 
 log = logging.getLogger(__name__)
 # First-use calibration on the shipped table's own machine (2 min 46 s on its 2-core EPYC,
@@ -50,8 +58,9 @@ def load_host_table() -> LatencyTable:
     machine = this_machine()
     own = own_table()
     shipped = shipped_cpu_tables()
-    same = [table for table in shipped
-            if machine.matches(Fingerprint.from_metadata(table.metadata))]
+    same = [
+        table for table in shipped if machine.matches(Fingerprint.from_metadata(table.metadata))
+    ]
     if same and compatible(same[0].metadata, own.metadata):
         table = same[0]
         extend(table, own)
@@ -80,17 +89,21 @@ def own_table() -> LatencyTable:
 
 def shipped_cpu_tables() -> list[LatencyTable]:
     """The shipped tables measured with LiteRT on a CPU (those `host` may stand for)."""
-    return [table for table in shipped_tables()
-            if table.metadata.get("runtime") == "ai-edge-litert"
-            and Fingerprint.from_metadata(table.metadata) is not None]
+    return [
+        table
+        for table in shipped_tables()
+        if table.metadata.get("runtime") == "ai-edge-litert"
+        and Fingerprint.from_metadata(table.metadata) is not None
+    ]
 
 
 def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable) -> LatencyTable:
     """`base` (another machine's table) as `host`: `own`, this machine's table timed on demand,
     and `base` times this machine's factors against it (cached, or fitted on first use
     together with `own`'s) where measuring is off."""
-    table = LatencyTable(HOST, {**base.metadata, "table": base.device}, base.entries, base.path,
-                         local=own)
+    table = LatencyTable(
+        HOST, {**base.metadata, "table": base.device}, base.entries, base.path, local=own
+    )
     calibration = machine_calibration(base)
     if calibration is not None:
         table.metadata["calibration"] = calibration
@@ -100,11 +113,16 @@ def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable)
     def calibrate():
         other = Fingerprint.from_metadata(base.metadata)
         minutes = CALIBRATION_MINUTES * machine.speed_ratio(other)
-        log.warning("this machine (%s) does not match the %s table's machine (%s): timing "
-                    "networks and their blocks here to fit this machine's factors, once: about "
-                    "%.0f minutes, before a search's budget starts; then each new network's "
-                    "blocks are timed here", machine.describe(), base.device, other.describe(),
-                    max(1.0, minutes))
+        log.warning(
+            "this machine (%s) does not match the %s table's machine (%s): timing "
+            "networks and their blocks here to fit this machine's factors, once: about "
+            "%.0f minutes, before a search's budget starts; then each new network's "
+            "blocks are timed here",
+            machine.describe(),
+            base.device,
+            other.describe(),
+            max(1.0, minutes),
+        )
         table.metadata["calibration"] = fit_machine_calibration(base, own)
         table.calibrate_here = None
 

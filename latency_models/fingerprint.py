@@ -37,12 +37,17 @@ class Fingerprint:
 
     def matches(self, other: Fingerprint | None) -> bool:
         """Same CPU, flags, cores and runtime, and reference latencies within TOLERANCE."""
-        return (other is not None and self.identity() == other.identity()
-                and abs(math.log(self.speed_ratio(other))) <= math.log1p(TOLERANCE))
+        return (
+            other is not None
+            and self.identity() == other.identity()
+            and abs(math.log(self.speed_ratio(other))) <= math.log1p(TOLERANCE)
+        )
 
     def describe(self) -> str:
-        return (f"{self.cpu}, {self.cores} cores, flags {self.cpu_flags or 'unknown'}, "
-                f"reference {self.reference_ms:.3f} ms")
+        return (
+            f"{self.cpu}, {self.cores} cores, flags {self.cpu_flags or 'unknown'}, "
+            f"reference {self.reference_ms:.3f} ms"
+        )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

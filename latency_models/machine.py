@@ -53,8 +53,9 @@ def measure_this_machine() -> Fingerprint:
     fingerprint = Fingerprint(*_identity(), reference_ms=time_reference()["ms"])
     boot = _boot_id()
     if boot:
-        write_machine_cache(CACHE_FILE, {"boot": boot, "measured": utc_now(),
-                                         "machine": fingerprint.to_dict()})
+        write_machine_cache(
+            CACHE_FILE, {"boot": boot, "measured": utc_now(), "machine": fingerprint.to_dict()}
+        )
     _THIS_PROCESS["fingerprint"] = fingerprint
     return fingerprint
 
@@ -94,8 +95,12 @@ def is_this_machine(metadata: dict) -> bool:
     recorded, machine, boot = Fingerprint.from_metadata(metadata), this_machine(), _boot_id()
     if machine.matches(recorded):
         return True
-    return (recorded is not None and recorded.identity() == machine.identity()
-            and boot is not None and metadata["machine"].get("boot") == boot)
+    return (
+        recorded is not None
+        and recorded.identity() == machine.identity()
+        and boot is not None
+        and metadata["machine"].get("boot") == boot
+    )
 
 
 def describe_machine(metadata: dict) -> str:
@@ -112,16 +117,22 @@ def reference_latency_ms() -> float:
     1 thread, XNNPACK: other processes only add time, so the fastest run is what this
     machine can do (36 processes at load 4.3-7.3: all within 3.5% of their median; medians of
     runs instead: up to 12%; benchmarks/latency.md)."""
-    stats = measure_model(REFERENCE_MODEL.read_bytes(), num_threads=1, warmup_runs=20,
-                          runs=5000, max_seconds=1.0)
+    stats = measure_model(
+        REFERENCE_MODEL.read_bytes(), num_threads=1, warmup_runs=20, runs=5000, max_seconds=1.0
+    )
     return stats["min_ms"]
 
 
 def _identity() -> tuple:
     model, flags = cpu_model_and_flags()
     flags_hash = hashlib.sha256(" ".join(sorted(set(flags))).encode()).hexdigest()[:12]
-    return (model, os.cpu_count() or 1, flags_hash if flags else "", runtime_name(),
-            hashlib.sha256(REFERENCE_MODEL.read_bytes()).hexdigest()[:12])
+    return (
+        model,
+        os.cpu_count() or 1,
+        flags_hash if flags else "",
+        runtime_name(),
+        hashlib.sha256(REFERENCE_MODEL.read_bytes()).hexdigest()[:12],
+    )
 
 
 def machine_cache(name: str) -> Path:
@@ -170,8 +181,9 @@ def cpu_model_and_flags() -> tuple[str, list[str]]:
     fields = {}
     for key, value in lines:
         fields.setdefault(key.strip().lower(), value.strip())
-    model = next((fields[key] for key in ("model name", "hardware", "cpu model")
-                  if fields.get(key)), model)
+    model = next(
+        (fields[key] for key in ("model name", "hardware", "cpu model") if fields.get(key)), model
+    )
     return model, (fields.get("flags") or fields.get("features") or "").split()
 
 
@@ -195,13 +207,20 @@ def load_average() -> float | None:
 
 def host_description(num_threads: int = 1) -> dict:
     """This machine as an export's timing records it: runtime, threads, CPU, load."""
-    return {"runtime": runtime_name(), "num_threads": num_threads, "xnnpack": True,
-            "cpu": cpu_description(), "machine": platform.machine(),
-            "fingerprint": this_machine().to_dict(), "load_average_1min": load_average()}
+    return {
+        "runtime": runtime_name(),
+        "num_threads": num_threads,
+        "xnnpack": True,
+        "cpu": cpu_description(),
+        "machine": platform.machine(),
+        "fingerprint": this_machine().to_dict(),
+        "load_average_1min": load_average(),
+    }
 
 
-def host_metadata(num_threads: int = 1, warmup_runs: int = BLOCK_WARMUP_RUNS,
-                  runs: int = BLOCK_RUNS) -> dict:
+def host_metadata(
+    num_threads: int = 1, warmup_runs: int = BLOCK_WARMUP_RUNS, runs: int = BLOCK_RUNS
+) -> dict:
     """What a table measured on this machine must record to be trusted and compared."""
     return {
         "runtime": "ai-edge-litert",
@@ -212,10 +231,15 @@ def host_metadata(num_threads: int = 1, warmup_runs: int = BLOCK_WARMUP_RUNS,
         "cpu": cpu_description(),
         "machine": machine_record(),
         "platform": platform.platform(),
-        "method": ("LiteRT Python Interpreter, batch 1, float32; each block converted alone and "
-                   "its invoke() timed alone; median of runs after warm-up"),
-        "clock": ("thread CPU time (= wall time on an idle machine; robust to other load)"
-                  if num_threads == 1 else "wall clock"),
+        "method": (
+            "LiteRT Python Interpreter, batch 1, float32; each block converted alone and "
+            "its invoke() timed alone; median of runs after warm-up"
+        ),
+        "clock": (
+            "thread CPU time (= wall time on an idle machine; robust to other load)"
+            if num_threads == 1
+            else "wall clock"
+        ),
         "statistic": "median",
         "warmup_runs": warmup_runs,
         "runs": runs,

@@ -26,8 +26,14 @@ BLOCK_WARMUP_RUNS = 5  # defaults for profiling blocks
 BLOCK_RUNS = 50
 
 
-def measure_model(model_content: bytes, num_threads: int = 1, warmup_runs: int = 5,
-                  runs: int = 50, max_seconds: float | None = None, clock: str = "auto") -> dict:
+def measure_model(
+    model_content: bytes,
+    num_threads: int = 1,
+    warmup_runs: int = 5,
+    runs: int = 50,
+    max_seconds: float | None = None,
+    clock: str = "auto",
+) -> dict:
     """Times a TFLite model's `invoke` on LiteRT with XNNPACK.
 
     Returns `latency_ms` (median), `p90_ms`, `mean_ms`, `std_ms`, `min_ms`, `runs` (timed
@@ -63,17 +69,24 @@ def measure_model(model_content: bytes, num_threads: int = 1, warmup_runs: int =
         if gc_was_enabled:
             gc.enable()
     times = cpu_times if clock == "cpu" else wall_times
-    return {**summarize(np.asarray(times) / 1e6), "clock": clock,
-            "wall_ms": float(np.median(wall_times)) / 1e6}
+    return {
+        **summarize(np.asarray(times) / 1e6),
+        "clock": clock,
+        "wall_ms": float(np.median(wall_times)) / 1e6,
+    }
 
 
 def summarize(times_ms) -> dict:
     """Median latency and spread of timed runs (milliseconds)."""
     times_ms = np.asarray(times_ms, dtype=float)
-    return {"latency_ms": float(np.median(times_ms)),
-            "p90_ms": float(np.percentile(times_ms, 90)),
-            "mean_ms": float(times_ms.mean()), "std_ms": float(times_ms.std()),
-            "min_ms": float(times_ms.min()), "runs": int(times_ms.size)}
+    return {
+        "latency_ms": float(np.median(times_ms)),
+        "p90_ms": float(np.percentile(times_ms, 90)),
+        "mean_ms": float(times_ms.mean()),
+        "std_ms": float(times_ms.std()),
+        "min_ms": float(times_ms.min()),
+        "runs": int(times_ms.size),
+    }
 
 
 def _random_input(detail, rng):
@@ -85,8 +98,13 @@ def _random_input(detail, rng):
     return rng.uniform(0.0, 255.0, shape).astype(dtype)
 
 
-def measure_config(config, num_threads: int = 1, warmup_runs: int = 5, runs: int = 50,
-                   max_seconds: float | None = None) -> dict:
+def measure_config(
+    config,
+    num_threads: int = 1,
+    warmup_runs: int = 5,
+    runs: int = 50,
+    max_seconds: float | None = None,
+) -> dict:
     """End-to-end latency of a config as exported: the float32 inference model (batch 1,
     preprocessing and argmax inside) converted to TFLite and timed by `measure_model`."""
     import keras  # building needs TensorFlow; timing does not

@@ -42,8 +42,11 @@ class LatencyModel:
         from space.builders import build_inference_model, count_flops, count_params  # TensorFlow
 
         model = build_inference_model(self.deployed(config))
-        return {"latency_ms": self.predict(config),
-                "gflops": count_flops(model) / 1e9, "params": int(count_params(model))}
+        return {
+            "latency_ms": self.predict(config),
+            "gflops": count_flops(model) / 1e9,
+            "params": int(count_params(model)),
+        }
 
     def __getstate__(self):
         return {**self.__dict__, "_table": None}  # read again where it is unpickled

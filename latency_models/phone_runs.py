@@ -43,28 +43,43 @@ def read_phone_runs(directory: str | Path) -> list[PhoneRun]:
     """The exported networks under `directory` (an export folder or a Pareto export) whose
     float32 model has a benchmark_on_phone.sh output; UserInputError when none has."""
     directory = Path(directory)
-    folders = ([directory] if (directory / "metadata.json").is_file()
-               else sorted(path.parent for path in directory.glob("*/metadata.json")))
+    folders = (
+        [directory]
+        if (directory / "metadata.json").is_file()
+        else sorted(path.parent for path in directory.glob("*/metadata.json"))
+    )
     if not folders:
-        raise UserInputError(f"{directory}: no exported network (metadata.json) here or in its "
-                             "sub-folders; pass a `nas export` folder")
+        raise UserInputError(
+            f"{directory}: no exported network (metadata.json) here or in its "
+            "sub-folders; pass a `nas export` folder"
+        )
     runs = [run for run in map(_read_run, folders) if run is not None]
     if not runs:
-        raise UserInputError(f"{directory}: no benchmark_on_phone.sh output yet; run the "
-                             "script of each exported network with the phone attached")
+        raise UserInputError(
+            f"{directory}: no benchmark_on_phone.sh output yet; run the "
+            "script of each exported network with the phone attached"
+        )
     if len(runs) < len(folders):
-        log.warning("%d of %d exported networks have no phone output yet; reading the rest",
-                    len(folders) - len(runs), len(folders))
+        log.warning(
+            "%d of %d exported networks have no phone output yet; reading the rest",
+            len(folders) - len(runs),
+            len(folders),
+        )
     return runs
 
 
 def _read_run(folder: Path) -> PhoneRun | None:
     metadata = read_json(folder / "metadata.json", "export metadata")
-    float32 = [name for name, figures in metadata.get("files", {}).items()
-               if figures.get("quantize") == "none"]
+    float32 = [
+        name
+        for name, figures in metadata.get("files", {}).items()
+        if figures.get("quantize") == "none"
+    ]
     if not float32 or "config" not in metadata:
-        raise UserInputError(f"{folder / 'metadata.json'}: not a `nas export` metadata file "
-                             "(no config or float32 model)")
+        raise UserInputError(
+            f"{folder / 'metadata.json'}: not a `nas export` metadata file "
+            "(no config or float32 model)"
+        )
     output = folder / RESULTS_DIR / (Path(float32[0]).stem + RESULT_SUFFIX)
     if not output.is_file():
         return None
@@ -72,8 +87,9 @@ def _read_run(folder: Path) -> PhoneRun | None:
         reading = parse_benchmark_output(output.read_text(errors="replace"))
     except UserInputError as error:
         raise UserInputError(f"{output}: {error}; run benchmark_on_phone.sh again") from None
-    return PhoneRun(metadata.get("name", folder.name), ArchConfig.from_dict(metadata["config"]),
-                    reading, output)
+    return PhoneRun(
+        metadata.get("name", folder.name), ArchConfig.from_dict(metadata["config"]), reading, output
+    )
 
 
 def compare_runs(runs: list[PhoneRun], table: LatencyTable) -> list[dict]:
@@ -86,16 +102,26 @@ def compare_runs(runs: list[PhoneRun], table: LatencyTable) -> list[dict]:
             raise UserInputError(
                 f"{run.output}: benchmark_model ran with {run.reading.threads} thread(s), the "
                 f"{table.device!r} table with {threads}; run the script with "
-                f"NUM_THREADS={threads}")
+                f"NUM_THREADS={threads}"
+            )
         config = run.config
-        rows.append({"name": run.name, "config_id": config.id, "backbone": config.backbone,
-                     "depth_multiplier": config.depth_multiplier,
-                     "output_stride": config.output_stride, "head": config.head,
-                     "decoder": config.decoder, "input_size": list(config.input_size),
-                     "summed_ms": round(predict_latency(config, table, False, False), 6),
-                     "predicted_ms": round(predict_latency(config, table, False), 6),
-                     "measured_ms": round(run.reading.mean_us / 1000, 6),
-                     "timing_line": run.reading.source, "output": str(run.output)})
+        rows.append(
+            {
+                "name": run.name,
+                "config_id": config.id,
+                "backbone": config.backbone,
+                "depth_multiplier": config.depth_multiplier,
+                "output_stride": config.output_stride,
+                "head": config.head,
+                "decoder": config.decoder,
+                "input_size": list(config.input_size),
+                "summed_ms": round(predict_latency(config, table, False, False), 6),
+                "predicted_ms": round(predict_latency(config, table, False), 6),
+                "measured_ms": round(run.reading.mean_us / 1000, 6),
+                "timing_line": run.reading.source,
+                "output": str(run.output),
+            }
+        )
     return rows
 
 
@@ -108,14 +134,21 @@ def calibrate_from_runs(table: LatencyTable, runs: list[PhoneRun]) -> dict:
     for row in rows:
         ratios.setdefault(row["backbone"], []).append(row["measured_ms"] / row["summed_ms"])
     calibration = {
-        "factors": {backbone: round(statistics.median(values), 4)
-                    for backbone, values in sorted(ratios.items())},
-        "default": round(statistics.median(row["measured_ms"] / row["summed_ms"]
-                                           for row in rows), 4),
+        "factors": {
+            backbone: round(statistics.median(values), 4)
+            for backbone, values in sorted(ratios.items())
+        },
+        "default": round(
+            statistics.median(row["measured_ms"] / row["summed_ms"] for row in rows), 4
+        ),
         "configs": {backbone: len(values) for backbone, values in sorted(ratios.items())},
-        "method": ("median of benchmark_model end-to-end mean / sum of blocks over exported "
-                   "networks (benchmark_on_phone.sh outputs)"),
+        "method": (
+            "median of benchmark_model end-to-end mean / sum of blocks over exported "
+            "networks (benchmark_on_phone.sh outputs)"
+        ),
         "timing_line": "; ".join(sorted({row["timing_line"] for row in rows})),
-        "networks": [row["name"] for row in rows], "date": utc_now()}
+        "networks": [row["name"] for row in rows],
+        "date": utc_now(),
+    }
     table.metadata["calibration"] = calibration
     return calibration

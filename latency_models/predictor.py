@@ -36,7 +36,8 @@ class MissingEntries(UserInputError):
             f"latency table {device!r} has no entry for {len(self.signatures)} block(s): "
             f"{', '.join(self.signatures)} (add them with `nas latency profile` on the machine "
             "the table was measured on, or `nas latency probes` + `nas latency import` for a "
-            "phone)")
+            "phone)"
+        )
 
 
 class NotCalibrated(UserInputError):
@@ -46,11 +47,13 @@ class NotCalibrated(UserInputError):
         super().__init__(
             f"this machine does not match the {table.metadata.get('table')!r} table's machine "
             "and has no calibration against it yet; run `nas latency calibrate --device host` "
-            "(or a prediction without --no-measure fits it once)")
+            "(or a prediction without --no-measure fits it once)"
+        )
 
 
-def predict_latency(config, table: LatencyTable, measure_missing: bool | None = None,
-                    calibrated: bool = True) -> float:
+def predict_latency(
+    config, table: LatencyTable, measure_missing: bool | None = None, calibrated: bool = True
+) -> float:
     """Predicted latency (ms) of `config`'s exported network at `config.input_size`, at this
     machine's current speed where the table predicts this machine (`speed_ratio`).
 
@@ -83,8 +86,9 @@ def _sum_of_blocks(blocks, table: LatencyTable, measure_missing: bool | None) ->
     return sum(block_ms) - table.invoke_overhead_ms * (len(block_ms) - 1)
 
 
-def latency_breakdown(config, table: LatencyTable,
-                      measure_missing: bool | None = None) -> dict[str, float]:
+def latency_breakdown(
+    config, table: LatencyTable, measure_missing: bool | None = None
+) -> dict[str, float]:
     """Each block's table latency (ms, before calibration, at the speed of `predict_latency`)
     by block name, in network order."""
     blocks = plan_network(config, inference=True).blocks
@@ -105,13 +109,18 @@ def _block_latencies(blocks, table: LatencyTable, measure_missing: bool | None) 
             measure_missing = measurable_here(table)
         if not measure_missing or not measurable_here(table):
             raise MissingEntries(table.device, dict.fromkeys(block.signature for block in missing))
-        measure_blocks(table, missing, save=lambda signatures: save_measurements(table, signatures),
-                       progress=False)
+        measure_blocks(
+            table,
+            missing,
+            save=lambda signatures: save_measurements(table, signatures),
+            progress=False,
+        )
     return [entries[block.signature]["ms"] for block in blocks]
 
 
-def covering_table(blocks, table: LatencyTable,
-                   measure_missing: bool | None = None) -> LatencyTable:
+def covering_table(
+    blocks, table: LatencyTable, measure_missing: bool | None = None
+) -> LatencyTable:
     """The table that predicts a network of `blocks`: `table` itself, except for `host` on a
     machine that matches no shipped table (another machine's table with `table.local`, this
     machine's own): there this machine's own blocks, timed here on demand, predict, and the
@@ -121,8 +130,11 @@ def covering_table(blocks, table: LatencyTable,
     if local is None:
         return table
     signatures = {block.signature for block in blocks}
-    if (measure_missing is False and not signatures <= local.entries.keys()
-            and signatures <= table.entries.keys()):
+    if (
+        measure_missing is False
+        and not signatures <= local.entries.keys()
+        and signatures <= table.entries.keys()
+    ):
         return table
     return local
 

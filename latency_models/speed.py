@@ -52,17 +52,23 @@ def speed_report(table: LatencyTable) -> dict | None:
     if not measurable_here(tracked):
         return None
     now, start = reference_now(), table_reference(tracked.metadata)
-    return {"reference_ms": now["ms"], "timed": now["date"],
-            "table_reference_ms": start["ms"], "table_started": start["date"],
-            "blocks_scaled": "reference" in tracked.metadata,
-            "drift_pct": round(100 * (now["ms"] / start["ms"] - 1), 1)}
+    return {
+        "reference_ms": now["ms"],
+        "timed": now["date"],
+        "table_reference_ms": start["ms"],
+        "table_started": start["date"],
+        "blocks_scaled": "reference" in tracked.metadata,
+        "drift_pct": round(100 * (now["ms"] / start["ms"] - 1), 1),
+    }
 
 
 def describe_speed(report: dict) -> str:
     """The speed now and at the table's start in words."""
-    return (f"reference network {report['reference_ms']:.3f} ms now ({report['timed']}), "
-            f"{report['table_reference_ms']:.3f} ms at the table's start "
-            f"({report['table_started']}): {report['drift_pct']:+.1f}%")
+    return (
+        f"reference network {report['reference_ms']:.3f} ms now ({report['timed']}), "
+        f"{report['table_reference_ms']:.3f} ms at the table's start "
+        f"({report['table_started']}): {report['drift_pct']:+.1f}%"
+    )
 
 
 def drift_notice(report: dict | None) -> str | None:
@@ -71,11 +77,15 @@ def drift_notice(report: dict | None) -> str | None:
     if report is None or abs(report["drift_pct"]) <= 100 * DRIFT_NOTICE:
         return None
     direction = "slower" if report["drift_pct"] > 0 else "faster"
-    line = (f"this machine runs {abs(report['drift_pct']):.1f}% {direction} than when its latency "
-            f"table was started ({report['reference_ms']:.3f} ms now against "
-            f"{report['table_reference_ms']:.3f} ms for the reference network); predictions "
-            "are scaled to the current speed")
+    line = (
+        f"this machine runs {abs(report['drift_pct']):.1f}% {direction} than when its latency "
+        f"table was started ({report['reference_ms']:.3f} ms now against "
+        f"{report['table_reference_ms']:.3f} ms for the reference network); predictions "
+        "are scaled to the current speed"
+    )
     if not report["blocks_scaled"]:
-        line += ("; its blocks were timed before reference timings were kept and are taken at "
-                 "its fingerprint's speed: a fresh table times them beside the reference")
+        line += (
+            "; its blocks were timed before reference timings were kept and are taken at "
+            "its fingerprint's speed: a fresh table times them beside the reference"
+        )
     return line

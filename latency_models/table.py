@@ -102,13 +102,16 @@ class LatencyTable:
 
     def to_text(self) -> str:
         """The file content: metadata one item per line, then one entry per line by signature."""
+
         def lines(items):
             return ",\n".join(f"  {json.dumps(key)}: {json.dumps(value)}" for key, value in items)
 
-        return (f'{{\n "format": "{FORMAT}",\n "version": {VERSION},\n '
-                f'"device": {json.dumps(self.device)},\n'
-                f' "metadata": {{\n{lines(self.metadata.items())}\n }},\n'
-                f' "entries": {{\n{lines(sorted(self.entries.items()))}\n }}\n}}\n')
+        return (
+            f'{{\n "format": "{FORMAT}",\n "version": {VERSION},\n '
+            f'"device": {json.dumps(self.device)},\n'
+            f' "metadata": {{\n{lines(self.metadata.items())}\n }},\n'
+            f' "entries": {{\n{lines(sorted(self.entries.items()))}\n }}\n}}\n'
+        )
 
     def save(self, path: str | Path | None = None) -> Path:
         """Writes the table atomically (temp file + rename) to `path` (default: its own file)."""
@@ -132,21 +135,25 @@ def read_table_file(path: str | Path) -> LatencyTable:
     data = read_json(path, "latency table")
     where = f"latency table {path}"
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise UserInputError(f"{where}: not a latency table (expected \"format\": \"{FORMAT}\")")
+        raise UserInputError(f'{where}: not a latency table (expected "format": "{FORMAT}")')
     if data.get("version") != VERSION:
-        raise UserInputError(f"{where}: version {data.get('version')!r} is not supported (this "
-                             f"toolkit reads version {VERSION}); re-profile or re-import it")
+        raise UserInputError(
+            f"{where}: version {data.get('version')!r} is not supported (this "
+            f"toolkit reads version {VERSION}); re-profile or re-import it"
+        )
     entries, metadata = data.get("entries"), data.get("metadata")
     if not isinstance(entries, dict) or not isinstance(metadata, dict):
-        raise UserInputError(f"{where}: \"entries\" and \"metadata\" must be JSON objects")
+        raise UserInputError(f'{where}: "entries" and "metadata" must be JSON objects')
     for signature, entry in entries.items():
         if not isinstance(entry, dict) or not isinstance(entry.get("ms"), (int, float)):
-            raise UserInputError(f"{where}: entry {signature!r} has no number \"ms\"")
+            raise UserInputError(f'{where}: entry {signature!r} has no number "ms"')
     reference = metadata.get("reference")
-    if reference is not None and not (isinstance(reference, dict)
-                                      and isinstance(reference.get("ms"), (int, float))
-                                      and reference["ms"] > 0):
-        raise UserInputError(f"{where}: metadata \"reference\" has no positive number \"ms\"")
+    if reference is not None and not (
+        isinstance(reference, dict)
+        and isinstance(reference.get("ms"), (int, float))
+        and reference["ms"] > 0
+    ):
+        raise UserInputError(f'{where}: metadata "reference" has no positive number "ms"')
     return LatencyTable(str(data.get("device", Path(path).stem)), metadata, entries, Path(path))
 
 
@@ -168,8 +175,9 @@ def known_devices() -> list[str]:
 
 def check_device_name(name: str) -> str:
     if not _DEVICE_NAME.match(name):
-        raise UserInputError(f"device name {name!r}: use letters, digits, '.', '_' or '-', "
-                             "e.g. oneplus-a6-cpu4")
+        raise UserInputError(
+            f"device name {name!r}: use letters, digits, '.', '_' or '-', e.g. oneplus-a6-cpu4"
+        )
     return name
 
 
@@ -184,15 +192,20 @@ def load_named_table(device: str) -> LatencyTable:
         raise UserInputError(
             f"unknown latency device {device!r}; known: {', '.join(known_devices())} "
             "(profile one with `nas latency profile --device NAME` or import phone outputs with "
-            "`nas latency import`)")
+            "`nas latency import`)"
+        )
     table = read_table_file(shipped if shipped.is_file() else user)
     if shipped.is_file() and user.is_file():
         mine = read_table_file(user)
         if compatible(table.metadata, mine.metadata):
             extend(table, mine)
         else:  # the user's own measurements win over a table from another machine or runtime
-            log.warning("using %s alone: it differs from the shipped %s table in %s", user,
-                        device, ", ".join(_differences(table.metadata, mine.metadata)))
+            log.warning(
+                "using %s alone: it differs from the shipped %s table in %s",
+                user,
+                device,
+                ", ".join(_differences(table.metadata, mine.metadata)),
+            )
             table = mine
     table.cache_path = user
     return table
@@ -219,8 +232,11 @@ def table_reference(metadata: dict) -> dict | None:
     if "reference" in metadata:
         return metadata["reference"]
     fingerprint = Fingerprint.from_metadata(metadata)
-    return None if fingerprint is None else {"ms": fingerprint.reference_ms,
-                                             "date": metadata.get("date")}
+    return (
+        None
+        if fingerprint is None
+        else {"ms": fingerprint.reference_ms, "date": metadata.get("date")}
+    )
 
 
 SCALED_FIELDS = ("ms", "min_ms", "p90_ms", "std_ms")  # the timings of an entry
@@ -228,8 +244,10 @@ SCALED_FIELDS = ("ms", "min_ms", "p90_ms", "std_ms")  # the timings of an entry
 
 def scaled_entry(entry: dict, factor: float) -> dict:
     """`entry` with its timings times `factor` (rounded to 0.1 microsecond)."""
-    return {key: round(value * factor, 4) if key in SCALED_FIELDS else value
-            for key, value in entry.items()}
+    return {
+        key: round(value * factor, 4) if key in SCALED_FIELDS else value
+        for key, value in entry.items()
+    }
 
 
 def converted_entries(entries: dict, source: dict, target: dict) -> dict:
@@ -245,8 +263,9 @@ def converted_entries(entries: dict, source: dict, target: dict) -> dict:
 def extend(table: LatencyTable, extra: LatencyTable) -> None:
     """Adds `extra`'s entries (at `table`'s reference speed) and input sizes to `table` (same
     runtime, threads and CPU); a calibration in `extra` replaces the table's."""
-    for signature, entry in converted_entries(extra.entries, extra.metadata,
-                                              table.metadata).items():
+    for signature, entry in converted_entries(
+        extra.entries, extra.metadata, table.metadata
+    ).items():
         table.entries.setdefault(signature, entry)
     for size in extra.input_sizes:
         table.add_input_size(size)
@@ -276,8 +295,9 @@ def refresh_measurements(table: LatencyTable) -> None:
     with _locked(table):
         stored = _user_table(table) if table.cache_path and table.cache_path.is_file() else None
     if stored is not None:
-        for signature, entry in converted_entries(stored.entries, stored.metadata,
-                                                  table.metadata).items():
+        for signature, entry in converted_entries(
+            stored.entries, stored.metadata, table.metadata
+        ).items():
             table.entries.setdefault(signature, entry)
 
 
@@ -295,9 +315,11 @@ def save_calibration(table: LatencyTable) -> Path:
     with _locked(table):
         stored = _user_table(table)
         if stored is None:
-            raise UserInputError(f"{table.cache_path} holds timings measured differently from "
-                                 f"the {table.device!r} table; calibrate into a file with "
-                                 "--lut FILE")
+            raise UserInputError(
+                f"{table.cache_path} holds timings measured differently from "
+                f"the {table.device!r} table; calibrate into a file with "
+                "--lut FILE"
+            )
         stored.metadata["calibration"] = table.metadata["calibration"]
         return stored.save()
 
@@ -308,9 +330,19 @@ def _user_table(table: LatencyTable) -> LatencyTable | None:
     path = table.cache_path
     if path is None:
         return None
-    stored = (read_table_file(path) if path.is_file() else LatencyTable(
-        table.device, {key: value for key, value in table.metadata.items()
-                       if key not in ("input_sizes", "calibration")}, path=path))
+    stored = (
+        read_table_file(path)
+        if path.is_file()
+        else LatencyTable(
+            table.device,
+            {
+                key: value
+                for key, value in table.metadata.items()
+                if key not in ("input_sizes", "calibration")
+            },
+            path=path,
+        )
+    )
     if not compatible(stored.metadata, table.metadata):
         log.warning("not writing to %s: it was measured differently", path)
         return None

@@ -17,9 +17,17 @@ from latency_models.predictor import predict_latency, predicts_here
 from latency_models.table import LatencyTable
 
 
-def validate_table(table: LatencyTable, samples: int, seed: int = 0, input_sizes=None,
-                   space: SearchSpace | None = None, warmup_runs: int = 5, runs: int = 50,
-                   max_seconds: float = 10.0, progress: bool = True) -> dict:
+def validate_table(
+    table: LatencyTable,
+    samples: int,
+    seed: int = 0,
+    input_sizes=None,
+    space: SearchSpace | None = None,
+    warmup_runs: int = 5,
+    runs: int = 50,
+    max_seconds: float = 10.0,
+    progress: bool = True,
+) -> dict:
     """Samples `samples` configs of `space` (default: the table's space), cycling through
     `input_sizes` (default: the table's sizes), and compares the table's prediction with the
     measured end-to-end latency (median) of each exported network on this machine.
@@ -28,15 +36,31 @@ def validate_table(table: LatencyTable, samples: int, seed: int = 0, input_sizes
     rank correlation and one row per config.
     """
     if not predicts_here(table):
-        raise UserInputError(f"latency table {table.device!r} was measured on another machine "
-                             f"({describe_machine(table.metadata)}); it cannot be compared with "
-                             "networks run here (validate --device host)")
+        raise UserInputError(
+            f"latency table {table.device!r} was measured on another machine "
+            f"({describe_machine(table.metadata)}); it cannot be compared with "
+            "networks run here (validate --device host)"
+        )
     if table.calibrate_here is not None:  # this machine's factors, before timing the samples
         table.calibrate_here()
-    rows, report = measure_samples(table, samples, seed, input_sizes, space, warmup_runs, runs,
-                                   max_seconds, progress, "validating")
-    return {**report, **compare(rows), "calibration": table.metadata.get("calibration"),
-            "configs": rows}
+    rows, report = measure_samples(
+        table,
+        samples,
+        seed,
+        input_sizes,
+        space,
+        warmup_runs,
+        runs,
+        max_seconds,
+        progress,
+        "validating",
+    )
+    return {
+        **report,
+        **compare(rows),
+        "calibration": table.metadata.get("calibration"),
+        "configs": rows,
+    }
 
 
 def compare(rows: list[dict]) -> dict:
@@ -46,10 +70,18 @@ def compare(rows: list[dict]) -> dict:
     return accuracy([row["predicted_ms"] for row in rows], [row["measured_ms"] for row in rows])
 
 
-def measure_samples(table: LatencyTable, samples: int, seed: int, input_sizes=None,
-                    space: SearchSpace | None = None, warmup_runs: int = 5, runs: int = 50,
-                    max_seconds: float = 10.0, progress: bool = True,
-                    verb: str = "measuring") -> tuple[list[dict], dict]:
+def measure_samples(
+    table: LatencyTable,
+    samples: int,
+    seed: int,
+    input_sizes=None,
+    space: SearchSpace | None = None,
+    warmup_runs: int = 5,
+    runs: int = 50,
+    max_seconds: float = 10.0,
+    progress: bool = True,
+    verb: str = "measuring",
+) -> tuple[list[dict], dict]:
     """Sampled configs' sum of blocks (`summed_ms`, uncalibrated), prediction, measured
     end-to-end latency on this machine and the reference network's latency beside it
     (`reference_ms`, `latency_models.speed`): (one row per config, the run's settings)."""
@@ -61,31 +93,46 @@ def measure_samples(table: LatencyTable, samples: int, seed: int, input_sizes=No
     rng = random.Random(seed)
     threads = int(table.metadata.get("threads", 1))
     rows, loads, timed = [], [], {}
-    for index in tqdm(range(samples), desc=f"{verb} {table.device}", unit="config",
-                      disable=not progress):
+    for index in tqdm(
+        range(samples), desc=f"{verb} {table.device}", unit="config", disable=not progress
+    ):
         config = spaces[sizes[index % len(sizes)]].sample(rng)
         if config not in timed:  # a config sampled again (small spaces) is timed once
-            timed[config] = {**measure_config(config, threads, warmup_runs, runs, max_seconds),
-                             "reference_ms": reference_now()["ms"]}
+            timed[config] = {
+                **measure_config(config, threads, warmup_runs, runs, max_seconds),
+                "reference_ms": reference_now()["ms"],
+            }
         measured = timed[config]
         summed = predict_latency(config, table, calibrated=False)  # at the speed of `predicted`
         loads.append(load_average())
-        rows.append({"config_id": config.id, "backbone": config.backbone,
-                     "depth_multiplier": config.depth_multiplier,
-                     "output_stride": config.output_stride, "head": config.head,
-                     "decoder": config.decoder, "input_size": list(config.input_size),
-                     "summed_ms": round(summed, 4),
-                     "predicted_ms": round(predict_latency(config, table), 4),
-                     "measured_ms": round(measured["latency_ms"], 4),
-                     "measured_p90_ms": round(measured["p90_ms"], 4),
-                     "measured_wall_ms": round(measured["wall_ms"], 4),
-                     "measured_min_ms": round(measured["min_ms"], 4),
-                     "reference_ms": measured["reference_ms"],
-                     "config": config.to_dict()})
-    report = {"device": table.device, "samples": samples, "seed": seed,
-              "input_sizes": [list(size) for size in sizes], "threads": threads,
-              "clock": table.metadata.get("clock"),
-              "max_load_average": max((load for load in loads if load is not None), default=None)}
+        rows.append(
+            {
+                "config_id": config.id,
+                "backbone": config.backbone,
+                "depth_multiplier": config.depth_multiplier,
+                "output_stride": config.output_stride,
+                "head": config.head,
+                "decoder": config.decoder,
+                "input_size": list(config.input_size),
+                "summed_ms": round(summed, 4),
+                "predicted_ms": round(predict_latency(config, table), 4),
+                "measured_ms": round(measured["latency_ms"], 4),
+                "measured_p90_ms": round(measured["p90_ms"], 4),
+                "measured_wall_ms": round(measured["wall_ms"], 4),
+                "measured_min_ms": round(measured["min_ms"], 4),
+                "reference_ms": measured["reference_ms"],
+                "config": config.to_dict(),
+            }
+        )
+    report = {
+        "device": table.device,
+        "samples": samples,
+        "seed": seed,
+        "input_sizes": [list(size) for size in sizes],
+        "threads": threads,
+        "clock": table.metadata.get("clock"),
+        "max_load_average": max((load for load in loads if load is not None), default=None),
+    }
     return rows, report
 
 
@@ -100,12 +147,14 @@ def accuracy(predicted, measured) -> dict:
     """Fractions within 5% / 10%, RMS / mean / max relative error (%), Spearman correlation."""
     predicted, measured = np.asarray(predicted, float), np.asarray(measured, float)
     errors = predicted / measured - 1
-    return {"within_5pct": float(np.mean(np.abs(errors) <= 0.05)),
-            "within_10pct": float(np.mean(np.abs(errors) <= 0.10)),
-            "rmse_pct": float(100 * np.sqrt(np.mean(errors ** 2))),
-            "mean_error_pct": float(100 * errors.mean()),
-            "max_abs_error_pct": float(100 * np.abs(errors).max()),
-            "spearman": spearman(predicted, measured)}
+    return {
+        "within_5pct": float(np.mean(np.abs(errors) <= 0.05)),
+        "within_10pct": float(np.mean(np.abs(errors) <= 0.10)),
+        "rmse_pct": float(100 * np.sqrt(np.mean(errors**2))),
+        "mean_error_pct": float(100 * errors.mean()),
+        "max_abs_error_pct": float(100 * np.abs(errors).max()),
+        "spearman": spearman(predicted, measured),
+    }
 
 
 def spearman(first, second) -> float | None:

@@ -4,4 +4,12 @@
 from mobile_seg_nas.errors import UserInputError, first_line
 from mobile_seg_nas.files import atomic_write, read_json, write_bytes, write_json, write_text
 
-__all__ = ["UserInputError", "atomic_write", "first_line", "read_json", "write_bytes", "write_json", "write_text"]
+__all__ = [
+    "UserInputError",
+    "atomic_write",
+    "first_line",
+    "read_json",
+    "write_bytes",
+    "write_json",
+    "write_text",
+]

@@ -16,14 +16,16 @@ def setting(default, help: str, flag: str | None = "", metavar: str | None = Non
     """A dataclass field with its command-line help. The flag is `--field-name` unless `flag`
     names another (e.g. "--lr", or "--no-flip" for a switch that is on by default); `flag=None`
     keeps the field off the command line."""
-    return dataclasses.field(default=default,
-                             metadata={"help": help, "flag": flag, "metavar": metavar})
+    return dataclasses.field(
+        default=default, metadata={"help": help, "flag": flag, "metavar": metavar}
+    )
 
 
 def as_dict(settings) -> dict:
     """The fields of a settings dataclass as JSON-ready data (tuples become lists)."""
-    return {field.name: _plain(getattr(settings, field.name))
-            for field in dataclasses.fields(settings)}
+    return {
+        field.name: _plain(getattr(settings, field.name)) for field in dataclasses.fields(settings)
+    }
 
 
 def from_dict(cls, data: dict, what: str):
@@ -36,8 +38,9 @@ def from_dict(cls, data: dict, what: str):
     if unknown:
         close = difflib.get_close_matches(unknown[0], names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise UserInputError(f"{what}: unknown field {unknown[0]!r}{hint}; "
-                             f"allowed: {', '.join(names)}")
+        raise UserInputError(
+            f"{what}: unknown field {unknown[0]!r}{hint}; allowed: {', '.join(names)}"
+        )
     hints = typing.get_type_hints(cls)
     for name, value in data.items():
         kinds = _kinds(hints[name])
@@ -64,8 +67,14 @@ def _is_kind(value, kind) -> bool:
     return isinstance(value, kind)
 
 
-_KIND_NAMES = {int: "an integer", float: "a number", str: "text", bool: "true or false",
-               tuple: "a list", type(None): "null"}
+_KIND_NAMES = {
+    int: "an integer",
+    float: "a number",
+    str: "text",
+    bool: "true or false",
+    tuple: "a list",
+    type(None): "null",
+}
 
 
 def _plain(value):

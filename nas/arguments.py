@@ -18,12 +18,20 @@ def add_config_arguments(parser, required: bool = True):
     source = parser.add_mutually_exclusive_group(required=required)
     source.add_argument("--preset", metavar="NAME", help="a named config (nas preset list)")
     source.add_argument("--config", metavar="FILE", help="a config JSON file")
-    parser.add_argument("--set", metavar="FIELD=VALUE", action="append", default=[],
-                        help="change a config field, e.g. --set output_stride=8 (repeatable)")
+    parser.add_argument(
+        "--set",
+        metavar="FIELD=VALUE",
+        action="append",
+        default=[],
+        help="change a config field, e.g. --set output_stride=8 (repeatable)",
+    )
     parser.add_argument("--input-size", metavar="HxW", help="input size, e.g. 224x224")
     parser.add_argument("--num-classes", type=int, metavar="N", help="number of classes")
-    parser.add_argument("--dpc-json", metavar="FILE",
-                        help="a DeepLab dense prediction cell JSON file for the DPC head")
+    parser.add_argument(
+        "--dpc-json",
+        metavar="FILE",
+        help="a DeepLab dense prediction cell JSON file for the DPC head",
+    )
 
 
 def config_from_arguments(args):
@@ -52,8 +60,10 @@ def trained_config_editor(args, default_size: tuple | None = None) -> Callable:
     --input-size (else `default_size`, else as it is), changed by --set. --num-classes and
     --dpc-json, which would change what was trained, are refused."""
     if args.num_classes is not None or args.dpc_json:
-        raise UserInputError("--num-classes and --dpc-json change the trained network; "
-                             "with --run only --input-size and --set apply")
+        raise UserInputError(
+            "--num-classes and --dpc-json change the trained network; "
+            "with --run only --input-size and --set apply"
+        )
     size = parse_input_size(args.input_size) if args.input_size else default_size
 
     def edit(config: ArchConfig) -> ArchConfig:
@@ -79,8 +89,17 @@ def print_result(args, result: dict, text: Callable[[dict], str]) -> None:
         print(text(result))
 
 
-def add_catalogue(subparsers, command: str, entries: dict, load, text, help: str,
-                  show_help: str, json_help: str, name: str = "NAME") -> None:
+def add_catalogue(
+    subparsers,
+    command: str,
+    entries: dict,
+    load,
+    text,
+    help: str,
+    show_help: str,
+    json_help: str,
+    name: str = "NAME",
+) -> None:
     """`nas COMMAND list`: the names and descriptions of `entries` (`{name: {"description":
     ...}}`); `nas COMMAND show NAME [--json]`: `load(NAME)`'s `to_dict()` with --json, else
     `text(NAME, loaded)`. Both start without TensorFlow."""
@@ -89,8 +108,12 @@ def add_catalogue(subparsers, command: str, entries: dict, load, text, help: str
     listing = actions.add_parser("list", help=f"names and descriptions of the {command}s")
     listing.set_defaults(run=lambda args: _print_entries(entries), needs_tensorflow=False)
     showing = actions.add_parser("show", help=show_help)
-    showing.add_argument("name", metavar=name, help=f"the {command} to show "
-                         f"(nas {command} list)" + (" or a JSON file" if "FILE" in name else ""))
+    showing.add_argument(
+        "name",
+        metavar=name,
+        help=f"the {command} to show "
+        f"(nas {command} list)" + (" or a JSON file" if "FILE" in name else ""),
+    )
     add_json_argument(showing, json_help)
 
     def show(args):
@@ -128,8 +151,13 @@ def add_setting_arguments(parser, settings_class) -> None:
             kind = kinds[0] if kinds else hints[field.name]
             options = {"type": kind if kind in (int, float) else str, "default": field.default}
             help_text += f" (default {_shown(field.default)})" if field.default is not None else ""
-        parser.add_argument(flag, dest=field.name, help=help_text, **options,
-                            metavar=field.metadata.get("metavar") or _METAVARS.get(kind))
+        parser.add_argument(
+            flag,
+            dest=field.name,
+            help=help_text,
+            **options,
+            metavar=field.metadata.get("metavar") or _METAVARS.get(kind),
+        )
 
 
 def settings_from_arguments(settings_class, args):

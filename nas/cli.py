@@ -34,11 +34,18 @@ def package_version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="nas", description="Hardware-aware architecture search for mobile "
-                     "semantic segmentation (ShuffleNet V2 + DeepLab heads).")
+    parser = _Parser(
+        prog="nas",
+        description="Hardware-aware architecture search for mobile "
+        "semantic segmentation (ShuffleNet V2 + DeepLab heads).",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
-    parser.add_argument("--version", action="version", version=f"nas {package_version()}",
-                        help="print the installed version of mobile-seg-nas and exit")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"nas {package_version()}",
+        help="print the installed version of mobile-seg-nas and exit",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for module in sorted(pkgutil.iter_modules(nas.commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"nas.commands.{module.name}").register(subparsers)
@@ -62,8 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.verbose and getattr(args, "needs_tensorflow", True):
         import_tensorflow_quietly()
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     for chatty in ("tensorflow", "absl"):
         logging.getLogger(chatty).setLevel(logging.DEBUG if args.verbose else logging.ERROR)
     try:

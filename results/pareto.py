@@ -116,9 +116,13 @@ def ties_with_front(table: pd.DataFrame, noise: float = SEED_NOISE) -> list[dict
         winners = winners if len(winners) else np.flatnonzero(beats[:, loser])
         closest = winners[np.argmin(margin[winners, loser])]
         if margin[closest, loser] < noise:
-            ties.append({"trial_id": done["trial_id"].iloc[loser],
-                         "tied_with": done["trial_id"].iloc[closest],
-                         "miou_difference": float(margin[closest, loser])})
+            ties.append(
+                {
+                    "trial_id": done["trial_id"].iloc[loser],
+                    "tied_with": done["trial_id"].iloc[closest],
+                    "miou_difference": float(margin[closest, loser]),
+                }
+            )
     return ties
 
 

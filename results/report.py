@@ -14,8 +14,12 @@ from results.plots import pareto_figure, write_figure_html, write_pareto_png
 from results.summary import summarize
 
 
-def write_run_report(run_dir: str | Path, table: pd.DataFrame,
-                     latency_targets: list[float] = (), machine_speed: dict | None = None) -> dict:
+def write_run_report(
+    run_dir: str | Path,
+    table: pd.DataFrame,
+    latency_targets: list[float] = (),
+    machine_speed: dict | None = None,
+) -> dict:
     """Writes `pareto.csv`, `pareto.html`, `pareto.png` and `summary.json` (with the count of
     repeated suggestions reused, `repeats_reused`, and this machine's speed at the search's
     start, `machine_speed`: given, else the one summary.json holds); returns the summary."""
@@ -25,8 +29,11 @@ def write_run_report(run_dir: str | Path, table: pd.DataFrame,
     target = latency_targets[0] if latency_targets else None
     write_figure_html(pareto_figure(table, title, target), run_dir / "pareto.html")
     write_pareto_png(table, run_dir / "pareto.png", title, target)
-    summary = {**summarize(table, latency_targets), "repeats_reused": count_repeats(run_dir),
-               "machine_speed": machine_speed or _recorded(run_dir, "machine_speed")}
+    summary = {
+        **summarize(table, latency_targets),
+        "repeats_reused": count_repeats(run_dir),
+        "machine_speed": machine_speed or _recorded(run_dir, "machine_speed"),
+    }
     write_json(run_dir / "summary.json", summary)
     return summary
 

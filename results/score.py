@@ -5,8 +5,9 @@ from __future__ import annotations
 SOFT_WEIGHT = -0.07
 
 
-def latency_score(miou: float, latency_ms: float, target_ms: float,
-                  weight: float | None = SOFT_WEIGHT) -> float:
+def latency_score(
+    miou: float, latency_ms: float, target_ms: float, weight: float | None = SOFT_WEIGHT
+) -> float:
     """`miou * (latency / target) ** w`. `w = -0.07` (soft, the default) trades a little accuracy
     for speed everywhere; `weight=None` is the hard limit: w = 0 under the target, -1 above."""
     if weight is None:

@@ -6,13 +6,31 @@ import math
 
 import pandas as pd
 
-from results.pareto import (REFERENCE_FACTOR, SEED_NOISE, hypervolume, pareto_front, reference_latency,
-                            ties_with_front)
+from results.pareto import (
+    REFERENCE_FACTOR,
+    SEED_NOISE,
+    hypervolume,
+    pareto_front,
+    reference_latency,
+    ties_with_front,
+)
 from results.table import STATUSES, completed_trials, finalist_trials
 
-TRIAL_FIELDS = ("trial_id", "config_id", "preset", "backbone", "depth_multiplier",
-                "output_stride", "head", "decoder", "miou", "latency_ms", "gflops", "params",
-                "fidelity")
+TRIAL_FIELDS = (
+    "trial_id",
+    "config_id",
+    "preset",
+    "backbone",
+    "depth_multiplier",
+    "output_stride",
+    "head",
+    "decoder",
+    "miou",
+    "latency_ms",
+    "gflops",
+    "params",
+    "fidelity",
+)
 
 
 def trial_record(row: pd.Series) -> dict:
@@ -32,8 +50,12 @@ def best_under_target(table: pd.DataFrame, target_ms: float) -> dict | None:
     return None if fitting.empty else trial_record(fitting.loc[fitting["miou"].idxmax()])
 
 
-def summarize(table: pd.DataFrame, latency_targets: list[float] = (),
-              reference_latency_ms: float | None = None, seed_noise: float | None = SEED_NOISE) -> dict:
+def summarize(
+    table: pd.DataFrame,
+    latency_targets: list[float] = (),
+    reference_latency_ms: float | None = None,
+    seed_noise: float | None = SEED_NOISE,
+) -> dict:
     """Counts by status, the best and paper trials, the front and its hypervolume, the best
     trial under each latency target and, given the proxy's `seed_noise`, the trials that tie
     with the front. The hypervolume's reference point is (mIOU 0, `reference_latency_ms`), by
@@ -50,12 +72,17 @@ def summarize(table: pd.DataFrame, latency_targets: list[float] = (),
         "front": [trial_record(row) for _, row in front.iterrows()],
         "finalists": finalist_trials(done)["trial_id"].tolist(),
         "hypervolume": None if reference is None else hypervolume(front, reference),
-        "hypervolume_reference": None if reference is None else {
-            "miou": 0.0, "latency_ms": reference,
+        "hypervolume_reference": None
+        if reference is None
+        else {
+            "miou": 0.0,
+            "latency_ms": reference,
             "rule": f"{REFERENCE_FACTOR:g} x the paper preset's latency "
-                    f"(or the slowest completed trial without it)"},
-        "best_under_target": {f"{target:g}": best_under_target(table, target)
-                              for target in latency_targets},
+            f"(or the slowest completed trial without it)",
+        },
+        "best_under_target": {
+            f"{target:g}": best_under_target(table, target) for target in latency_targets
+        },
         "seed_noise": seed_noise,
         "ties": ties_with_front(table, seed_noise) if seed_noise else [],
         "train_seconds": _sum(table["train_seconds"]),
@@ -77,7 +104,13 @@ def compare_fronts(tables: dict[str, pd.DataFrame]) -> dict:
     runs = []
     for name, table in tables.items():
         front = pareto_front(table)
-        runs.append({"run": name, "trials": int(len(table)),
-                     "completed": int(len(completed_trials(table))), "front": int(len(front)),
-                     "hypervolume": None if reference is None else hypervolume(front, reference)})
+        runs.append(
+            {
+                "run": name,
+                "trials": int(len(table)),
+                "completed": int(len(completed_trials(table))),
+                "front": int(len(front)),
+                "hypervolume": None if reference is None else hypervolume(front, reference),
+            }
+        )
     return {"reference_latency_ms": reference, "runs": runs}

@@ -13,19 +13,53 @@ from mobile_seg_nas import UserInputError, atomic_write, first_line
 # `over_limit` ones (a staged search's, slower than its latency limit) were not trained.
 STATUSES = ("running", "completed", "early_stopped", "over_limit", "interrupted", "failed")
 
-CONFIG_COLUMNS = ("backbone", "depth_multiplier", "output_stride", "head", "dpc_branches",
-                  "decoder", "num_classes", "input_size")
-TRIAL_COLUMNS = ("trial_id", "status", "preset", *CONFIG_COLUMNS, "config_id", "miou",
-                 "latency_ms", "gflops", "params", "fidelity", "steps", "train_seconds",
-                 "eval_seconds", "trial_seconds", "score", "error", "checkpoint")
+CONFIG_COLUMNS = (
+    "backbone",
+    "depth_multiplier",
+    "output_stride",
+    "head",
+    "dpc_branches",
+    "decoder",
+    "num_classes",
+    "input_size",
+)
+TRIAL_COLUMNS = (
+    "trial_id",
+    "status",
+    "preset",
+    *CONFIG_COLUMNS,
+    "config_id",
+    "miou",
+    "latency_ms",
+    "gflops",
+    "params",
+    "fidelity",
+    "steps",
+    "train_seconds",
+    "eval_seconds",
+    "trial_seconds",
+    "score",
+    "error",
+    "checkpoint",
+)
 # `miou`: at the highest rung the trial reached in a staged search, `fidelity` (0 the proxy);
 # each rung's mIOU is in its own column, `miou_rung0`, `miou_rung1`, ...
 RUNG_PREFIX = "miou_rung"
 # `checkpoint`: where the trial's last checkpoint is in the search's storage
 # (`nas.search.artifacts`), relative to its root.
 TEXT_COLUMNS = ("trial_id", "config_id", "preset", "error", "checkpoint")
-NUMERIC_COLUMNS = ("miou", "latency_ms", "gflops", "params", "fidelity", "steps",
-                   "train_seconds", "eval_seconds", "trial_seconds", "score")
+NUMERIC_COLUMNS = (
+    "miou",
+    "latency_ms",
+    "gflops",
+    "params",
+    "fidelity",
+    "steps",
+    "train_seconds",
+    "eval_seconds",
+    "trial_seconds",
+    "score",
+)
 
 
 def trials_path(run_dir: str | Path, suffix: str = ".parquet") -> Path:
@@ -35,8 +69,10 @@ def trials_path(run_dir: str | Path, suffix: str = ".parquet") -> Path:
 def as_table(rows: list[dict]) -> pd.DataFrame:
     """A trial table from row dicts: every column of `TRIAL_COLUMNS`, in order, then the rung
     columns any row has; numbers as floats (NaN where a trial has no value yet)."""
-    rungs = sorted({key for row in rows for key in row if key.startswith(RUNG_PREFIX)},
-                   key=lambda name: int(name.removeprefix(RUNG_PREFIX)))
+    rungs = sorted(
+        {key for row in rows for key in row if key.startswith(RUNG_PREFIX)},
+        key=lambda name: int(name.removeprefix(RUNG_PREFIX)),
+    )
     table = pd.DataFrame(rows, columns=[*TRIAL_COLUMNS, *rungs])
     for column in (*NUMERIC_COLUMNS, *rungs):
         table[column] = pd.to_numeric(table[column], errors="coerce").astype("float64")
@@ -63,8 +99,9 @@ def read_trials(run_dir: str | Path) -> pd.DataFrame:
 
     Raises FileNotFoundError when the folder holds no trial table, UserInputError (one line)
     when every copy there is damaged."""
-    paths = [path for path in (trials_path(run_dir), trials_path(run_dir, ".csv"))
-             if path.is_file()]
+    paths = [
+        path for path in (trials_path(run_dir), trials_path(run_dir, ".csv")) if path.is_file()
+    ]
     if not paths:
         raise FileNotFoundError(f"{run_dir}: no trials.parquet or trials.csv")
     problems = []
@@ -80,8 +117,9 @@ def _read_table(path: Path) -> pd.DataFrame:
     if path.suffix == ".parquet":
         table = pd.read_parquet(path)
     else:
-        table = pd.read_csv(path, keep_default_na=False, na_values=[""],
-                            dtype={name: str for name in TEXT_COLUMNS})
+        table = pd.read_csv(
+            path, keep_default_na=False, na_values=[""], dtype={name: str for name in TEXT_COLUMNS}
+        )
     missing = [name for name in ("trial_id", "status") if name not in table.columns]
     if missing:
         raise ValueError(f"no {' or '.join(missing)} column")

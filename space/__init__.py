@@ -9,7 +9,17 @@ from space.presets import PAPER_PRESET, PRESETS, get_preset, list_presets, load_
 from space.search_space import SearchSpace
 
 __all__ = [
-    "ArchConfig", "BLOCK_TYPES", "Block", "NetworkPlan", "PAPER_PRESET", "PRESETS", "SearchSpace",
-    "get_preset", "list_presets", "load_dpc_json", "normalize_pixels", "parse_input_size",
+    "ArchConfig",
+    "BLOCK_TYPES",
+    "Block",
+    "NetworkPlan",
+    "PAPER_PRESET",
+    "PRESETS",
+    "SearchSpace",
+    "get_preset",
+    "list_presets",
+    "load_dpc_json",
+    "normalize_pixels",
+    "parse_input_size",
     "plan_network",
 ]

@@ -67,11 +67,13 @@ class NetworkPlan:
         """Appends a block reading `inputs` (block names); returns its name."""
         inputs = (inputs,) if isinstance(inputs, str) else tuple(inputs)
         input_shapes = tuple(self._shapes[source] for source in inputs)
-        params = {key: tuple(value) if isinstance(value, list) else value
-                  for key, value in params.items()}
+        params = {
+            key: tuple(value) if isinstance(value, list) else value for key, value in params.items()
+        }
         output_shape = tuple(BLOCK_TYPES[type_name](*input_shapes, **params))
-        block = Block(name, type_name, inputs, input_shapes, output_shape,
-                      tuple(sorted(params.items())))
+        block = Block(
+            name, type_name, inputs, input_shapes, output_shape, tuple(sorted(params.items()))
+        )
         if name in self._shapes:
             raise ValueError(f"block name {name!r} used twice")
         self.blocks.append(block)

@@ -64,17 +64,24 @@ class ArchConfig:
 
     def _validate(self):
         _check_choice("backbone", self.backbone, BACKBONES)
-        _check_choice("depth_multiplier", self.depth_multiplier, DEPTH_MULTIPLIERS[self.backbone],
-                      context=f" for backbone {self.backbone}")
+        _check_choice(
+            "depth_multiplier",
+            self.depth_multiplier,
+            DEPTH_MULTIPLIERS[self.backbone],
+            context=f" for backbone {self.backbone}",
+        )
         _check_choice("output_stride", self.output_stride, OUTPUT_STRIDES)
         _check_choice("head", self.head, HEADS)
         _check_choice("decoder", self.decoder, DECODERS)
         if not 2 <= self.num_classes <= 255:
-            raise UserInputError(f"num_classes: {self.num_classes} is out of range; allowed: 2..255")
+            raise UserInputError(
+                f"num_classes: {self.num_classes} is out of range; allowed: 2..255"
+            )
         height, width = self.input_size
         if height < 32 or width < 32:
             raise UserInputError(
-                f"input_size: {height}x{width} is too small; allowed: at least 32x32")
+                f"input_size: {height}x{width} is too small; allowed: at least 32x32"
+            )
 
     # -- conversions -------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -102,7 +109,8 @@ class ArchConfig:
         if unknown:
             raise UserInputError(
                 f"config: unknown field {unknown[0]!r}{_suggest(unknown[0], names)}; "
-                f"allowed: {', '.join(sorted(names))}")
+                f"allowed: {', '.join(sorted(names))}"
+            )
         return cls(**data)
 
     @classmethod
@@ -139,11 +147,14 @@ class ArchConfig:
             name, sep, raw = setting.partition("=")
             name = name.strip()
             if not sep or not name:
-                raise UserInputError(f"--set {setting!r}: expected field=value, e.g. output_stride=8")
+                raise UserInputError(
+                    f"--set {setting!r}: expected field=value, e.g. output_stride=8"
+                )
             if name not in names:
                 raise UserInputError(
                     f"--set {name}: unknown field{_suggest(name, names)}; "
-                    f"allowed: {', '.join(sorted(names))}")
+                    f"allowed: {', '.join(sorted(names))}"
+                )
             changes[name] = _parse_value(name, raw.strip())
         return self.replace(**changes)
 
@@ -163,7 +174,9 @@ def parse_input_size(text: str) -> tuple[int, int]:
     if len(numbers) == 1:
         numbers = numbers * 2
     if len(numbers) != 2 or min(numbers) <= 0:
-        raise UserInputError(f"input size {text!r}: expected HxW with positive integers, e.g. 224x224")
+        raise UserInputError(
+            f"input size {text!r}: expected HxW with positive integers, e.g. 224x224"
+        )
     return numbers[0], numbers[1]
 
 
@@ -177,7 +190,8 @@ def _check_choice(name: str, value, allowed, context: str = ""):
     if value not in allowed:
         raise UserInputError(
             f"{name}: {value!r} is not allowed{context}{_suggest(value, allowed)}; "
-            f"allowed: {', '.join(str(choice) for choice in allowed)}")
+            f"allowed: {', '.join(str(choice) for choice in allowed)}"
+        )
 
 
 def _as_int(value, name: str) -> int:
@@ -211,8 +225,10 @@ def _pair(value, name: str) -> list[int]:
 def _canonical_branch(index: int, branch) -> dict:
     where = f"dpc_branches[{index}]"
     if not isinstance(branch, dict):
-        raise UserInputError(f"{where}: expected an object like "
-                             '{"op": "conv", "kernel": 3, "rate": [1, 6], "input": -1}')
+        raise UserInputError(
+            f"{where}: expected an object like "
+            '{"op": "conv", "kernel": 3, "rate": [1, 6], "input": -1}'
+        )
     op = branch.get("op", "conv")
     _check_choice(f"{where}.op", op, DPC_OPS)
     source = _as_int(branch.get("input", -1), f"{where}.input")
@@ -220,7 +236,8 @@ def _canonical_branch(index: int, branch) -> dict:
         what = "itself" if source == index else "a later branch" if source > index else "nothing"
         raise UserInputError(
             f"{where}.input: {source} reads {what}; a branch reads the backbone (-1) "
-            f"or an earlier branch (-1..{index - 1})")
+            f"or an earlier branch (-1..{index - 1})"
+        )
     if op == "pyramid_pooling":
         known = {"op", "input", "grid_size", "target_size"}
         grid = _pair(branch.get("grid_size", [1, 1]), f"{where}.grid_size")
@@ -234,11 +251,17 @@ def _canonical_branch(index: int, branch) -> dict:
         rate = _pair(branch.get("rate", [1, 1]), f"{where}.rate")
         if min(rate) < 1:
             raise UserInputError(f"{where}.rate: {rate} must be >= 1")
-        canonical = {"op": op, "kernel": kernel, "rate": rate if kernel == 3 else [1, 1],
-                     "input": source}
+        canonical = {
+            "op": op,
+            "kernel": kernel,
+            "rate": rate if kernel == 3 else [1, 1],
+            "input": source,
+        }
     unknown = sorted(set(branch) - known)
     if unknown:
-        raise UserInputError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
+        raise UserInputError(
+            f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(known))}"
+        )
     return canonical
 
 
@@ -252,9 +275,11 @@ def _canonical_branches(branches, head: str) -> tuple:
         raise UserInputError(f"dpc_branches: expected a list of branches, got {branches!r}")
     if head == "dpc" and not 1 <= len(branches) <= DPC_NUM_BRANCHES_MAX:
         raise UserInputError(
-            f"dpc_branches: {len(branches)} branches; a DPC head needs 1..{DPC_NUM_BRANCHES_MAX}")
-    return tuple(_FrozenBranch(_canonical_branch(index, branch))
-                 for index, branch in enumerate(branches))
+            f"dpc_branches: {len(branches)} branches; a DPC head needs 1..{DPC_NUM_BRANCHES_MAX}"
+        )
+    return tuple(
+        _FrozenBranch(_canonical_branch(index, branch)) for index, branch in enumerate(branches)
+    )
 
 
 class _FrozenBranch(dict):

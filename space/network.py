@@ -48,8 +48,9 @@ def plan_network(config: ArchConfig, inference: bool = False) -> NetworkPlan:
 
 def plan_backbone(plan: NetworkPlan, image: str, config: ArchConfig) -> tuple[str, str]:
     """Adds the backbone's blocks; returns the names of its (features, low-level features)."""
-    return BACKBONE_PLANNERS[config.backbone](plan, image, config.depth_multiplier,
-                                              config.output_stride)
+    return BACKBONE_PLANNERS[config.backbone](
+        plan, image, config.depth_multiplier, config.output_stride
+    )
 
 
 def plan_head_network(config: ArchConfig, features_shape) -> NetworkPlan:

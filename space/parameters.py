@@ -39,8 +39,11 @@ def branch_options(space) -> list[dict]:
     options = []
     for op in space.dpc_ops:
         if op == "sep3x3":
-            options += [make_branch(op, (rate_h, rate_w))
-                        for rate_h in space.dpc_rates for rate_w in space.dpc_rates]
+            options += [
+                make_branch(op, (rate_h, rate_w))
+                for rate_h in space.dpc_rates
+                for rate_w in space.dpc_rates
+            ]
         elif op == "pyramid_pooling":
             options += [make_branch(op, grid=grid) for grid in space.dpc_grids]
         else:
@@ -74,8 +77,9 @@ def suggest(space, ask) -> dict:
 
 def _architecture_choices(space) -> dict[str, list]:
     return {
-        "backbone": [_backbone_choice(name, multiplier)
-                     for name, multiplier in space.backbone_widths],
+        "backbone": [
+            _backbone_choice(name, multiplier) for name, multiplier in space.backbone_widths
+        ],
         "output_stride": list(space.output_strides),
         "head": list(space.heads),
         "decoder": list(space.decoders),
@@ -88,11 +92,15 @@ def choices(space) -> dict[str, list]:
     params = _architecture_choices(space)
     if "dpc" in space.heads:
         for index in range(space.dpc_num_branches):
-            params.update({f"dpc{index}_op": list(space.dpc_ops),
-                           f"dpc{index}_rate_h": list(space.dpc_rates),
-                           f"dpc{index}_rate_w": list(space.dpc_rates),
-                           f"dpc{index}_grid": list(space.dpc_grids),
-                           f"dpc{index}_input": input_options(space, index)})
+            params.update(
+                {
+                    f"dpc{index}_op": list(space.dpc_ops),
+                    f"dpc{index}_rate_h": list(space.dpc_rates),
+                    f"dpc{index}_rate_w": list(space.dpc_rates),
+                    f"dpc{index}_grid": list(space.dpc_grids),
+                    f"dpc{index}_input": input_options(space, index),
+                }
+            )
     return params
 
 
@@ -103,28 +111,45 @@ def config_from_params(space, params: dict) -> ArchConfig:
     branches = []
     if params["head"] == "dpc":
         for index in range(space.dpc_num_branches):
-            rate = (int(params.get(f"dpc{index}_rate_h", 1)),
-                    int(params.get(f"dpc{index}_rate_w", 1)))
-            branch = make_branch(params[f"dpc{index}_op"], rate,
-                                 int(params.get(f"dpc{index}_grid", 1)))
+            rate = (
+                int(params.get(f"dpc{index}_rate_h", 1)),
+                int(params.get(f"dpc{index}_rate_w", 1)),
+            )
+            branch = make_branch(
+                params[f"dpc{index}_op"], rate, int(params.get(f"dpc{index}_grid", 1))
+            )
             branches.append({**branch, "input": int(params[f"dpc{index}_input"])})
-    return ArchConfig(backbone=backbone, depth_multiplier=float(multiplier),
-                      output_stride=int(params["output_stride"]), head=params["head"],
-                      dpc_branches=branches, decoder=params["decoder"],
-                      num_classes=space.num_classes, input_size=space.input_size)
+    return ArchConfig(
+        backbone=backbone,
+        depth_multiplier=float(multiplier),
+        output_stride=int(params["output_stride"]),
+        head=params["head"],
+        dpc_branches=branches,
+        decoder=params["decoder"],
+        num_classes=space.num_classes,
+        input_size=space.input_size,
+    )
 
 
 def params_from_config(space, config: ArchConfig) -> dict:
     """The parameters of a config of `space`: those `suggest` would ask for it."""
-    answers = {"backbone": _backbone_choice(config.backbone, config.depth_multiplier),
-               "output_stride": config.output_stride, "head": config.head,
-               "decoder": config.decoder}
+    answers = {
+        "backbone": _backbone_choice(config.backbone, config.depth_multiplier),
+        "output_stride": config.output_stride,
+        "head": config.head,
+        "decoder": config.decoder,
+    }
     for index, branch in enumerate(config.dpc_branches if config.head == "dpc" else ()):
         rate = branch.get("rate", [1, 1])
-        answers.update({f"dpc{index}_op": branch_op(branch), f"dpc{index}_rate_h": rate[0],
-                        f"dpc{index}_rate_w": rate[1],
-                        f"dpc{index}_grid": branch.get("grid_size", [1])[0],
-                        f"dpc{index}_input": branch["input"]})
+        answers.update(
+            {
+                f"dpc{index}_op": branch_op(branch),
+                f"dpc{index}_rate_h": rate[0],
+                f"dpc{index}_rate_w": rate[1],
+                f"dpc{index}_grid": branch.get("grid_size", [1])[0],
+                f"dpc{index}_input": branch["input"],
+            }
+        )
     return suggest(space, lambda name, options: answers[name])
 
 

@@ -11,16 +11,21 @@ from space.config import ArchConfig
 # Each preset states only what differs from `ArchConfig`'s defaults (the paper's model).
 _CHANGES = {
     "paper-dpc": (
-        "The paper's model: ShuffleNet V2 1.0, DPC head, OS 16 (71.3 val / 70.33 test mIOU)", {}),
+        "The paper's model: ShuffleNet V2 1.0, DPC head, OS 16 (71.3 val / 70.33 test mIOU)",
+        {},
+    ),
     "paper-basic": (
         "ShuffleNet V2 1.0 with the basic DeepLabV3 head, OS 16 (67.7 val mIOU)",
-        {"head": "basic", "dpc_branches": []}),
+        {"head": "basic", "dpc_branches": []},
+    ),
     "mobilenetv2-dpc": (
         "The paper's MobileNet V2 1.0 baseline with the DPC head, OS 16",
-        {"backbone": "mobilenet_v2"}),
+        {"backbone": "mobilenet_v2"},
+    ),
     "mobilenetv2-basic": (
         "The paper's MobileNet V2 1.0 baseline with the basic head, OS 16 (70.7 val mIOU)",
-        {"backbone": "mobilenet_v2", "head": "basic", "dpc_branches": []}),
+        {"backbone": "mobilenet_v2", "head": "basic", "dpc_branches": []},
+    ),
 }
 
 # The paper's model: every search evaluates it first (when its space holds it) and every Pareto
@@ -30,7 +35,8 @@ PAPER_PRESET = "paper-dpc"
 # name -> {"description": ..., "config": the whole config as plain data}
 PRESETS: dict[str, dict] = {
     name: {"description": description, "config": ArchConfig(**changes).to_dict()}
-    for name, (description, changes) in _CHANGES.items()}
+    for name, (description, changes) in _CHANGES.items()
+}
 
 
 def list_presets() -> list[str]:

@@ -9,8 +9,16 @@ from pathlib import Path
 
 from mobile_seg_nas import UserInputError, read_json
 from space import parameters
-from space.config import (DECODERS, DEPTH_MULTIPLIERS, DPC_GRIDS, DPC_NUM_BRANCHES_MAX,
-                          DPC_RATES, HEADS, OUTPUT_STRIDES, ArchConfig)
+from space.config import (
+    DECODERS,
+    DEPTH_MULTIPLIERS,
+    DPC_GRIDS,
+    DPC_NUM_BRANCHES_MAX,
+    DPC_RATES,
+    HEADS,
+    OUTPUT_STRIDES,
+    ArchConfig,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,7 +32,8 @@ class SearchSpace:
     """
 
     backbones: dict = dataclasses.field(
-        default_factory=lambda: {name: list(values) for name, values in DEPTH_MULTIPLIERS.items()})
+        default_factory=lambda: {name: list(values) for name, values in DEPTH_MULTIPLIERS.items()}
+    )
     output_strides: tuple = OUTPUT_STRIDES
     heads: tuple = HEADS
     decoders: tuple = DECODERS
@@ -40,28 +49,47 @@ class SearchSpace:
         for name in ("output_strides", "heads", "decoders", "dpc_ops", "dpc_rates", "dpc_grids"):
             value = getattr(self, name)
             if not isinstance(value, (list, tuple)) or not value:
-                raise UserInputError(f"search space {name}: expected a non-empty list, got {value!r}")
+                raise UserInputError(
+                    f"search space {name}: expected a non-empty list, got {value!r}"
+                )
             object.__setattr__(self, name, tuple(value))
         object.__setattr__(self, "input_size", tuple(self.input_size))
         for op in self.dpc_ops:
             if op not in parameters.BRANCH_OPS:
-                raise UserInputError(f"search space dpc_ops: {op!r} is not allowed; "
-                                     f"allowed: {', '.join(parameters.BRANCH_OPS)}")
+                raise UserInputError(
+                    f"search space dpc_ops: {op!r} is not allowed; "
+                    f"allowed: {', '.join(parameters.BRANCH_OPS)}"
+                )
         if self.dpc_inputs not in ("any", "backbone"):
-            raise UserInputError(f"search space dpc_inputs: {self.dpc_inputs!r} is not allowed; "
-                                 "allowed: any, backbone")
+            raise UserInputError(
+                f"search space dpc_inputs: {self.dpc_inputs!r} is not allowed; "
+                "allowed: any, backbone"
+            )
         if not 1 <= self.dpc_num_branches <= DPC_NUM_BRANCHES_MAX:
-            raise UserInputError(f"search space dpc_num_branches: {self.dpc_num_branches}; "
-                                 f"allowed: 1..{DPC_NUM_BRANCHES_MAX}")
+            raise UserInputError(
+                f"search space dpc_num_branches: {self.dpc_num_branches}; "
+                f"allowed: 1..{DPC_NUM_BRANCHES_MAX}"
+            )
         if not isinstance(self.backbones, dict) or not self.backbones:
             raise UserInputError("search space backbones: expected {backbone: [depth multipliers]}")
         # Every corner of the space must be a valid config: build one of each backbone width.
         for backbone, multiplier in self.backbone_widths:
-            ArchConfig(backbone=backbone, depth_multiplier=multiplier, head="basic",
-                       dpc_branches=(), num_classes=self.num_classes, input_size=self.input_size)
+            ArchConfig(
+                backbone=backbone,
+                depth_multiplier=multiplier,
+                head="basic",
+                dpc_branches=(),
+                num_classes=self.num_classes,
+                input_size=self.input_size,
+            )
         for stride in self.output_strides:
-            ArchConfig(output_stride=stride, head="basic", dpc_branches=(),
-                       num_classes=self.num_classes, input_size=self.input_size)
+            ArchConfig(
+                output_stride=stride,
+                head="basic",
+                dpc_branches=(),
+                num_classes=self.num_classes,
+                input_size=self.input_size,
+            )
 
     def at_size(self, size: tuple, flag: str) -> "SearchSpace":
         """This space at input size `size` (every corner of it checked; a failure names the
@@ -73,8 +101,11 @@ class SearchSpace:
 
     @property
     def backbone_widths(self) -> list[tuple[str, float]]:
-        return [(name, float(multiplier)) for name, multipliers in self.backbones.items()
-                for multiplier in multipliers]
+        return [
+            (name, float(multiplier))
+            for name, multipliers in self.backbones.items()
+            for multiplier in multipliers
+        ]
 
     # -- parameters (see `space.parameters`) ---------------------------------------------------
     def choices(self) -> dict[str, list]:
@@ -107,8 +138,10 @@ class SearchSpace:
     @property
     def dpc_cell_count(self) -> int:
         branches = len(parameters.branch_options(self))
-        return math.prod(branches * len(parameters.input_options(self, index))
-                         for index in range(self.dpc_num_branches))
+        return math.prod(
+            branches * len(parameters.input_options(self, index))
+            for index in range(self.dpc_num_branches)
+        )
 
     @property
     def size(self) -> int:
@@ -119,22 +152,29 @@ class SearchSpace:
     def __contains__(self, config: ArchConfig) -> bool:
         if (config.backbone, config.depth_multiplier) not in self.backbone_widths:
             return False
-        if (config.output_stride not in self.output_strides or config.head not in self.heads
-                or config.decoder not in self.decoders):
+        if (
+            config.output_stride not in self.output_strides
+            or config.head not in self.heads
+            or config.decoder not in self.decoders
+        ):
             return False
         if config.head == "basic":
             return True
         if len(config.dpc_branches) != self.dpc_num_branches:
             return False
         options = parameters.branch_options(self)
-        return all({key: value for key, value in branch.items() if key != "input"} in options
-                   and branch["input"] in parameters.input_options(self, index)
-                   for index, branch in enumerate(config.dpc_branches))
+        return all(
+            {key: value for key, value in branch.items() if key != "input"} in options
+            and branch["input"] in parameters.input_options(self, index)
+            for index, branch in enumerate(config.dpc_branches)
+        )
 
     # -- files -------------------------------------------------------------------------------
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
-        return {key: list(value) if isinstance(value, tuple) else value for key, value in data.items()}
+        return {
+            key: list(value) if isinstance(value, tuple) else value for key, value in data.items()
+        }
 
     @classmethod
     def from_file(cls, path: str | Path) -> "SearchSpace":
@@ -143,10 +183,11 @@ class SearchSpace:
         names = {field.name for field in dataclasses.fields(cls)}
         if not isinstance(data, dict) or set(data) - names:
             unknown = sorted(set(data) - names) if isinstance(data, dict) else ["(not an object)"]
-            raise UserInputError(f"space file {path}: unknown field {unknown[0]}; "
-                                 f"allowed: {', '.join(sorted(names))}")
+            raise UserInputError(
+                f"space file {path}: unknown field {unknown[0]}; "
+                f"allowed: {', '.join(sorted(names))}"
+            )
         try:
             return cls(**data)
         except UserInputError as error:
             raise UserInputError(f"space file {path}: {error}") from None
-

@@ -18,8 +18,9 @@ from mobile_seg_nas.streams import muted_stderr
 QUANTIZATIONS = ("none", "fp16", "int8")
 
 
-def convert_to_tflite(model, quantize: str = "none",
-                      representative_images: Callable[[], Iterable] | None = None) -> bytes:
+def convert_to_tflite(
+    model, quantize: str = "none", representative_images: Callable[[], Iterable] | None = None
+) -> bytes:
     """Converts a Keras model with TFLite builtin ops only (no Select TF ops, ever).
 
     `quantize`: "none" (float32), "fp16" (float16 weights) or "int8" (full integer with uint8
@@ -30,7 +31,9 @@ def convert_to_tflite(model, quantize: str = "none",
     from tensorflow.lite.python.convert_phase import ConverterError
 
     if quantize not in QUANTIZATIONS:
-        raise UserInputError(f"quantize: {quantize!r} is not allowed; allowed: {', '.join(QUANTIZATIONS)}")
+        raise UserInputError(
+            f"quantize: {quantize!r} is not allowed; allowed: {', '.join(QUANTIZATIONS)}"
+        )
     converter = tf.lite.TFLiteConverter.from_concrete_functions([_frozen_function(model)])
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     if quantize == "fp16":
@@ -56,7 +59,8 @@ def convert_to_tflite(model, quantize: str = "none",
             raise
         raise UserInputError(
             f"TFLite conversion ({quantize}) needs ops outside the TFLite builtins: "
-            f"{', '.join(ops)}; the model must use builtin ops only (no Select TF ops)") from None
+            f"{', '.join(ops)}; the model must use builtin ops only (no Select TF ops)"
+        ) from None
     except BaseException:
         _replay(native_log)
         raise
@@ -93,8 +97,11 @@ def _replay(native_log) -> None:
 def _ops_outside_builtins(error) -> list[str]:
     """The TF ops a failed conversion would have needed as Flex or custom ops."""
     needs = ("ERROR_NEEDS_FLEX_OPS", "ERROR_NEEDS_CUSTOM_OPS")
-    names = {data.operator.name for data in getattr(error, "errors", ())
-             if any(code in str(data) for code in needs) and data.operator.name}
+    names = {
+        data.operator.name
+        for data in getattr(error, "errors", ())
+        if any(code in str(data) for code in needs) and data.operator.name
+    }
     return sorted(names)
 
 
@@ -105,8 +112,9 @@ def _frozen_function(model):
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
     signature = [tf.TensorSpec(tensor.shape, tensor.dtype) for tensor in model.inputs]
-    call = tf.function(lambda *inputs: model(inputs[0] if len(inputs) == 1 else list(inputs),
-                                             training=False))
+    call = tf.function(
+        lambda *inputs: model(inputs[0] if len(inputs) == 1 else list(inputs), training=False)
+    )
     return convert_variables_to_constants_v2(call.get_concrete_function(*signature))
 
 
@@ -118,11 +126,17 @@ def make_interpreter(model_content: bytes, num_threads: int = 1, xnnpack: bool =
         from ai_edge_litert import interpreter as litert
     except ImportError:  # a device with the older runtime
         from tflite_runtime import interpreter as litert
-    resolver = (litert.OpResolverType.AUTO if xnnpack
-                else litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    resolver = (
+        litert.OpResolverType.AUTO
+        if xnnpack
+        else litert.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+    )
     with muted_stderr():
-        interpreter = litert.Interpreter(model_content=model_content, num_threads=num_threads,
-                                         experimental_op_resolver_type=resolver)
+        interpreter = litert.Interpreter(
+            model_content=model_content,
+            num_threads=num_threads,
+            experimental_op_resolver_type=resolver,
+        )
         interpreter.allocate_tensors()
     return interpreter
 

@@ -25,10 +25,24 @@ def tiny(steps: int = 2, evaluations: int = 1, ladder: str | None = None) -> lis
     """The flags of a tiny search: trials of `steps` steps at 32x32, batch 2, evaluated
     `evaluations` times, in one rung (or up `ladder`), over a small space (the paper's network
     among them), latency from the shipped CPU table."""
-    return ["--space", str(TINY_SPACE), "--input-size", "32x32", "--steps-per-trial", str(steps),
-            "--evaluations-per-trial", str(evaluations), "--batch-size", "2",
-            "--fidelities", ladder or f"32x32/{steps}/2", "--cpus-per-trial", "1",
-            "--device", "amd-epyc-2vcpu-2026-11-24"]  # the shipped table by name: no calibration
+    return [
+        "--space",
+        str(TINY_SPACE),
+        "--input-size",
+        "32x32",
+        "--steps-per-trial",
+        str(steps),
+        "--evaluations-per-trial",
+        str(evaluations),
+        "--batch-size",
+        "2",
+        "--fidelities",
+        ladder or f"32x32/{steps}/2",
+        "--cpus-per-trial",
+        "1",
+        "--device",
+        "amd-epyc-2vcpu-2026-11-24",
+    ]  # the shipped table by name: no calibration
 
 
 TINY = tiny()
@@ -49,20 +63,31 @@ def worker_environment(**changes) -> dict:
 
 def nas(*argv, env=None, timeout=600) -> subprocess.CompletedProcess:
     """Runs `nas ARGV` in a subprocess; stdout and stderr as text."""
-    return subprocess.run([sys.executable, "-m", "nas.cli", *map(str, argv)], cwd=REPO,
-                          env=env or worker_environment(), capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "nas.cli", *map(str, argv)],
+        cwd=REPO,
+        env=env or worker_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def start_nas(*argv, log: Path, env=None) -> subprocess.Popen:
     """Starts `nas ARGV` in the background, its output in the file `log`."""
     with open(log, "w") as handle:
-        return subprocess.Popen([sys.executable, "-m", "nas.cli", *map(str, argv)], cwd=REPO,
-                                env=env or worker_environment(), stdout=handle, stderr=handle)
+        return subprocess.Popen(
+            [sys.executable, "-m", "nas.cli", *map(str, argv)],
+            cwd=REPO,
+            env=env or worker_environment(),
+            stdout=handle,
+            stderr=handle,
+        )
 
 
-def wait_for_trials(run: Path, process, status: str = "completed", count: int = 1,
-                    timeout: float = 300):
+def wait_for_trials(
+    run: Path, process, status: str = "completed", count: int = 1, timeout: float = 300
+):
     """The rows of `run`'s trial table with `status` once there are `count` of them, while
     `process` (the search) still runs; indexed by trial id."""
     deadline = time.monotonic() + timeout
@@ -80,8 +105,11 @@ def wait_for_trials(run: Path, process, status: str = "completed", count: int = 
 
 def error_lines(stderr: str) -> list[str]:
     """The lines of a CLI's stderr that are not log lines."""
-    return [line for line in stderr.strip().splitlines()
-            if line and not line.startswith(("INFO ", "WARNING ", "DEBUG "))]
+    return [
+        line
+        for line in stderr.strip().splitlines()
+        if line and not line.startswith(("INFO ", "WARNING ", "DEBUG "))
+    ]
 
 
 def train_tiny(folder: Path, config, **recipe) -> Path:
@@ -103,8 +131,11 @@ def search_folder(folder: Path, trained_run: Path, rows: list[dict], options: di
     from results.table import as_table
 
     for row in rows:
-        shutil.copytree(trained_run, folder / "trials" / row["trial_id"],
-                        ignore=shutil.ignore_patterns("checkpoints", "tensorboard"))
+        shutil.copytree(
+            trained_run,
+            folder / "trials" / row["trial_id"],
+            ignore=shutil.ignore_patterns("checkpoints", "tensorboard"),
+        )
     write_trials(as_table(rows), folder)
     (folder / "search.json").write_text(json.dumps(options))
     return folder

@@ -14,15 +14,24 @@ def made_up_cache(path, named, backbone):
     cache, setting = RunCache(path), cell_proxy.proxy_setting(CellProxy())
     for rank, (name, config) in enumerate(named.items()):
         for seed in (0, 1):
-            cache.add({"data": backbone.version("synthetic"), "config_id": config.id,
-                       "name": name, "setting": setting.key, "seed": seed,
-                       "miou": 0.40 + 0.01 * rank + 0.002 * seed, "seconds": 10.0})
+            cache.add(
+                {
+                    "data": backbone.version("synthetic"),
+                    "config_id": config.id,
+                    "name": name,
+                    "setting": setting.key,
+                    "seed": seed,
+                    "miou": 0.40 + 0.01 * rank + 0.002 * seed,
+                    "seconds": 10.0,
+                }
+            )
     return RunCache(path)
 
 
 @pytest.mark.parametrize("stride", [16, 8])
 def test_the_report_gives_spread_noise_agreement_and_the_panel_against_the_reference(
-        tmp_path, stride):
+    tmp_path, stride
+):
     backbone = cell_proxy.BACKBONES[stride]
     named = cell_proxy.heads(2, backbone)
     panel_heads = len(backbone.panel_heads)
@@ -30,8 +39,13 @@ def test_the_report_gives_spread_noise_agreement_and_the_panel_against_the_refer
     assert len(named) == panel_heads + 2
     assert {config.output_stride for config in named.values()} == {stride}
     assert all(config.head == "dpc" for name, config in named.items() if name.startswith("cell-"))
-    report = cell_proxy.report(made_up_cache(tmp_path / "runs.jsonl", named, backbone),
-                               "synthetic", named, (0, 1), backbone)
+    report = cell_proxy.report(
+        made_up_cache(tmp_path / "runs.jsonl", named, backbone),
+        "synthetic",
+        named,
+        (0, 1),
+        backbone,
+    )
     assert report["backbone_run"] == backbone.run().name
     assert report["count"] == panel_heads + 2 and report["seconds_per_head"] == 10.0
     assert report["spread"] == pytest.approx(0.01 * (panel_heads + 1))

@@ -21,8 +21,15 @@ def made_up_table(count=60):
         miou = 0.3 + 0.1 * config.depth_multiplier + 0.05 * (config.output_stride == 8)
         latency = predict_latency(config.replace(input_size=(224, 224)), latency_table)
         for seed in (0, 1):
-            rows.append({"config_id": config.id, **param_columns(space, config),
-                         "seed": seed, "miou": miou + 0.01 * (seed - 0.5), "latency_ms": latency})
+            rows.append(
+                {
+                    "config_id": config.id,
+                    **param_columns(space, config),
+                    "seed": seed,
+                    "miou": miou + 0.01 * (seed - 0.5),
+                    "latency_ms": latency,
+                }
+            )
     table = pd.DataFrame(rows)
     for column in space.choices():
         table[column] = table[column].astype("string")
@@ -32,7 +39,9 @@ def made_up_table(count=60):
 def test_every_sampler_is_made_by_name():
     for name in SAMPLERS:
         make_sampler(name, seed=0, budget_trials=50)
-    assert nsga2_population(10) == 8 and nsga2_population(100) == 20 and nsga2_population(None) == 50
+    assert (
+        nsga2_population(10) == 8 and nsga2_population(100) == 20 and nsga2_population(None) == 50
+    )
     with pytest.raises(ValueError, match="unknown sampler 'cma'"):
         make_sampler("cma")
 
@@ -57,10 +66,13 @@ def test_surrogate_learns_the_table_and_simulated_searches_report_hypervolume():
 def test_a_boxed_sampler_is_steered_under_the_reference_latency():
     table = made_up_table()
     space = SearchSpace()
-    surrogate = searchers.fit_surrogate(searchers.config_means(table, space), space,
-                                        searchers.regressors()["random-forest"])
+    surrogate = searchers.fit_surrogate(
+        searchers.config_means(table, space), space, searchers.regressors()["random-forest"]
+    )
     evaluate, reference_ms = searchers.objective(surrogate, space)
-    runs = {name: searchers.simulate(name, evaluate, space, [40], 0, reference_ms, 0.005)[40]
-            for name in ("tpe", "tpe+box")}
+    runs = {
+        name: searchers.simulate(name, evaluate, space, [40], 0, reference_ms, 0.005)[40]
+        for name in ("tpe", "tpe+box")
+    }
     assert 0 < runs["tpe"]["in_box"] < runs["tpe+box"]["in_box"] <= 1
     assert runs["tpe+box"]["hypervolume"] > 0

@@ -16,8 +16,14 @@ def made_up_table(noise, count=30):
         latency = 5.0 + index
         miou = 0.3 + 0.01 * index + rng.normal(0, 0.02)
         for seed in (0, 1):
-            rows.append({"config_id": f"c{index}", "seed": seed, "latency_ms": latency,
-                         "miou": miou + noise * (seed - 0.5)})
+            rows.append(
+                {
+                    "config_id": f"c{index}",
+                    "seed": seed,
+                    "latency_ms": latency,
+                    "miou": miou + noise * (seed - 0.5),
+                }
+            )
     return pd.DataFrame(rows)
 
 

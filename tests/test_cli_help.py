@@ -36,8 +36,11 @@ def test_every_argument_of_every_command_has_help():
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 helps = {choice.dest: choice.help for choice in action._choices_actions}
-                missing += [f"{' '.join(path)} {name}" for name in action.choices
-                            if not (helps.get(name) or "").strip()]
+                missing += [
+                    f"{' '.join(path)} {name}"
+                    for name in action.choices
+                    if not (helps.get(name) or "").strip()
+                ]
             elif action.help != argparse.SUPPRESS and not (action.help or "").strip():
                 name = "/".join(action.option_strings) or action.metavar or action.dest
                 missing.append(f"{' '.join(path)} {name}")

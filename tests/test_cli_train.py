@@ -46,12 +46,18 @@ def test_data_inspect_text(capsys):
     assert code == 0 and "2 images" in out and "road" in out and "no problems found" in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["data", "inspect", "folder:/no/such/place"], "/no/such/place: dataset folder not found"),
-    (["data", "inspect", "pascal:/x"], "unknown kind 'pascal'"),
-    (["eval", "--run", "/no/such/run"], "/no/such/run: run folder not found"),
-    (["train", "--preset", "paper-basic", "--data", "folder:/nope", "--out", "/tmp/x"], "not found"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["data", "inspect", "folder:/no/such/place"], "/no/such/place: dataset folder not found"),
+        (["data", "inspect", "pascal:/x"], "unknown kind 'pascal'"),
+        (["eval", "--run", "/no/such/run"], "/no/such/run: run folder not found"),
+        (
+            ["train", "--preset", "paper-basic", "--data", "folder:/nope", "--out", "/tmp/x"],
+            "not found",
+        ),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(capsys, argv, message):
     code, out, err = run_cli(capsys, *argv)
     assert code == 2 and out == ""
@@ -69,9 +75,27 @@ def test_corrupt_image_exits_2_naming_the_file(tmp_path, capsys):
 def test_train_then_eval(tmp_path, capsys, caplog):
     root = make_folder(tmp_path / "data", bad_value=True)
     out_dir = tmp_path / "run"
-    code, out, err = run_cli(capsys, "train", "--preset", "paper-basic", "--set", "depth_multiplier=0.5",
-                             "--data", f"folder:{root}", "--input-size", "64x64", "--steps", "2",
-                             "--batch-size", "2", "--threads", "1", "--out", str(out_dir), "--json")
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        "--preset",
+        "paper-basic",
+        "--set",
+        "depth_multiplier=0.5",
+        "--data",
+        f"folder:{root}",
+        "--input-size",
+        "64x64",
+        "--steps",
+        "2",
+        "--batch-size",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        str(out_dir),
+        "--json",
+    )
     assert code == 0, err
     metrics = json.loads(out)
     assert metrics["steps"] == 2 and 0 <= metrics["miou"] <= 1 and len(metrics["per_class"]) == 3
@@ -79,10 +103,28 @@ def test_train_then_eval(tmp_path, capsys, caplog):
     assert json.loads((out_dir / "config.json").read_text())["num_classes"] == 3
     assert json.loads((out_dir / "data.json").read_text())["learning_rate"] == 4e-3  # from scratch
 
-    code, _, err = run_cli(capsys, "train", "--preset", "paper-basic", "--set", "depth_multiplier=0.5",
-                           "--data", f"folder:{root}", "--input-size", "64x64", "--steps", "1",
-                           "--batch-size", "2", "--threads", "1", "--init", str(out_dir),
-                           "--out", str(tmp_path / "fine-tuned"))
+    code, _, err = run_cli(
+        capsys,
+        "train",
+        "--preset",
+        "paper-basic",
+        "--set",
+        "depth_multiplier=0.5",
+        "--data",
+        f"folder:{root}",
+        "--input-size",
+        "64x64",
+        "--steps",
+        "1",
+        "--batch-size",
+        "2",
+        "--threads",
+        "1",
+        "--init",
+        str(out_dir),
+        "--out",
+        str(tmp_path / "fine-tuned"),
+    )
     assert code == 0, err
     assert json.loads((tmp_path / "fine-tuned" / "data.json").read_text())["learning_rate"] == 1e-3
 
@@ -94,6 +136,14 @@ def test_train_then_eval(tmp_path, capsys, caplog):
     code, out, _ = run_cli(capsys, "eval", "--run", str(out_dir), "--input-size", "40x40", "--json")
     assert code == 0 and json.loads(out)["images"] == 2  # evaluated at the images' own size
 
-    code, _, err = run_cli(capsys, "train", "--preset", "paper-basic", "--data", f"folder:{root}",
-                           "--out", str(out_dir))
+    code, _, err = run_cli(
+        capsys,
+        "train",
+        "--preset",
+        "paper-basic",
+        "--data",
+        f"folder:{root}",
+        "--out",
+        str(out_dir),
+    )
     assert code == 2 and "already holds a run" in err

@@ -10,14 +10,20 @@ from nas.cli import main
 from space.tflite import convert_to_tflite
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--preset", "paper-dpc", "--quantize", "int4"], "--quantize int4: unknown mode"),
-    (["--preset", "paper-dpc", "--run", "x"], "choose exactly one of"),
-    (["--preset", "paper-dpc", "--trial", "3"], "--trial and --pareto need --run"),
-    (["--preset", "paper-dpc", "--weights", "missing.h5"], "--weights missing.h5: file not found"),
-    (["--run", "no-such-run"], "run folder no-such-run: not found"),
-    (["--preset", "paper-dpc", "--threads", "0"], "must be >= 1"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--preset", "paper-dpc", "--quantize", "int4"], "--quantize int4: unknown mode"),
+        (["--preset", "paper-dpc", "--run", "x"], "choose exactly one of"),
+        (["--preset", "paper-dpc", "--trial", "3"], "--trial and --pareto need --run"),
+        (
+            ["--preset", "paper-dpc", "--weights", "missing.h5"],
+            "--weights missing.h5: file not found",
+        ),
+        (["--run", "no-such-run"], "run folder no-such-run: not found"),
+        (["--preset", "paper-dpc", "--threads", "0"], "must be >= 1"),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line(arguments, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["export", *arguments, "--out", "out"]) == 2

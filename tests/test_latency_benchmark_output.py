@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from latency_models.benchmark_output import (COUNT_LINE, SUMMARY_MS, SUMMARY_TF1, SUMMARY_US,
-                                             parse_benchmark_output)
+from latency_models.benchmark_output import (
+    COUNT_LINE,
+    SUMMARY_MS,
+    SUMMARY_TF1,
+    SUMMARY_US,
+    parse_benchmark_output,
+)
 from mobile_seg_nas import UserInputError
 
 OUTPUTS = Path(__file__).parent / "fixtures" / "phone_outputs"
@@ -53,7 +58,7 @@ def test_every_output_is_listed_in_sources_with_the_same_mean():
 def test_the_op_profile_timings_line_is_a_sum_of_op_times_not_the_mean():
     text = read("tf2_op_profiling_riscv.txt")
     assert "Timings (microseconds): count=50 first=2989660" in text and "avg=2.9499e+06" in text
-    assert parse_benchmark_output(text).mean_us == 2.95034e+06
+    assert parse_benchmark_output(text).mean_us == 2.95034e06
 
 
 def test_litert_profiler_timings_count_warm_up_and_regular_runs_together():
@@ -93,28 +98,35 @@ def test_the_count_line_gives_spread_and_the_summary_gives_first_inference_and_i
 
 
 def test_an_output_without_a_wall_clock_mean_is_a_one_line_user_error():
-    with pytest.raises(UserInputError, match=r"no wall-clock mean .*'count=N \.\.\. avg=\.\.\.' "
-                                             r"line after 'Running benchmark for at least N "
-                                             r"iterations', or 'Inference \(avg\): \.\.\.'"):
+    with pytest.raises(
+        UserInputError,
+        match=r"no wall-clock mean .*'count=N \.\.\. avg=\.\.\.' "
+        r"line after 'Running benchmark for at least N "
+        r"iterations', or 'Inference \(avg\): \.\.\.'",
+    ):
         parse_benchmark_output("ERROR: Could not open '/data/local/tmp/x.tflite'.\n")
 
 
 def test_a_run_cut_after_its_warm_up_has_no_mean():
     text = read("tf2_adb_shell_kws.txt")
-    cut = text[:text.index("Running benchmark for at least 1000 iterations")]
+    cut = text[: text.index("Running benchmark for at least 1000 iterations")]
     with pytest.raises(UserInputError, match="no wall-clock mean"):
         parse_benchmark_output(cut)
 
 
 def test_op_profile_timings_alone_are_no_mean():
     text = read("tf1_contrib_op_profile.txt")
-    profile_only = text[:text.index("Average inference timings in us")]
+    profile_only = text[: text.index("Average inference timings in us")]
     with pytest.raises(UserInputError, match="no wall-clock mean"):
         parse_benchmark_output(profile_only)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_the_thread_count_is_read_where_the_parameters_are_printed(name):
-    printed = {"litert_cpu_blaze_face.txt": 4, "tf2_adb_shell_kws.txt": 1,
-               "tf2_op_profiling_riscv.txt": 4, "tf2_subgraphs_while_lstm.txt": 1}
+    printed = {
+        "litert_cpu_blaze_face.txt": 4,
+        "tf2_adb_shell_kws.txt": 1,
+        "tf2_op_profiling_riscv.txt": 4,
+        "tf2_subgraphs_while_lstm.txt": 1,
+    }
     assert parse_benchmark_output(read(name)).threads == printed.get(name)

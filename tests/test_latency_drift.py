@@ -42,8 +42,9 @@ def quiet_block_ms(signature: str) -> float:
 def quiet_sum_ms(config) -> float:
     """`config`'s sum of blocks on the quiet machine, less the shared invoke overhead."""
     blocks = plan_network(config, inference=True).blocks
-    return (sum(quiet_block_ms(block.signature) for block in blocks)
-            - QUIET_OVERHEAD_MS * (len(blocks) - 1))
+    return sum(quiet_block_ms(block.signature) for block in blocks) - QUIET_OVERHEAD_MS * (
+        len(blocks) - 1
+    )
 
 
 class DriftingMachine:
@@ -104,8 +105,9 @@ def test_blocks_timed_while_the_machine_slows_are_kept_at_the_tables_speed(drift
     stored = tables.read_table_file(tmp_path / "user" / "host.json")
     assert stored.metadata["reference"]["ms"] == QUIET_REFERENCE_MS
     assert stored.metadata["invoke_overhead_ms"] == pytest.approx(QUIET_OVERHEAD_MS)
-    assert len(stored) > len({block.signature
-                              for block in plan_network(first, inference=True).blocks})
+    assert len(stored) > len(
+        {block.signature for block in plan_network(first, inference=True).blocks}
+    )
     for signature, entry in stored.entries.items():  # both batches at the table's speed
         assert entry["ms"] == pytest.approx(quiet_block_ms(signature), abs=1e-4), signature
 
@@ -113,31 +115,38 @@ def test_blocks_timed_while_the_machine_slows_are_kept_at_the_tables_speed(drift
     assert predict_latency(first, table) == pytest.approx(1.25 * quiet_sum_ms(first), rel=1e-3)
     drifting.later(LATER, speed=0.9)
     assert predict_latency(second, load_table("host")) == pytest.approx(
-        0.9 * quiet_sum_ms(second), rel=1e-3)
+        0.9 * quiet_sum_ms(second), rel=1e-3
+    )
 
 
-def test_a_calibration_from_networks_timed_at_changing_speeds_finds_the_quiet_factor(
-        drifting):
-    space = SearchSpace(backbones={"shufflenet_v2": [0.5, 1.0]}, heads=("basic",),
-                        decoders=("none",), output_strides=(16, 8), num_classes=19)
+def test_a_calibration_from_networks_timed_at_changing_speeds_finds_the_quiet_factor(drifting):
+    space = SearchSpace(
+        backbones={"shufflenet_v2": [0.5, 1.0]},
+        heads=("basic",),
+        decoders=("none",),
+        output_strides=(16, 8),
+        num_classes=19,
+    )
     table = load_table("host")
     drifting.network_speeds = itertools.cycle([1.2, 1.35, 1.1, 1.25])
-    calibration = calibrate_table(table, samples=4, input_sizes=[SIZE], space=space,
-                                  progress=False)
+    calibration = calibrate_table(table, samples=4, input_sizes=[SIZE], space=space, progress=False)
     assert calibration["factors"]["shufflenet_v2"] == pytest.approx(END_TO_END_FACTOR, rel=2e-3)
 
     drifting.network_speeds = itertools.cycle([1.15, 0.9, 1.25])
-    report = validate_table(table, samples=4, seed=3, input_sizes=[SIZE], space=space,
-                            progress=False)
+    report = validate_table(
+        table, samples=4, seed=3, input_sizes=[SIZE], space=space, progress=False
+    )
     assert len(set(drifting.timed_at.values())) > 2
     assert report["within_5pct"] == 1.0 and abs(report["mean_error_pct"]) < 0.5
     for row in report["configs"]:  # each network with the reference timed beside it
         assert row["reference_ms"] == pytest.approx(
-            QUIET_REFERENCE_MS * drifting.timed_at[row["config_id"]])
+            QUIET_REFERENCE_MS * drifting.timed_at[row["config_id"]]
+        )
 
 
 def test_a_drift_above_5_percent_since_the_table_was_started_gets_one_line(
-        drifting, capsys, caplog):
+    drifting, capsys, caplog
+):
     predict_latency(CONFIG, load_table("host"))  # the table started at the quiet speed
     drifting.later(LATER, speed=1.04)
     report = speed_report(load_table("host"))
@@ -158,27 +167,52 @@ def test_a_drift_above_5_percent_since_the_table_was_started_gets_one_line(
     assert "0.920 ms now against 0.800 ms" in notices[0]
 
     caplog.clear()
-    assert main(["latency", "predict", "--preset", "paper-basic", "--set",
-                 "depth_multiplier=0.5", "--input-size", "48x48", "--json"]) == 0
-    assert [record.getMessage() for record in caplog.records
-            if "slower than" in record.getMessage()] == [notices[0]]
+    assert (
+        main(
+            [
+                "latency",
+                "predict",
+                "--preset",
+                "paper-basic",
+                "--set",
+                "depth_multiplier=0.5",
+                "--input-size",
+                "48x48",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    assert [
+        record.getMessage() for record in caplog.records if "slower than" in record.getMessage()
+    ] == [notices[0]]
     assert json.loads(capsys.readouterr().out)["latency_ms"] == pytest.approx(
-        1.15 * quiet_sum_ms(CONFIG), rel=1e-3)
+        1.15 * quiet_sum_ms(CONFIG), rel=1e-3
+    )
 
 
 def test_a_table_made_before_reference_timings_is_read_at_its_fingerprints_reference(
-        drifting, tmp_path, caplog):
+    drifting, tmp_path, caplog
+):
     # host.json as this toolkit wrote it before: blocks timed at the fingerprint's speed.
-    machine = {**this_machine().to_dict(), "boot": machines.machine_record()["boot"],
-               "reference_ms": 0.88}
+    machine = {
+        **this_machine().to_dict(),
+        "boot": machines.machine_record()["boot"],
+        "reference_ms": 0.88,
+    }
     metadata = {key: value for key, value in host_metadata().items() if key != "reference"}
     blocks = plan_network(CONFIG, inference=True).blocks
-    entries = {block.signature: {"ms": round(quiet_block_ms(block.signature) * 1.1, 4),
-                                 "runs": 50} for block in blocks}
-    old = {"format": tables.FORMAT, "version": 1, "device": "host",
-           "metadata": {**metadata, "machine": machine,
-                        "invoke_overhead_ms": QUIET_OVERHEAD_MS * 1.1},
-           "entries": entries}
+    entries = {
+        block.signature: {"ms": round(quiet_block_ms(block.signature) * 1.1, 4), "runs": 50}
+        for block in blocks
+    }
+    old = {
+        "format": tables.FORMAT,
+        "version": 1,
+        "device": "host",
+        "metadata": {**metadata, "machine": machine, "invoke_overhead_ms": QUIET_OVERHEAD_MS * 1.1},
+        "entries": entries,
+    }
     (tmp_path / "user" / "host.json").write_text(json.dumps(old))
 
     table = load_table("host")
@@ -195,14 +229,15 @@ def test_a_table_made_before_reference_timings_is_read_at_its_fingerprints_refer
     assert predict_latency(other, table) == pytest.approx(1.2 * quiet_sum_ms(other), rel=1e-3)
     stored = tables.read_table_file(tmp_path / "user" / "host.json")
     assert "reference" not in stored.metadata
-    assert all(stored.entries[block.signature]["ms"] == pytest.approx(
-        1.1 * quiet_block_ms(block.signature), abs=1e-4)
-        for block in plan_network(other, inference=True).blocks)
+    assert all(
+        stored.entries[block.signature]["ms"]
+        == pytest.approx(1.1 * quiet_block_ms(block.signature), abs=1e-4)
+        for block in plan_network(other, inference=True).blocks
+    )
 
 
 @pytest.mark.slow  # imports Ray, Optuna and TensorFlow
-def test_a_search_records_the_speed_now_and_at_its_tables_start_in_its_summary(
-        drifting, tmp_path):
+def test_a_search_records_the_speed_now_and_at_its_tables_start_in_its_summary(drifting, tmp_path):
     from nas.search.driver import prepare  # Ray and Optuna: only here
     from nas.search.options import SearchOptions
     from nas.search.recorder import TrialRecorder

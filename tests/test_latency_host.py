@@ -19,17 +19,24 @@ from space.search_space import SearchSpace
 
 SIZE = (48, 48)
 # One network: ShuffleNet V2 x0.5 with a basic head at output stride 16.
-SPACE = {"backbones": {"shufflenet_v2": [0.5]}, "heads": ["basic"], "decoders": ["none"],
-         "output_strides": [16], "num_classes": 19}
+SPACE = {
+    "backbones": {"shufflenet_v2": [0.5]},
+    "heads": ["basic"],
+    "decoders": ["none"],
+    "output_strides": [16],
+    "num_classes": 19,
+}
 CONFIG = get_preset("paper-basic").replace(depth_multiplier=0.5, input_size=list(SIZE))
 
 
 def test_fingerprints_match_within_the_tolerance_only():
-    machine = Fingerprint("AMD EPYC", 2, "6a93d771884c", "ai-edge-litert 2.3.0", "c382b32bd983",
-                          reference_ms=0.9)
+    machine = Fingerprint(
+        "AMD EPYC", 2, "6a93d771884c", "ai-edge-litert 2.3.0", "c382b32bd983", reference_ms=0.9
+    )
     assert machine.matches(Fingerprint(**{**machine.to_dict(), "reference_ms": 0.9 * 1.04}))
-    assert not machine.matches(Fingerprint(**{**machine.to_dict(),
-                                              "reference_ms": 0.9 * (1 + 2 * TOLERANCE)}))
+    assert not machine.matches(
+        Fingerprint(**{**machine.to_dict(), "reference_ms": 0.9 * (1 + 2 * TOLERANCE)})
+    )
     assert not machine.matches(Fingerprint(**{**machine.to_dict(), "reference_ms": 0.45}))
     assert not machine.matches(Fingerprint(**{**machine.to_dict(), "cpu_flags": "0123456789ab"}))
     assert not machine.matches(None)
@@ -49,7 +56,8 @@ def test_this_machine_is_timed_once_per_boot_and_recorded_by_tables(tmp_path, mo
 
 
 def test_this_boots_own_table_stays_host_when_the_reference_is_timed_again_under_load(
-        tmp_path, monkeypatch, caplog):
+    tmp_path, monkeypatch, caplog
+):
     monkeypatch.setattr(tables, "SHIPPED_DIR", tmp_path / "no-shipped-tables")
     monkeypatch.setenv(tables.USER_DIR_ENV, str(tmp_path / "user"))
     monkeypatch.setattr(machines, "_THIS_PROCESS", {})
@@ -58,13 +66,15 @@ def test_this_boots_own_table_stays_host_when_the_reference_is_timed_again_under
     own_file = tmp_path / "user" / "host.json"
 
     # `nas latency calibrate` times the reference again, on a busy machine: past the tolerance.
-    monkeypatch.setattr(machines, "reference_latency_ms",
-                        lambda: quiet.reference_ms * (1 + 3 * TOLERANCE))
+    monkeypatch.setattr(
+        machines, "reference_latency_ms", lambda: quiet.reference_ms * (1 + 3 * TOLERANCE)
+    )
     assert not measure_this_machine().matches(quiet)
     table = load_table("host")
     assert table.cache_path == own_file and len(table) > 0
     assert predict_latency(CONFIG, table, measure_missing=False) == pytest.approx(
-        latency * (1 + 3 * TOLERANCE), rel=1e-3)  # at the speed the reference now gives
+        latency * (1 + 3 * TOLERANCE), rel=1e-3
+    )  # at the speed the reference now gives
     assert "another machine" not in caplog.text
 
     # A table of another boot is judged by its fingerprint alone.
@@ -82,12 +92,19 @@ def faster_machine_table(tmp_path_factory):
     reference latency, halved, without this boot's id."""
     folder = tmp_path_factory.mktemp("shipped")
     here = folder.parent / "here.json"
-    profile_device("host", select_blocks([SIZE], SearchSpace(**SPACE)), [SIZE], runs=10,
-                   out=here, progress=False)
+    profile_device(
+        "host",
+        select_blocks([SIZE], SearchSpace(**SPACE)),
+        [SIZE],
+        runs=10,
+        out=here,
+        progress=False,
+    )
     table = tables.read_table_file(here)
     table.device = "fast-box"
-    table.entries = {signature: {**entry, "ms": entry["ms"] / 2}
-                     for signature, entry in table.entries.items()}
+    table.entries = {
+        signature: {**entry, "ms": entry["ms"] / 2} for signature, entry in table.entries.items()
+    }
     table.metadata["machine"]["reference_ms"] /= 2
     table.metadata["reference"]["ms"] /= 2
     del table.metadata["machine"]["boot"]  # another machine's table: not of this boot
@@ -107,18 +124,29 @@ def shipped(faster_machine_table, tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_a_machine_matching_no_table_fits_its_factors_once_then_times_its_own_blocks(
-        shipped, capsys, caplog):
+    shipped, capsys, caplog
+):
     shipped_file = tables.SHIPPED_DIR / "fast-box.json"
     before = shipped_file.read_text()
-    predict = ["latency", "predict", "--preset", "paper-basic", "--set", "depth_multiplier=0.5",
-               "--input-size", "48x48", "--json"]
+    predict = [
+        "latency",
+        "predict",
+        "--preset",
+        "paper-basic",
+        "--set",
+        "depth_multiplier=0.5",
+        "--input-size",
+        "48x48",
+        "--json",
+    ]
     assert main([*predict, "--no-measure"]) == 2
     assert "no calibration against it yet" in capsys.readouterr().err
 
     assert main(predict) == 0
     captured = capsys.readouterr()
-    notices = [record.getMessage() for record in caplog.records
-               if "does not match" in record.getMessage()]
+    notices = [
+        record.getMessage() for record in caplog.records if "does not match" in record.getMessage()
+    ]
     assert len(notices) == 1 and "fast-box" in notices[0]
     # estimated before it starts: 3 minutes on the table's machine, which is twice as fast
     assert "about 6 minutes, before a search's budget starts" in notices[0]
@@ -139,8 +167,9 @@ def test_a_machine_matching_no_table_fits_its_factors_once_then_times_its_own_bl
     assert all(block.signature in own for block in plan_network(CONFIG, inference=True).blocks)
     own_factor = own.metadata["calibration"]["factors"]["shufflenet_v2"]
     assert 0.7 < own_factor < 1.4
-    assert predicted == pytest.approx(own_factor * predict_latency(CONFIG, own, calibrated=False),
-                                      rel=1e-3)
+    assert predicted == pytest.approx(
+        own_factor * predict_latency(CONFIG, own, calibrated=False), rel=1e-3
+    )
 
     caplog.clear()
     assert main([*predict, "--no-measure"]) == 0  # cached: no notice, no timing
@@ -162,22 +191,31 @@ def test_a_machine_matching_no_table_fits_its_factors_once_then_times_its_own_bl
     own.save()
     summed = predict_latency(CONFIG, tables.read_table_file(shipped_file), calibrated=False)
     assert predict_latency(CONFIG, load_table("host"), measure_missing=False) == pytest.approx(
-        factor * summed, rel=1e-3)
+        factor * summed, rel=1e-3
+    )
 
     assert main(["latency", "devices", "--json"]) == 0
     devices = json.loads(capsys.readouterr().out)
     speed = devices["host"].pop("speed")  # of this machine's own table, whose blocks predict
     assert speed["table_reference_ms"] == own.metadata["reference"]["ms"]
-    assert devices["host"] == {"table": "fast-box", "this_machine": False,
-                               "factors": calibration["factors"],
-                               "calibrated": calibration["date"], "measured_here": len(own)}
+    assert devices["host"] == {
+        "table": "fast-box",
+        "this_machine": False,
+        "factors": calibration["factors"],
+        "calibrated": calibration["date"],
+        "measured_here": len(own),
+    }
     [row] = devices["devices"]
     assert row["device"] == "fast-box" and row["this_machine"] is False
     assert row["speed_ratio"] == pytest.approx(2, rel=0.01)
 
     # A full re-measure re-fits both sets of factors.
-    assert main(["latency", "calibrate", "--device", "host", "--samples", "2", "--runs", "5",
-                 "--json"]) == 0
+    assert (
+        main(
+            ["latency", "calibrate", "--device", "host", "--samples", "2", "--runs", "5", "--json"]
+        )
+        == 0
+    )
     refitted = json.loads(capsys.readouterr().out)
     assert refitted["table"] == "fast-box" and 1.4 < refitted["factors"]["shufflenet_v2"] < 3.0
     own = tables.read_table_file(shipped / "host.json")

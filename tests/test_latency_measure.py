@@ -22,8 +22,16 @@ def conv_model():
 
 def test_measure_model_reports_median_and_spread(conv_model):
     stats = measure_model(conv_model, num_threads=1, warmup_runs=2, runs=15)
-    assert set(stats) == {"latency_ms", "p90_ms", "mean_ms", "std_ms", "min_ms", "runs", "clock",
-                          "wall_ms"}
+    assert set(stats) == {
+        "latency_ms",
+        "p90_ms",
+        "mean_ms",
+        "std_ms",
+        "min_ms",
+        "runs",
+        "clock",
+        "wall_ms",
+    }
     assert stats["runs"] == 15 and stats["clock"] == "cpu" and stats["wall_ms"] > 0
     assert 0 < stats["min_ms"] <= stats["latency_ms"] <= stats["p90_ms"]
     assert stats["std_ms"] >= 0
@@ -39,8 +47,9 @@ def test_time_limit_keeps_at_least_five_runs(conv_model):
 
 
 def test_block_entry_and_overhead_are_positive():
-    block = plan_network(get_preset("paper-basic").replace(input_size=[64, 64]),
-                         inference=True).blocks[1]
+    block = plan_network(
+        get_preset("paper-basic").replace(input_size=[64, 64]), inference=True
+    ).blocks[1]
     entry = measure_block(block, runs=5)
     assert entry["ms"] > 0 and entry["runs"] == 5 and entry["p90_ms"] >= entry["ms"]
     assert 0 < invoke_overhead_ms(runs=50) < 1.0
@@ -62,9 +71,12 @@ def test_measure_config_times_the_exported_network():
 def test_a_fresh_process_times_a_network_without_a_word_on_stderr():
     """LiteRT announces its XNNPACK delegate on stderr once per process; the toolkit keeps that
     line off, so that a command's stderr holds only its own lines (a bad input's error: one)."""
-    code = ("from latency_models.machine import REFERENCE_MODEL; "
-            "from latency_models.measure import measure_model; "
-            "measure_model(REFERENCE_MODEL.read_bytes(), runs=5)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    code = (
+        "from latency_models.machine import REFERENCE_MODEL; "
+        "from latency_models.measure import measure_model; "
+        "measure_model(REFERENCE_MODEL.read_bytes(), runs=5)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stderr == ""

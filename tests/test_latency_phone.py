@@ -85,7 +85,8 @@ PLAIN_OUTPUT = (
     "Running benchmark for at least 50 iterations and at least 1 seconds but terminate if "
     "exceeding 150 seconds.\r\ncount=9800 first=9 curr=9 min=8 max=31 avg=9.2 std=1\r\n\r\n"
     "Inference timings in us: Init: 1204, First inference: 120, Warmup (avg): 10.1, "
-    "Inference (avg): 9.2\r\n")
+    "Inference (avg): 9.2\r\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +98,17 @@ def probe_blocks():
 def test_probes_then_import_make_a_phone_table(tmp_path, probe_blocks, monkeypatch):
     monkeypatch.setenv("NAS_LATENCY_DIR", str(tmp_path / "user"))
     folder = tmp_path / "probes"
-    script = write_probes(probe_blocks, folder, "oneplus-a6", threads=4, use_gpu=False,
-                          warmup_runs=10, runs=50, cpu_mask="f0", input_sizes=[(32, 32)])
+    script = write_probes(
+        probe_blocks,
+        folder,
+        "oneplus-a6",
+        threads=4,
+        use_gpu=False,
+        warmup_runs=10,
+        runs=50,
+        cpu_mask="f0",
+        input_sizes=[(32, 32)],
+    )
     manifest = json.loads((folder / "probes.json").read_text())
     names = [model_name(block.signature) for block in probe_blocks]
     assert sorted(manifest["models"]) == sorted(names)
@@ -115,9 +125,11 @@ def test_probes_then_import_make_a_phone_table(tmp_path, probe_blocks, monkeypat
     for name in names[:2]:  # the third is still missing: imported partially
         (outputs / f"{name}.txt").write_text(OP_PROFILING_OUTPUT)
     (outputs / "overhead.txt").write_text(PLAIN_OUTPUT)
-    (outputs / "device.txt").write_text("model=ONEPLUS A6003\nsoc=sdm845\nandroid=11\n"
-                                        "benchmark_model_md5=0123abcd\ncpu_mask=f0\n"
-                                        "date=2026-11-20T10:00:00Z\n")
+    (outputs / "device.txt").write_text(
+        "model=ONEPLUS A6003\nsoc=sdm845\nandroid=11\n"
+        "benchmark_model_md5=0123abcd\ncpu_mask=f0\n"
+        "date=2026-11-20T10:00:00Z\n"
+    )
     assert main(["latency", "import", "--device", "oneplus-a6", str(folder)]) == 0
     table = load_table("oneplus-a6")
     assert len(table) == 2

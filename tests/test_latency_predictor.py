@@ -6,8 +6,14 @@ import random
 
 import pytest
 
-from latency_models import (LatencyModel, LatencyTable, MissingEntries, latency_breakdown,
-                            load_table, predict_latency)
+from latency_models import (
+    LatencyModel,
+    LatencyTable,
+    MissingEntries,
+    latency_breakdown,
+    load_table,
+    predict_latency,
+)
 from latency_models import table as tables
 from latency_models.machine import host_metadata
 from latency_models.profiler import covering_configs, select_blocks, unique_blocks
@@ -16,10 +22,13 @@ from space.search_space import SearchSpace
 
 
 def _table_for(configs, overhead=0.0):
-    entries = {block.signature: {"ms": 0.001 * (index + 1)}
-               for index, block in enumerate(unique_blocks(configs))}
-    return LatencyTable("host", {**host_metadata(1, 5, 50), "invoke_overhead_ms": overhead},
-                        entries)
+    entries = {
+        block.signature: {"ms": 0.001 * (index + 1)}
+        for index, block in enumerate(unique_blocks(configs))
+    }
+    return LatencyTable(
+        "host", {**host_metadata(1, 5, 50), "invoke_overhead_ms": overhead}, entries
+    )
 
 
 def test_prediction_is_the_sum_of_the_plans_blocks_minus_shared_overhead():
@@ -33,8 +42,7 @@ def test_prediction_is_the_sum_of_the_plans_blocks_minus_shared_overhead():
     assert {"stem", "dpc_branch4", "head", "classifier", "resize_logits"} <= set(breakdown)
 
 
-def test_a_latency_model_predicts_at_its_deployment_size_and_pickles_without_its_table(
-        tmp_path):
+def test_a_latency_model_predicts_at_its_deployment_size_and_pickles_without_its_table(tmp_path):
     import pickle
 
     deployed = get_preset("paper-dpc").replace(input_size=[96, 128])
@@ -59,7 +67,8 @@ def test_calibration_scales_the_sum_of_blocks_per_backbone():
     table.metadata["calibration"] = {"factors": {"mobilenet_v2": 1.04}}
     assert predict_latency(mobilenet, table) == pytest.approx(1.04 * summed["mobilenet_v2"])
     assert predict_latency(mobilenet, table, calibrated=False) == pytest.approx(
-        summed["mobilenet_v2"])
+        summed["mobilenet_v2"]
+    )
     assert predict_latency(shufflenet, table) == pytest.approx(summed["shufflenet_v2"])  # none
 
 
@@ -86,12 +95,17 @@ def test_missing_entries_name_the_exact_signatures():
     basic = get_preset("paper-basic").replace(input_size=[224, 224])
     dpc = get_preset("paper-dpc").replace(input_size=[224, 224])
     table = _table_for([basic])
-    table.metadata["machine"] |= {"reference_ms": table.metadata["machine"]["reference_ms"] * 2,
-                                  "boot": None}  # a machine half as fast: not measurable here
+    table.metadata["machine"] |= {
+        "reference_ms": table.metadata["machine"]["reference_ms"] * 2,
+        "boot": None,
+    }  # a machine half as fast: not measurable here
     with pytest.raises(MissingEntries) as error:
         predict_latency(dpc, table)
-    expected = [block.signature for block in plan_network(dpc, inference=True).blocks
-                if block.signature not in table]
+    expected = [
+        block.signature
+        for block in plan_network(dpc, inference=True).blocks
+        if block.signature not in table
+    ]
     assert error.value.signatures == list(dict.fromkeys(expected))
     assert "dpc_conv-input:14x14x464-filters:256-kernel:3-rate:1x6" in str(error.value)
     with pytest.raises(MissingEntries):
@@ -127,15 +141,19 @@ def test_missing_host_blocks_are_measured_and_cached(tmp_path, monkeypatch):
     _table_for([basic]).save(tmp_path / "host.json")
     table = load_table("host")
     concurrent = load_table("host")  # another process (a search trial) read the table too
-    missing = [block.signature for block in plan_network(other, inference=True).blocks
-               if block.signature not in table]
+    missing = [
+        block.signature
+        for block in plan_network(other, inference=True).blocks
+        if block.signature not in table
+    ]
     latency = predict_latency(other, table)
     assert latency > 0
     stored = json.loads((tmp_path / "host.json").read_text())["entries"]
     for signature in missing:
         assert stored[signature]["ms"] > 0 and stored[signature]["runs"] >= 5
     assert predict_latency(other, load_table("host"), measure_missing=False) == pytest.approx(
-        latency)
+        latency
+    )
     # The other process takes the blocks this one timed instead of timing them again: both
     # predict the network alike, and the stored entries are the first ones.
     assert predict_latency(other, concurrent) == latency
@@ -149,5 +167,6 @@ def test_accuracy_figures():
     figures = accuracy([1.0, 2.06, 3.3, 4.0], [1.0, 2.0, 3.0, 4.4])
     assert figures["within_5pct"] == 0.5 and figures["within_10pct"] == 1.0
     assert figures["spearman"] == pytest.approx(1.0)
-    assert figures["rmse_pct"] == pytest.approx(100 * (0.03 ** 2 + 0.1 ** 2 + (0.4 / 4.4) ** 2)
-                                                 ** 0.5 / 2, rel=1e-6)
+    assert figures["rmse_pct"] == pytest.approx(
+        100 * (0.03**2 + 0.1**2 + (0.4 / 4.4) ** 2) ** 0.5 / 2, rel=1e-6
+    )

@@ -23,13 +23,17 @@ def folders(tmp_path, monkeypatch):
 
 
 def _table(device="host", entries=None, **metadata):
-    return LatencyTable(device, {**host_metadata(1, 5, 50), **metadata},
-                        entries or {"argmax-input:8x8x3": {"ms": 0.01, "runs": 50}})
+    return LatencyTable(
+        device,
+        {**host_metadata(1, 5, 50), **metadata},
+        entries or {"argmax-input:8x8x3": {"ms": 0.01, "runs": 50}},
+    )
 
 
 def test_round_trip_is_human_readable_one_entry_per_line(tmp_path):
-    table = _table(entries={"b-input:1x1x1": {"ms": 2.0, "runs": 3},
-                            "a-input:2x2x2": {"ms": 1.5, "runs": 3}})
+    table = _table(
+        entries={"b-input:1x1x1": {"ms": 2.0, "runs": 3}, "a-input:2x2x2": {"ms": 1.5, "runs": 3}}
+    )
     table.add_input_size((224, 224))
     path = table.save(tmp_path / "t.json")
     text = path.read_text()
@@ -44,16 +48,34 @@ def test_round_trip_is_human_readable_one_entry_per_line(tmp_path):
     assert again.input_sizes == [(224, 224)] and again.cache_path is None
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "not valid JSON"),
-    ('{"format": "something else"}', "not a latency table"),
-    (json.dumps({"format": tables.FORMAT, "version": 99, "metadata": {}, "entries": {}}),
-     "version 99 is not supported"),
-    (json.dumps({"format": tables.FORMAT, "version": 1, "metadata": {}, "entries": {"x": {}}}),
-     "entry 'x' has no number"),
-    (json.dumps({"format": tables.FORMAT, "version": 1, "metadata": {"reference": {"ms": 0}},
-                 "entries": {}}), "metadata \"reference\" has no positive number"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"format": "something else"}', "not a latency table"),
+        (
+            json.dumps({"format": tables.FORMAT, "version": 99, "metadata": {}, "entries": {}}),
+            "version 99 is not supported",
+        ),
+        (
+            json.dumps(
+                {"format": tables.FORMAT, "version": 1, "metadata": {}, "entries": {"x": {}}}
+            ),
+            "entry 'x' has no number",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": tables.FORMAT,
+                    "version": 1,
+                    "metadata": {"reference": {"ms": 0}},
+                    "entries": {},
+                }
+            ),
+            'metadata "reference" has no positive number',
+        ),
+    ],
+)
 def test_corrupt_or_wrong_version_tables_raise_one_line(tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content)
@@ -65,8 +87,9 @@ def test_corrupt_or_wrong_version_tables_raise_one_line(tmp_path, content, messa
 def test_unknown_device_lists_known_ones(folders):
     shipped, _ = folders
     _table("pixel-7").save(shipped / "pixel-7.json")
-    with pytest.raises(UserInputError,
-                       match="unknown latency device 'pixl-7'; known: host, pixel-7"):
+    with pytest.raises(
+        UserInputError, match="unknown latency device 'pixl-7'; known: host, pixel-7"
+    ):
         load_table("pixl-7")
     with pytest.raises(UserInputError, match="device name"):
         load_table("bad name!")
@@ -76,7 +99,8 @@ def test_user_table_extends_the_shipped_one_and_receives_measurements(folders):
     shipped, user = folders
     _table("box", entries={"a": {"ms": 1.0}}, input_sizes=[[224, 224]]).save(shipped / "box.json")
     _table("box", entries={"a": {"ms": 9.0}, "b": {"ms": 2.0}}, input_sizes=[[64, 64]]).save(
-        user / "box.json")
+        user / "box.json"
+    )
     table = load_table("box")
     assert table.entries == {"a": {"ms": 1.0}, "b": {"ms": 2.0}}  # shipped entries win
     assert table.input_sizes == [(64, 64), (224, 224)]
@@ -91,9 +115,13 @@ def test_user_table_extends_the_shipped_one_and_receives_measurements(folders):
 def test_entries_move_between_tables_at_each_ones_reference_speed(folders):
     shipped, user = folders
     _table("box", entries={"a": {"ms": 1.0}}, reference={"ms": 0.8, "date": "then"}).save(
-        shipped / "box.json")
-    _table("box", entries={"b": {"ms": 0.9, "min_ms": 0.45, "runs": 5}},
-           reference={"ms": 0.9, "date": "later"}).save(user / "box.json")
+        shipped / "box.json"
+    )
+    _table(
+        "box",
+        entries={"b": {"ms": 0.9, "min_ms": 0.45, "runs": 5}},
+        reference={"ms": 0.9, "date": "later"},
+    ).save(user / "box.json")
     table = load_table("box")  # the user's blocks at the shipped table's speed
     assert table.entries == {"a": {"ms": 1.0}, "b": {"ms": 0.8, "min_ms": 0.4, "runs": 5}}
 
@@ -125,9 +153,21 @@ def test_shipped_table_is_valid_records_its_machine_and_covers_the_presets_at_22
 
     table = tables.read_table_file(tables.SHIPPED_DIR / f"{SHIPPED}.json")
     meta = table.metadata
-    for key in ("runtime", "runtime_version", "delegate", "threads", "cpu", "date", "method",
-                "runs", "warmup_runs", "invoke_overhead_ms", "max_load_average", "machine",
-                "machine_note"):
+    for key in (
+        "runtime",
+        "runtime_version",
+        "delegate",
+        "threads",
+        "cpu",
+        "date",
+        "method",
+        "runs",
+        "warmup_runs",
+        "invoke_overhead_ms",
+        "max_load_average",
+        "machine",
+        "machine_note",
+    ):
         assert key in meta, key
     assert table.device == SHIPPED and Fingerprint.from_metadata(meta).cpu == "AMD EPYC"
     assert meta["delegate"] == "XNNPACK" and meta["threads"] == 1

@@ -14,7 +14,15 @@ from mobile_seg_nas.errors import UserInputError
 from nas.search.options import SearchOptions, write_search_options
 
 ROOT = Path(__file__).resolve().parent.parent
-CODE_FOLDERS = ("mobile_seg_nas", "space", "trainers", "latency_models", "results", "nas", "benchmarks")
+CODE_FOLDERS = (
+    "mobile_seg_nas",
+    "space",
+    "trainers",
+    "latency_models",
+    "results",
+    "nas",
+    "benchmarks",
+)
 MAX_FUNCTION_LINES = 60
 
 # Runs one `nas` command and prints the heavy modules it imported.
@@ -33,32 +41,58 @@ def search_run(tmp_path_factory):
     from results.table import as_table
 
     folder = tmp_path_factory.mktemp("search")
-    rows = [{"trial_id": f"t{index}", "status": "completed", "preset": "", "head": "basic",
-             "backbone": "shufflenet_v2", "miou": miou, "latency_ms": latency,
-             "config_id": f"c{index}"}
-            for index, (miou, latency) in enumerate([(0.3, 8.0), (0.2, 4.0), (0.1, 9.0)])]
+    rows = [
+        {
+            "trial_id": f"t{index}",
+            "status": "completed",
+            "preset": "",
+            "head": "basic",
+            "backbone": "shufflenet_v2",
+            "miou": miou,
+            "latency_ms": latency,
+            "config_id": f"c{index}",
+        }
+        for index, (miou, latency) in enumerate([(0.3, 8.0), (0.2, 4.0), (0.1, 9.0)])
+    ]
     write_trials(as_table(rows), folder)
     write_search_options(SearchOptions(latency_target=(5.0,)), folder)
     return folder
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("argv", [
-    ["preset", "list"],
-    ["preset", "show", "paper-dpc", "--json"],
-    ["recipe", "list"],
-    ["recipe", "show", "paper", "--json"],
-    ["latency", "predict", "--preset", "paper-dpc", "--input-size", "224x224", "--no-measure",
-     "--device", "amd-epyc-2vcpu-2026-11-24"],
-    ["latency", "devices"],  # times the fingerprint's reference network with LiteRT
-    ["results", "show", "--run", "{run}"],
-    ["pareto", "plot", "--run", "{run}"],
-    ["results", "compare", "{run}", "--out", "{run}/compare.html"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["preset", "list"],
+        ["preset", "show", "paper-dpc", "--json"],
+        ["recipe", "list"],
+        ["recipe", "show", "paper", "--json"],
+        [
+            "latency",
+            "predict",
+            "--preset",
+            "paper-dpc",
+            "--input-size",
+            "224x224",
+            "--no-measure",
+            "--device",
+            "amd-epyc-2vcpu-2026-11-24",
+        ],
+        ["latency", "devices"],  # times the fingerprint's reference network with LiteRT
+        ["results", "show", "--run", "{run}"],
+        ["pareto", "plot", "--run", "{run}"],
+        ["results", "compare", "{run}", "--out", "{run}/compare.html"],
+    ],
+)
 def test_fast_commands_do_not_import_tensorflow(argv, search_run):
     argv = [arg.format(run=search_run) for arg in argv]
-    done = subprocess.run([sys.executable, "-c", PROBE, json.dumps(argv)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(argv)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     code, heavy = json.loads(done.stdout.strip().splitlines()[-1])
     assert code == 0, done.stderr
     assert heavy == []

@@ -38,8 +38,9 @@ def tiny_recipe(folder: Path) -> Path:
     """The paper's recipe as `nas recipe show paper --json` prints it, edited as a user would:
     a tiny crop, batch and step counts, a checkpoint every 5 steps."""
     recipe = load_recipe("paper").to_dict()
-    recipe["train"].update(crop_size=[32, 32], batch_size=2, checkpoint_every=5,
-                           batch_norm_batches=2, threads=1)
+    recipe["train"].update(
+        crop_size=[32, 32], batch_size=2, checkpoint_every=5, batch_norm_batches=2, threads=1
+    )
     for stage, steps in zip(recipe["stages"], (6, 40, 6)):
         stage["steps"] = steps
     recipe["stages"][2]["slow_start_steps"] = 2
@@ -57,8 +58,13 @@ def run_cli(capsys, *argv):
 def kill_in_stage_two(argv: list[str], out: Path) -> str:
     """Starts `nas reproduce` in a process, kills it (-9) once the middle stage has written a
     checkpoint; returns its stderr."""
-    process = subprocess.Popen([sys.executable, "-m", "nas.cli", *argv], cwd=ROOT, text=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nas.cli", *argv],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     checkpoints = out / "stages" / "2-coarse" / "checkpoints"
     deadline = time.monotonic() + 300
     while not any(checkpoints.glob("step-*")) and process.poll() is None:
@@ -69,16 +75,30 @@ def kill_in_stage_two(argv: list[str], out: Path) -> str:
 
 
 @pytest.mark.slow
-def test_paper_recipe_resumes_its_middle_stage_then_reports_and_exports(data, tmp_path, capsys,
-                                                                         caplog):
+def test_paper_recipe_resumes_its_middle_stage_then_reports_and_exports(
+    data, tmp_path, capsys, caplog
+):
     from space.builders import build_model
 
     weights = tmp_path / "imagenet.weights.h5"  # a locally saved first-stage initialisation
-    build_model(get_preset("paper-basic").replace(depth_multiplier=0.5, num_classes=10,
-                                                  input_size=(32, 32))).save_weights(weights)
+    build_model(
+        get_preset("paper-basic").replace(depth_multiplier=0.5, num_classes=10, input_size=(32, 32))
+    ).save_weights(weights)
     out = tmp_path / "run"
-    argv = ["reproduce", *NETWORK, "--recipe", tiny_recipe(tmp_path), "--coco", data / "coco",
-            "--cityscapes", data / "cityscapes", "--init", weights, "--out", out]
+    argv = [
+        "reproduce",
+        *NETWORK,
+        "--recipe",
+        tiny_recipe(tmp_path),
+        "--coco",
+        data / "coco",
+        "--cityscapes",
+        data / "cityscapes",
+        "--init",
+        weights,
+        "--out",
+        out,
+    ]
     stderr = kill_in_stage_two([str(arg) for arg in argv], out)
     assert "stage 2/3 coarse" in stderr  # the progress names the stage
     assert not (out / "stages" / "2-coarse" / "evaluation.json").exists()
@@ -98,13 +118,18 @@ def test_paper_recipe_resumes_its_middle_stage_then_reports_and_exports(data, tm
     assert coarse["eval_size"] == fine["eval_size"] == [48, 64] and fine["full_resolution"]
     assert len(report["final"]["per_class"]) == 19 and "vehicle" in report["final"]["category_iou"]
 
-    chain = [json.loads((out / "stages" / name / "data.json").read_text())
-             for name in ("1-coco", "2-coarse", "3-fine")]
+    chain = [
+        json.loads((out / "stages" / name / "data.json").read_text())
+        for name in ("1-coco", "2-coarse", "3-fine")
+    ]
     assert chain[0]["init_weights"] == str(weights) and chain[0]["learning_rate"] == 1e-3
     assert chain[1]["init_weights"] == str(out / "stages" / "1-coco")
     assert chain[2]["init_weights"] == str(out / "stages" / "2-coarse")
-    assert (chain[2]["learning_rate"], chain[2]["slow_start_steps"], chain[2]["slow_start_lr"]) \
-        == (1e-4, 2, 1e-5)
+    assert (chain[2]["learning_rate"], chain[2]["slow_start_steps"], chain[2]["slow_start_lr"]) == (
+        1e-4,
+        2,
+        1e-5,
+    )
     metadata = json.loads((out / "export" / "metadata.json").read_text())
     assert metadata["trained"] and metadata["config"]["num_classes"] == 19
     assert report["export"]["files"]["model.tflite"]["agreement"] >= 0.999
@@ -116,16 +141,27 @@ def test_paper_recipe_resumes_its_middle_stage_then_reports_and_exports(data, tm
     assert evaluation["miou"] == pytest.approx(fine["miou"])
 
 
-@pytest.mark.parametrize("paths, message", [
-    ({"cityscapes": "cityscapes"}, "stage coco trains on COCO 2017: give --coco PATH, or leave "
-                                   "the stage out with --skip coco"),
-    ({"coco": "coco", "cityscapes": "fine-only"}, "stage coarse: cityscapes:{data}/fine-only: "
-                                                  "unknown split 'train_extra'"),
-    ({"coco": "nowhere", "cityscapes": "cityscapes"}, "stage coco: {data}/nowhere: COCO folder "
-                                                      "not found"),
-])
-def test_missing_stage_data_is_refused_before_anything_is_written(data, tmp_path, capsys, paths,
-                                                                  message):
+@pytest.mark.parametrize(
+    "paths, message",
+    [
+        (
+            {"cityscapes": "cityscapes"},
+            "stage coco trains on COCO 2017: give --coco PATH, or leave "
+            "the stage out with --skip coco",
+        ),
+        (
+            {"coco": "coco", "cityscapes": "fine-only"},
+            "stage coarse: cityscapes:{data}/fine-only: unknown split 'train_extra'",
+        ),
+        (
+            {"coco": "nowhere", "cityscapes": "cityscapes"},
+            "stage coco: {data}/nowhere: COCO folder not found",
+        ),
+    ],
+)
+def test_missing_stage_data_is_refused_before_anything_is_written(
+    data, tmp_path, capsys, paths, message
+):
     flags = [item for role, folder in paths.items() for item in (f"--{role}", data / folder)]
     code, out, err = run_cli(capsys, "reproduce", *NETWORK, *flags, "--out", tmp_path / "run")
     assert code == 2 and out == ""
@@ -133,35 +169,64 @@ def test_missing_stage_data_is_refused_before_anything_is_written(data, tmp_path
     assert not (tmp_path / "run").exists()
 
 
-def test_initial_weights_that_do_not_fit_are_refused_before_anything_is_written(data, tmp_path,
-                                                                                 capsys):
+def test_initial_weights_that_do_not_fit_are_refused_before_anything_is_written(
+    data, tmp_path, capsys
+):
     from space.builders import build_model
 
     weights = tmp_path / "other.weights.h5"  # another network's weights
-    build_model(get_preset("mobilenetv2-basic").replace(
-        depth_multiplier=0.35, input_size=(32, 32))).save_weights(weights)
-    code, _, err = run_cli(capsys, "reproduce", *NETWORK, "--coco", data / "coco", "--cityscapes",
-                           data / "cityscapes", "--init", weights, "--out", tmp_path / "run")
+    build_model(
+        get_preset("mobilenetv2-basic").replace(depth_multiplier=0.35, input_size=(32, 32))
+    ).save_weights(weights)
+    code, _, err = run_cli(
+        capsys,
+        "reproduce",
+        *NETWORK,
+        "--coco",
+        data / "coco",
+        "--cityscapes",
+        data / "cityscapes",
+        "--init",
+        weights,
+        "--out",
+        tmp_path / "run",
+    )
     assert code == 2 and f"--init {weights}: weights do not fit this model" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "run").exists()
 
 
 def test_a_skipped_stage_needs_no_data(data):
-    plan = make_plan(get_preset("paper-basic"), load_recipe("paper"),
-                     {"coco": None, "cityscapes": data / "fine-only"}, skip=["coco", "coarse"])
+    plan = make_plan(
+        get_preset("paper-basic"),
+        load_recipe("paper"),
+        {"coco": None, "cityscapes": data / "fine-only"},
+        skip=["coco", "coarse"],
+    )
     datasets = load_stage_data(plan)
     assert list(datasets) == [f"cityscapes:{data / 'fine-only'}"]
 
 
 def test_a_reproduction_folder_is_resumed_only_with_the_same_plan(data, tmp_path, capsys):
     out = tmp_path / "run"
-    plan = make_plan(get_preset("paper-basic"), load_recipe("paper"),
-                     {"coco": data / "coco", "cityscapes": data / "cityscapes"},
-                     steps_scale=0.01)
+    plan = make_plan(
+        get_preset("paper-basic"),
+        load_recipe("paper"),
+        {"coco": data / "coco", "cityscapes": data / "cityscapes"},
+        steps_scale=0.01,
+    )
     start_folder(out, plan, resume=False)
     assert read_plan(out) == plan
-    common = ["reproduce", "--preset", "paper-basic", "--coco", data / "coco", "--cityscapes",
-              data / "cityscapes", "--out", out]
+    common = [
+        "reproduce",
+        "--preset",
+        "paper-basic",
+        "--coco",
+        data / "coco",
+        "--cityscapes",
+        data / "cityscapes",
+        "--out",
+        out,
+    ]
     code, _, err = run_cli(capsys, *common, "--steps-scale", "0.01")
     assert code == 2 and "already holds a reproduction; pass --resume" in err
     code, _, err = run_cli(capsys, *common, "--steps-scale", "0.02", "--resume")

@@ -10,19 +10,53 @@ from results.table import TRIAL_COLUMNS, as_table
 
 
 def rows():
-    base = {"status": "completed", "preset": "", "backbone": "shufflenet_v2",
-            "depth_multiplier": 1.0, "output_stride": 16, "head": "basic", "dpc_branches": "",
-            "decoder": "none", "num_classes": 19, "input_size": "64x64", "gflops": 0.4,
-            "params": 1e6, "steps": 10, "train_seconds": 1.0, "eval_seconds": 0.1,
-            "trial_seconds": 1.2, "error": ""}
+    base = {
+        "status": "completed",
+        "preset": "",
+        "backbone": "shufflenet_v2",
+        "depth_multiplier": 1.0,
+        "output_stride": 16,
+        "head": "basic",
+        "dpc_branches": "",
+        "decoder": "none",
+        "num_classes": 19,
+        "input_size": "64x64",
+        "gflops": 0.4,
+        "params": 1e6,
+        "steps": 10,
+        "train_seconds": 1.0,
+        "eval_seconds": 0.1,
+        "trial_seconds": 1.2,
+        "error": "",
+    }
     return [
-        {**base, "trial_id": "0001", "config_id": "0123456789", "miou": 0.3, "latency_ms": 8.0,
-         "preset": "paper-dpc", "head": "dpc"},
-        {**base, "trial_id": "0002", "config_id": "abcdef0123", "miou": 0.2, "latency_ms": 4.0,
-         "backbone": "mobilenet_v2"},
+        {
+            **base,
+            "trial_id": "0001",
+            "config_id": "0123456789",
+            "miou": 0.3,
+            "latency_ms": 8.0,
+            "preset": "paper-dpc",
+            "head": "dpc",
+        },
+        {
+            **base,
+            "trial_id": "0002",
+            "config_id": "abcdef0123",
+            "miou": 0.2,
+            "latency_ms": 4.0,
+            "backbone": "mobilenet_v2",
+        },
         {**base, "trial_id": "0003", "config_id": "fedcba9876", "miou": 0.1, "latency_ms": 9.0},
-        {**base, "trial_id": "0004", "config_id": "1111111111", "status": "failed",
-         "miou": None, "latency_ms": None, "error": "FloatingPointError: loss nan"},
+        {
+            **base,
+            "trial_id": "0004",
+            "config_id": "1111111111",
+            "status": "failed",
+            "miou": None,
+            "latency_ms": None,
+            "error": "FloatingPointError: loss nan",
+        },
     ]
 
 
@@ -58,9 +92,13 @@ def test_a_staged_front_is_drawn_as_one_staircase_per_rung():
     # rung, which both trained, neither dominates the other: both stay on the front, each on
     # the staircase of its own rung.
     first, second, third, _ = rows()
-    table = as_table([{**first, "fidelity": 1, "miou_rung0": 0.15, "miou_rung1": 0.6},
-                      {**second, "latency_ms": 9.5, "fidelity": 0, "miou_rung0": 0.2},
-                      {**third, "fidelity": 0, "miou_rung0": 0.1}])
+    table = as_table(
+        [
+            {**first, "fidelity": 1, "miou_rung0": 0.15, "miou_rung1": 0.6},
+            {**second, "latency_ms": 9.5, "fidelity": 0, "miou_rung0": 0.2},
+            {**third, "fidelity": 0, "miou_rung0": 0.1},
+        ]
+    )
     lines = [trace for trace in pareto_figure(table).data if trace.name.startswith("Pareto")]
     assert [line.name for line in lines] == ["Pareto front, rung 1 (1)", "Pareto front, rung 0 (1)"]
     assert [list(line.x) for line in lines] == [[8.0], [9.5]]
@@ -70,25 +108,40 @@ def test_comparison_figure_draws_each_front():
     table = as_table(rows())
     figure = comparison_figure({"nsga2": table, "random": table.iloc[1:]})
     names = [trace.name for trace in figure.data]
-    assert names == ["nsga2 trials", "nsga2: pareto front (2)", "random trials",
-                     "random: pareto front (1)"]
+    assert names == [
+        "nsga2 trials",
+        "nsga2: pareto front (2)",
+        "random trials",
+        "random: pareto front (1)",
+    ]
     assert list(figure.data[1].x) == [4.0, 8.0]
 
 
 def test_comparison_figure_draws_a_staged_front_rung_by_rung():
     first, second, third, _ = rows()
-    staged = as_table([{**first, "fidelity": 1, "miou_rung0": 0.15, "miou_rung1": 0.6},
-                       {**second, "latency_ms": 9.5, "fidelity": 0, "miou_rung0": 0.2},
-                       {**third, "fidelity": 0, "miou_rung0": 0.1}])
+    staged = as_table(
+        [
+            {**first, "fidelity": 1, "miou_rung0": 0.15, "miou_rung1": 0.6},
+            {**second, "latency_ms": 9.5, "fidelity": 0, "miou_rung0": 0.2},
+            {**third, "fidelity": 0, "miou_rung0": 0.1},
+        ]
+    )
     figure = comparison_figure({"staged": staged, "single": as_table(rows())})
     names = [trace.name for trace in figure.data]
-    assert names == ["staged trials", "staged: pareto front, rung 1 (1)",
-                     "staged: pareto front, rung 0 (1)", "single trials", "single: pareto front (2)"]
+    assert names == [
+        "staged trials",
+        "staged: pareto front, rung 1 (1)",
+        "staged: pareto front, rung 0 (1)",
+        "single trials",
+        "single: pareto front (2)",
+    ]
 
 
 def test_a_staged_search_table_keeps_each_rung_and_marks_finalists_and_infeasible(tmp_path):
-    staged = [{**row, "fidelity": 1 if row["trial_id"] == "0001" else 0, "miou_rung0": 0.25}
-              for row in rows()]
+    staged = [
+        {**row, "fidelity": 1 if row["trial_id"] == "0001" else 0, "miou_rung0": 0.25}
+        for row in rows()
+    ]
     staged[0]["miou_rung1"] = staged[0]["miou"]
     write_trials(as_table(staged), tmp_path)
     table = read_trials(tmp_path)

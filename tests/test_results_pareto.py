@@ -5,33 +5,60 @@ import math
 import numpy as np
 import pytest
 
-from results import (best_under_target, compare_fronts, dominates, hypervolume, latency_score,
-                     pareto_front, reference_latency, summarize)
-from results.pareto import (crowding_distances, nondominated_ranks, pareto_order,
-                            ties_with_front)
+from results import (
+    best_under_target,
+    compare_fronts,
+    dominates,
+    hypervolume,
+    latency_score,
+    pareto_front,
+    reference_latency,
+    summarize,
+)
+from results.pareto import crowding_distances, nondominated_ranks, pareto_order, ties_with_front
 from results.table import as_table
 
 
-def trial(trial_id, miou, latency_ms, status="completed", preset="", head="basic",
-          backbone="shufflenet_v2"):
-    return {"trial_id": trial_id, "status": status, "preset": preset, "head": head,
-            "backbone": backbone, "depth_multiplier": 1.0, "output_stride": 16,
-            "decoder": "none", "config_id": f"c{trial_id}", "miou": miou,
-            "latency_ms": latency_ms, "gflops": 0.5, "params": 1000}
+def trial(
+    trial_id,
+    miou,
+    latency_ms,
+    status="completed",
+    preset="",
+    head="basic",
+    backbone="shufflenet_v2",
+):
+    return {
+        "trial_id": trial_id,
+        "status": status,
+        "preset": preset,
+        "head": head,
+        "backbone": backbone,
+        "depth_multiplier": 1.0,
+        "output_stride": 16,
+        "decoder": "none",
+        "config_id": f"c{trial_id}",
+        "miou": miou,
+        "latency_ms": latency_ms,
+        "gflops": 0.5,
+        "params": 1000,
+    }
 
 
 @pytest.fixture
 def table():
-    return as_table([
-        trial("a", 0.50, 10.0, preset="paper-dpc", head="dpc"),
-        trial("b", 0.40, 5.0),              # front: fastest
-        trial("c", 0.45, 12.0),             # dominated by a (worse and slower)
-        trial("d", 0.60, 20.0, head="dpc"),  # front: most accurate
-        trial("e", 0.50, 10.0),             # equal to a: neither dominates, both on the front
-        trial("f", 0.90, 1.0, status="failed"),        # not completed: ignored
-        trial("g", 0.95, 2.0, status="early_stopped"),  # stopped by ASHA: ignored
-        trial("h", math.nan, 3.0),           # no mIOU: ignored
-    ])
+    return as_table(
+        [
+            trial("a", 0.50, 10.0, preset="paper-dpc", head="dpc"),
+            trial("b", 0.40, 5.0),  # front: fastest
+            trial("c", 0.45, 12.0),  # dominated by a (worse and slower)
+            trial("d", 0.60, 20.0, head="dpc"),  # front: most accurate
+            trial("e", 0.50, 10.0),  # equal to a: neither dominates, both on the front
+            trial("f", 0.90, 1.0, status="failed"),  # not completed: ignored
+            trial("g", 0.95, 2.0, status="early_stopped"),  # stopped by ASHA: ignored
+            trial("h", math.nan, 3.0),  # no mIOU: ignored
+        ]
+    )
 
 
 def test_dominates():
@@ -46,8 +73,10 @@ def test_front_is_exactly_the_non_dominated_completed_trials(table):
     assert list(front["trial_id"]) == ["b", "a", "e", "d"]  # fastest first
     done = table[table["status"] == "completed"].dropna(subset=["miou"])
     for _, row in done.iterrows():
-        dominated = any(dominates((other.miou, other.latency_ms), (row.miou, row.latency_ms))
-                        for other in done.itertuples())
+        dominated = any(
+            dominates((other.miou, other.latency_ms), (row.miou, row.latency_ms))
+            for other in done.itertuples()
+        )
         assert dominated == (row.trial_id not in set(front["trial_id"]))
 
 
@@ -88,7 +117,7 @@ def test_pareto_order_ranks_by_front_then_crowding():
 def test_trials_dominated_by_less_than_the_seed_noise_tie_with_the_front(table):
     # c (0.45, 12 ms) is dominated by a and e (0.50, 10 ms): by 0.05 in mIOU
     assert ties_with_front(table, noise=0.01) == []
-    tie, = ties_with_front(table, noise=0.06)
+    (tie,) = ties_with_front(table, noise=0.06)
     assert tie["trial_id"] == "c" and tie["tied_with"] in ("a", "e")
     assert tie["miou_difference"] == pytest.approx(0.05)
     assert summarize(table, seed_noise=0.06)["ties"] == [tie]
@@ -96,8 +125,11 @@ def test_trials_dominated_by_less_than_the_seed_noise_tie_with_the_front(table):
 
 def staged(trial_id, latency_ms, *rung_mious):
     """A trial of a staged search that trained the given rungs."""
-    return {**trial(trial_id, rung_mious[-1], latency_ms), "fidelity": len(rung_mious) - 1,
-            **{f"miou_rung{rung}": miou for rung, miou in enumerate(rung_mious)}}
+    return {
+        **trial(trial_id, rung_mious[-1], latency_ms),
+        "fidelity": len(rung_mious) - 1,
+        **{f"miou_rung{rung}": miou for rung, miou in enumerate(rung_mious)},
+    }
 
 
 def test_a_staged_front_compares_each_trial_with_the_others_at_its_own_highest_rung():
@@ -105,28 +137,34 @@ def test_a_staged_front_compares_each_trial_with_the_others_at_its_own_highest_r
     # climbed: "fast" keeps its place although the finalist's 0.55 would dominate its 0.30.
     # Nor does a first-rung result unseat a trial that climbed: "late" beats the finalist's
     # first rung, but the finalist stays.
-    table = as_table([
-        staged("fast", 5.0, 0.30),
-        staged("finalist", 4.0, 0.25, 0.55),
-        staged("slow", 6.0, 0.20),          # beaten at the first rung by all three above
-        staged("rival", 4.5, 0.28, 0.50),   # beaten at the second rung by the finalist
-        staged("late", 3.9, 0.26),
-    ])
+    table = as_table(
+        [
+            staged("fast", 5.0, 0.30),
+            staged("finalist", 4.0, 0.25, 0.55),
+            staged("slow", 6.0, 0.20),  # beaten at the first rung by all three above
+            staged("rival", 4.5, 0.28, 0.50),  # beaten at the second rung by the finalist
+            staged("late", 3.9, 0.26),
+        ]
+    )
     assert list(pareto_front(table)["trial_id"]) == ["late", "finalist", "fast"]
     ties = ties_with_front(table, noise=0.06)  # each tie named by its closest front member
     assert [(tie["trial_id"], tie["tied_with"]) for tie in ties] == [
-        ("slow", "finalist"), ("rival", "finalist")]
+        ("slow", "finalist"),
+        ("rival", "finalist"),
+    ]
     assert [tie["miou_difference"] for tie in ties] == pytest.approx([0.05, 0.05])
 
 
 def test_a_trial_beaten_only_off_the_front_ties_with_the_trial_that_beat_it():
-    table = as_table([
-        staged("first", 6.0, 0.30),
-        staged("second", 5.0, 0.32, 0.50),  # beats "first" at the first rung
-        staged("third", 4.0, 0.29, 0.55),   # beats "second" at the second rung, not "first"
-    ])
+    table = as_table(
+        [
+            staged("first", 6.0, 0.30),
+            staged("second", 5.0, 0.32, 0.50),  # beats "first" at the first rung
+            staged("third", 4.0, 0.29, 0.55),  # beats "second" at the second rung, not "first"
+        ]
+    )
     assert list(pareto_front(table)["trial_id"]) == ["third"]
-    tie, = ties_with_front(table, noise=0.03)  # "second" is 0.05 behind "third": no tie
+    (tie,) = ties_with_front(table, noise=0.03)  # "second" is 0.05 behind "third": no tie
     assert (tie["trial_id"], tie["tied_with"]) == ("first", "second")
     assert tie["miou_difference"] == pytest.approx(0.02)
 
@@ -155,7 +193,7 @@ def test_summary(table):
 
 def test_mnasnet_score():
     assert latency_score(0.5, 10.0, 10.0) == pytest.approx(0.5)
-    assert latency_score(0.5, 20.0, 10.0) == pytest.approx(0.5 * 2 ** -0.07)
+    assert latency_score(0.5, 20.0, 10.0) == pytest.approx(0.5 * 2**-0.07)
     assert latency_score(0.5, 5.0, 10.0, weight=None) == pytest.approx(0.5)  # hard: free under
     assert latency_score(0.5, 20.0, 10.0, weight=None) == pytest.approx(0.25)
 

@@ -30,15 +30,24 @@ def test_a_checkpoint_continues_training_until_the_final_one_holds_the_result(tm
     trial = trial_folder(tmp_path / "trial")
     with checkpoint_of(trial) as checkpoint:
         assert restore(checkpoint, tmp_path / "retry") is None  # training goes on from it
-    assert files(tmp_path / "retry") == ["checkpoints/step-00000004/state.json", "config.json",
-                                         "data.json", "metrics.csv"]
+    assert files(tmp_path / "retry") == [
+        "checkpoints/step-00000004/state.json",
+        "config.json",
+        "data.json",
+        "metrics.csv",
+    ]
 
     (trial / "model.weights.h5").write_bytes(b"weights")
     (trial / "result.json").write_text(json.dumps({"miou": 0.5, "final": True}))
     with checkpoint_of(trial, final=True) as checkpoint:
         assert restore(checkpoint, tmp_path / "again") == {"miou": 0.5, "final": True}
-    assert files(tmp_path / "again") == ["config.json", "data.json", "metrics.csv",
-                                         "model.weights.h5", "result.json"]
+    assert files(tmp_path / "again") == [
+        "config.json",
+        "data.json",
+        "metrics.csv",
+        "model.weights.h5",
+        "result.json",
+    ]
 
 
 @pytest.mark.parametrize("as_uri", [False, True])
@@ -53,8 +62,9 @@ def test_files_come_out_of_a_store_given_as_a_folder_or_a_uri(tmp_path, as_uri):
 
     location = store.location(checkpoint_at(store, "ray/trial_1/checkpoint_000003"))
     assert location == "ray/trial_1/checkpoint_000003"
-    copied = store.fetch(location, tmp_path / "trials" / "1", ["result.json", "config.json",
-                                                                 "model.weights.h5"])
+    copied = store.fetch(
+        location, tmp_path / "trials" / "1", ["result.json", "config.json", "model.weights.h5"]
+    )
     assert copied == ["result.json", "model.weights.h5"]  # what the checkpoint holds
     assert (tmp_path / "trials" / "1" / "model.weights.h5").read_bytes() == b"weights"
     assert isinstance(checkpoint_at(store, location), tune.Checkpoint)
@@ -63,4 +73,5 @@ def test_files_come_out_of_a_store_given_as_a_folder_or_a_uri(tmp_path, as_uri):
 def test_the_run_folder_is_the_default_store(tmp_path):
     assert TrialStore.of_search(None, tmp_path / "run").root == str(tmp_path / "run")
     assert TrialStore.of_search("s3://bucket/searches/", tmp_path / "run").root == (
-        "s3://bucket/searches/run")
+        "s3://bucket/searches/run"
+    )

@@ -9,11 +9,18 @@ from nas.search.budget import TimeBudget
 from nas.search.options import Budget, SearchOptions, format_duration, parse_budget
 
 
-@pytest.mark.parametrize("text, budget", [
-    ("40", Budget(trials=40)), ("90s", Budget(seconds=90)), ("30m", Budget(seconds=1800)),
-    ("2h", Budget(seconds=7200)), ("1h30m", Budget(seconds=5400)), ("1.5m", Budget(seconds=90)),
-    (" 5M ", Budget(seconds=300)),
-])
+@pytest.mark.parametrize(
+    "text, budget",
+    [
+        ("40", Budget(trials=40)),
+        ("90s", Budget(seconds=90)),
+        ("30m", Budget(seconds=1800)),
+        ("2h", Budget(seconds=7200)),
+        ("1h30m", Budget(seconds=5400)),
+        ("1.5m", Budget(seconds=90)),
+        (" 5M ", Budget(seconds=300)),
+    ],
+)
 def test_parse_budget(text, budget):
     assert parse_budget(text) == budget
 

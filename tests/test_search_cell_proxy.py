@@ -28,13 +28,25 @@ def backbone_run(tmp_path_factory):
 
 
 def test_a_trial_trains_its_head_on_the_backbones_features_and_keeps_the_whole_network(
-        backbone_run, tmp_path):
-    options, _ = SearchOptions(budget="1", device="amd-epyc-2vcpu-2026-11-24",
-                               cell_proxy=str(backbone_run)).for_data(load_dataset("synthetic"))
-    proxy = CellProxy(input_size=(64, 64), train_images=4, val_images=2, steps=2, batch_size=2,
-                      run=str(backbone_run))
-    space = SearchSpace(backbones={"shufflenet_v2": [0.5]}, output_strides=(16,),
-                        decoders=("none",), input_size=(64, 64))
+    backbone_run, tmp_path
+):
+    options, _ = SearchOptions(
+        budget="1", device="amd-epyc-2vcpu-2026-11-24", cell_proxy=str(backbone_run)
+    ).for_data(load_dataset("synthetic"))
+    proxy = CellProxy(
+        input_size=(64, 64),
+        train_images=4,
+        val_images=2,
+        steps=2,
+        batch_size=2,
+        run=str(backbone_run),
+    )
+    space = SearchSpace(
+        backbones={"shufflenet_v2": [0.5]},
+        output_strides=(16,),
+        decoders=("none",),
+        input_size=(64, 64),
+    )
     settings = TrialSettings.from_options(options, space, tmp_path / "run")
     assert settings.space.input_size == CellProxy().input_size  # the size heads train at
     settings = dataclasses.replace(settings, cell_proxy=proxy)
@@ -49,6 +61,7 @@ def test_a_trial_trains_its_head_on_the_backbones_features_and_keeps_the_whole_n
     trained = load_run(backbone_run).model
     backbone = [layer.name for layer in build_backbone_model(BACKBONE).layers if layer.weights]
     for name in backbone:  # the backbone is the run's, untouched
-        for kept, saved in zip(trained.get_layer(name).weights,
-                               trial.model.get_layer(name).weights):
+        for kept, saved in zip(
+            trained.get_layer(name).weights, trial.model.get_layer(name).weights
+        ):
             np.testing.assert_array_equal(np.asarray(kept), np.asarray(saved))

@@ -16,8 +16,15 @@ import pytest
 
 from nas.cli import main
 from results import pareto_front, read_trials
-from searches import (STARTS_RAY, TINY, error_lines, nas, start_nas, wait_for_trials,
-                      worker_environment)
+from searches import (
+    STARTS_RAY,
+    TINY,
+    error_lines,
+    nas,
+    start_nas,
+    wait_for_trials,
+    worker_environment,
+)
 
 pytestmark = [pytest.mark.slow, STARTS_RAY]
 
@@ -35,9 +42,21 @@ def ray_node(folder: Path, name: str, env: dict, *arguments):
     log = folder / f"{name}.log"
     with open(log, "w") as handle:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "ray"), "start", "--block", "--disable-usage-stats",
-             "--object-store-memory", str(80 * 2**20), "--temp-dir", str(folder / name),
-             *arguments], env=env, stdout=handle, stderr=subprocess.STDOUT)
+            [
+                str(Path(sys.executable).parent / "ray"),
+                "start",
+                "--block",
+                "--disable-usage-stats",
+                "--object-store-memory",
+                str(80 * 2**20),
+                "--temp-dir",
+                str(folder / name),
+                *arguments,
+            ],
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 120
         while "Ray runtime started" not in log.read_text():
@@ -57,11 +76,24 @@ def two_node_cluster(env: dict):
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="nas-ray-", dir="/tmp") as folder:
         folder = Path(folder)
-        with ray_node(folder, "head", env, "--head", f"--port={port}", "--num-cpus=0",
-                      "--include-dashboard=false", f"--ray-client-server-port={free_port()}"):
+        with ray_node(
+            folder,
+            "head",
+            env,
+            "--head",
+            f"--port={port}",
+            "--num-cpus=0",
+            "--include-dashboard=false",
+            f"--ray-client-server-port={free_port()}",
+        ):
             # Ray's own way to join a token cluster (`ray start --address` does not look)
-            with ray_node(folder, "node", {**env, "RAY_AUTH_MODE": "token"},
-                          f"--address=127.0.0.1:{port}", "--num-cpus=1"):
+            with ray_node(
+                folder,
+                "node",
+                {**env, "RAY_AUTH_MODE": "token"},
+                f"--address=127.0.0.1:{port}",
+                "--num-cpus=1",
+            ):
                 yield f"127.0.0.1:{port}"
         assert processes_using(folder) == []  # both nodes stopped
 
@@ -73,21 +105,41 @@ def cluster_env(tmp_path):
     home = tmp_path / "home"
     (home / ".ray").mkdir(parents=True)
     (home / ".ray" / "auth_token").write_text(secrets.token_hex(32))
-    return worker_environment(HOME=str(home), RAY_AUTH_MODE=None, RAY_AUTH_TOKEN=None,
-                              RAY_AUTH_TOKEN_PATH=None, RAY_ADDRESS=None,
-                              RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S="0")
+    return worker_environment(
+        HOME=str(home),
+        RAY_AUTH_MODE=None,
+        RAY_AUTH_TOKEN=None,
+        RAY_AUTH_TOKEN_PATH=None,
+        RAY_ADDRESS=None,
+        RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S="0",
+    )
 
 
 def test_search_on_a_two_node_cluster(tmp_path, cluster_env, capsys):
     run, storage = tmp_path / "run", tmp_path / "storage"
     with two_node_cluster(cluster_env) as address:
-        search = ["search", "--address", address, "--storage", storage, "--out", run,
-                  "--budget", "2", *TINY]
-        tokens = {"rejected the Ray token from RAY_AUTH_TOKEN": {"RAY_AUTH_TOKEN": "wrong"},
-                  "no Ray token was found": {"HOME": str(tmp_path)}}
-        failed = {message: start_nas(*search, log=tmp_path / f"token-{number}.log",
-                                     env={**cluster_env, **change})
-                  for number, (message, change) in enumerate(tokens.items())}
+        search = [
+            "search",
+            "--address",
+            address,
+            "--storage",
+            storage,
+            "--out",
+            run,
+            "--budget",
+            "2",
+            *TINY,
+        ]
+        tokens = {
+            "rejected the Ray token from RAY_AUTH_TOKEN": {"RAY_AUTH_TOKEN": "wrong"},
+            "no Ray token was found": {"HOME": str(tmp_path)},
+        }
+        failed = {
+            message: start_nas(
+                *search, log=tmp_path / f"token-{number}.log", env={**cluster_env, **change}
+            )
+            for number, (message, change) in enumerate(tokens.items())
+        }
         for number, (message, process) in enumerate(failed.items()):
             assert process.wait(timeout=300) == 2
             lines = error_lines((tmp_path / f"token-{number}.log").read_text())
@@ -129,8 +181,24 @@ def test_search_on_a_two_node_cluster(tmp_path, cluster_env, capsys):
     # a trial whose weights the run folder lacks: export fetches them from the storage
     trial_id = table["trial_id"][0]
     (run / "trials" / trial_id / "model.weights.h5").unlink(missing_ok=True)
-    assert main(["export", "--run", str(run), "--trial", trial_id, "--input-size", "64x64",
-                 "--verify-images", "2", "--out", str(tmp_path / "export")]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--run",
+                str(run),
+                "--trial",
+                trial_id,
+                "--input-size",
+                "64x64",
+                "--verify-images",
+                "2",
+                "--out",
+                str(tmp_path / "export"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "export" / "model.tflite").is_file()
 
 

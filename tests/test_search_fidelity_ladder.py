@@ -3,8 +3,7 @@
 import pytest
 
 from mobile_seg_nas import UserInputError
-from nas.search.fidelity import (Fidelity, fit_ladder, format_ladder, parse_fidelity,
-                                 parse_ladder)
+from nas.search.fidelity import Fidelity, fit_ladder, format_ladder, parse_fidelity, parse_ladder
 from trainers import TrainConfig
 
 
@@ -15,12 +14,18 @@ def test_a_ladder_is_written_as_crops_steps_and_batches():
     assert format_ladder(ladder) == "128x128/200/16,256x256/400/8,256x256/800/8/0.002"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("128x128/200", r"expected HxW\[@SCALE\]/STEPS/BATCH"), ("axb/1/1", "expected HxW"),
-    ("90x120@x/250/16", "expected HxW"), ("90x120@0/250/16", r"frame scale must be in \(0, 4\]"),
-    ("16x16/10/1", "crop of at least 32x32"), ("", "at least one fidelity"),
-    ("256x256/800/8,128x128/200/16", "a ladder climbs"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("128x128/200", r"expected HxW\[@SCALE\]/STEPS/BATCH"),
+        ("axb/1/1", "expected HxW"),
+        ("90x120@x/250/16", "expected HxW"),
+        ("90x120@0/250/16", r"frame scale must be in \(0, 4\]"),
+        ("16x16/10/1", "crop of at least 32x32"),
+        ("", "at least one fidelity"),
+        ("256x256/800/8,128x128/200/16", "a ladder climbs"),
+    ],
+)
 def test_bad_ladders_say_what_is_wrong_in_one_line(text, message):
     with pytest.raises(UserInputError, match=message):
         parse_ladder(text)

@@ -18,8 +18,15 @@ def test_keras_tuner_search_writes_the_same_run_folder(tmp_path):
     assert list(table["status"]) == ["completed", "completed"]
     assert table.loc[0, "preset"] == "paper-dpc"  # the first trial is the paper's config
     assert table["score"].notna().all()  # the scalar keras-tuner optimised
-    for name in ("trials.csv", "trials.parquet", "pareto.csv", "pareto.html", "pareto.png",
-                 "summary.json", "search.json"):
+    for name in (
+        "trials.csv",
+        "trials.parquet",
+        "pareto.csv",
+        "pareto.html",
+        "pareto.png",
+        "summary.json",
+        "search.json",
+    ):
         assert (run / name).is_file(), name
     for trial_id in table["trial_id"]:
         assert (run / "trials" / trial_id / "model.weights.h5").is_file()

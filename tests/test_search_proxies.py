@@ -43,8 +43,11 @@ def test_the_resolved_proxy_is_what_a_resumed_search_reads(tmp_path):
     options, _ = SearchOptions().for_data(camvid)
     again = SearchOptions.from_dict(options.to_dict())
     assert again == options and again.for_data(camvid)[0] == options
-    before_proxies = {key: value for key, value in options.to_dict().items()
-                      if key not in ("proxy", "frame_scale")}
+    before_proxies = {
+        key: value
+        for key, value in options.to_dict().items()
+        if key not in ("proxy", "frame_scale")
+    }
     assert SearchOptions.from_dict(before_proxies).proxy == "crops"  # what it trained then
 
 
@@ -67,6 +70,7 @@ def test_latency_is_predicted_where_the_data_is_deployed(tmp_path):
 
 def test_frames_too_large_for_a_phone_are_deployed_halved(tmp_path):
     from dataset_trees import make_cityscapes
+
     cityscapes = load_dataset(f"cityscapes:{make_cityscapes(tmp_path, scale=512)}")  # 1536x2048
     options, why = SearchOptions().for_data(cityscapes)
     assert options.latency_input_size == (768, 1024) and "1536x2048 halved 1x" in why
@@ -80,18 +84,40 @@ def test_a_search_on_camvid_trains_and_evaluates_whole_downscaled_frames(tmp_pat
     shipped = json.loads((REPO / "latency_models" / "tables" / f"{CPU_TABLE}.json").read_text())
     shipped["entries"] = {  # stand-ins for 11 classes: the shipped table times 19
         key.replace("num_classes:19", "num_classes:11").replace("x19", "x11"): entry
-        for key, entry in shipped["entries"].items()}
+        for key, entry in shipped["entries"].items()
+    }
     (tmp_path / "table.json").write_text(json.dumps(shipped))
-    finished = nas("search", "--out", run, "--data", f"camvid:{root}", "--space", TINY_SPACE,
-                   "--algo", "asha-random", "--budget", "1", "--frame-scale", "0.5",
-                   "--steps-per-trial", "2", "--batch-size", "2", "--evaluations-per-trial", "1",
-                   "--device", tmp_path / "table.json", "--latency-input-size", "224x224",
-                   timeout=400)
+    finished = nas(
+        "search",
+        "--out",
+        run,
+        "--data",
+        f"camvid:{root}",
+        "--space",
+        TINY_SPACE,
+        "--algo",
+        "asha-random",
+        "--budget",
+        "1",
+        "--frame-scale",
+        "0.5",
+        "--steps-per-trial",
+        "2",
+        "--batch-size",
+        "2",
+        "--evaluations-per-trial",
+        "1",
+        "--device",
+        tmp_path / "table.json",
+        "--latency-input-size",
+        "224x224",
+        timeout=400,
+    )
     assert finished.returncode == 0, finished.stderr[-2000:]
     assert "proxy frames (the data's frames share one size, 72x96)" in finished.stderr
     stored = read_search_options(run)
     assert (stored.proxy, stored.input_size, stored.frame_scale) == ("frames", (36, 48), 0.5)
-    trial, = read_trials(run)["trial_id"]
+    (trial,) = read_trials(run)["trial_id"]
     recipe = json.loads((run / "trials" / trial / "data.json").read_text())
     result = json.loads((run / "trials" / trial / "result.json").read_text())
     assert recipe["frame_scale"] == 0.5 and recipe["crop_size"] == [36, 48]  # evaluated there too

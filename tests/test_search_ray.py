@@ -30,17 +30,35 @@ def ray_cluster():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTHONPATH", worker_environment()["PYTHONPATH"])
-        ray.init(address="local", num_cpus=2, include_dashboard=False, object_store_memory=80 * 2**20,
-                 log_to_driver=False)
+        ray.init(
+            address="local",
+            num_cpus=2,
+            include_dashboard=False,
+            object_store_memory=80 * 2**20,
+            log_to_driver=False,
+        )
         yield
         ray.shutdown()
 
 
-def test_trials_failing_in_a_row_stop_the_search_and_resume_continues(ray_cluster, tmp_path,
-                                                                      capsys):
+def test_trials_failing_in_a_row_stop_the_search_and_resume_continues(
+    ray_cluster, tmp_path, capsys
+):
     run = tmp_path / "run"
-    argv = ["search", "--budget", "3", "--out", str(run), "--learning-rate", "1e30",
-            "--stop-after-failures", "2", "--trial-retries", "0", *tiny(steps=3)]
+    argv = [
+        "search",
+        "--budget",
+        "3",
+        "--out",
+        str(run),
+        "--learning-rate",
+        "1e30",
+        "--stop-after-failures",
+        "2",
+        "--trial-retries",
+        "0",
+        *tiny(steps=3),
+    ]
     capsys.readouterr()
     assert main(argv) == 1
     error = capsys.readouterr().err.strip().splitlines()[-1]
@@ -77,10 +95,20 @@ def kill_trial_worker(run: Path, timeout: float = 300) -> list[int]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         running = read_trials(run)["trial_id"] if (run / "trials.parquet").is_file() else []
-        if any((Path(tempfile.gettempdir()) / f"nas-trial-{trial_id}" / "checkpoints" /
-                "step-00000004").is_dir() for trial_id in running):
-            workers = [pid for pid in descendants(os.getpid())
-                       if command_line(pid).startswith("ray::ImplicitFunc")]
+        if any(
+            (
+                Path(tempfile.gettempdir())
+                / f"nas-trial-{trial_id}"
+                / "checkpoints"
+                / "step-00000004"
+            ).is_dir()
+            for trial_id in running
+        ):
+            workers = [
+                pid
+                for pid in descendants(os.getpid())
+                if command_line(pid).startswith("ray::ImplicitFunc")
+            ]
             for pid in workers:
                 os.kill(pid, signal.SIGKILL)
             return workers
@@ -93,8 +121,9 @@ def descendants(root: int) -> list[int]:
     for entry in Path("/proc").iterdir():
         try:
             if entry.name.isdigit():
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1]
-                                               .split()[1])
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                )
         except (OSError, ValueError, IndexError):
             continue
     found, frontier = [], [root]
@@ -113,11 +142,26 @@ def command_line(pid: int) -> str:
 
 
 def test_a_repeated_suggestion_reuses_the_trained_result_instead_of_training_again(
-        ray_cluster, tmp_path, capsys):
+    ray_cluster, tmp_path, capsys
+):
     run = tmp_path / "run"
     space = Path(__file__).parent / "fixtures" / "three_configs_space.json"  # 3 configs
-    argv = ["search", "--budget", "3", "--out", str(run), "--algo", "random", "--seed", "0",
-            *tiny(), "--space", str(space), "--cpus-per-trial", "2"]  # one trial at a time
+    argv = [
+        "search",
+        "--budget",
+        "3",
+        "--out",
+        str(run),
+        "--algo",
+        "random",
+        "--seed",
+        "0",
+        *tiny(),
+        "--space",
+        str(space),
+        "--cpus-per-trial",
+        "2",
+    ]  # one trial at a time
     assert main(argv) == 0
     table = read_trials(run).set_index("trial_id")
     assert table["config_id"].is_unique and len(table) == 3  # every trial a new config
@@ -133,8 +177,9 @@ def test_a_repeated_suggestion_reuses_the_trained_result_instead_of_training_aga
     assert f"{len(reused)} suggestions repeated a trained config" in capsys.readouterr().out
 
 
-def test_a_run_folder_that_cannot_be_written_stops_with_one_line(ray_cluster, tmp_path,
-                                                                  monkeypatch, capsys):
+def test_a_run_folder_that_cannot_be_written_stops_with_one_line(
+    ray_cluster, tmp_path, monkeypatch, capsys
+):
     run = tmp_path / "run"
     writes = []
 
@@ -158,19 +203,37 @@ def test_a_run_folder_that_cannot_be_written_stops_with_one_line(ray_cluster, tm
     assert not list(run.glob(".tmp-*"))
 
 
-def test_trials_that_no_node_can_hold_are_refused_before_anything_is_written(ray_cluster,
-                                                                              tmp_path, capsys):
+def test_trials_that_no_node_can_hold_are_refused_before_anything_is_written(
+    ray_cluster, tmp_path, capsys
+):
     for flag, value in (("--gpus-per-trial", "1"), ("--cpus-per-trial", "3")):
-        assert main(["search", "--out", str(tmp_path / "run"), flag, value,
-                     "--device", "amd-epyc-2vcpu-2026-11-24"]) == 2
+        assert (
+            main(
+                [
+                    "search",
+                    "--out",
+                    str(tmp_path / "run"),
+                    flag,
+                    value,
+                    "--device",
+                    "amd-epyc-2vcpu-2026-11-24",
+                ]
+            )
+            == 2
+        )
         assert f"{flag} {value}: no node of this Ray has that many" in capsys.readouterr().err
         assert not (tmp_path / "run").exists()
 
 
 def test_a_staged_search_killed_with_9_and_resumed_end_to_end(tmp_path, capsys):
     run = tmp_path / "run"
-    staged = [*tiny(ladder="32x32/2/2,48x48/3/2"), "--reduction-factor", "2",
-              "--latency-target", "50"]
+    staged = [
+        *tiny(ladder="32x32/2/2,48x48/3/2"),
+        "--reduction-factor",
+        "2",
+        "--latency-target",
+        "50",
+    ]
     process = start_nas("search", "--out", run, *staged, "--budget", "3", log=tmp_path / "log")
     try:
         completed = wait_for_trials(run, process)
@@ -208,19 +271,34 @@ def test_a_staged_search_killed_with_9_and_resumed_end_to_end(tmp_path, capsys):
     assert (finalists["miou"] == finalists["miou_rung1"]).all()  # mIOU of the highest rung
     assert (finalists["steps"] == 3).all()
     assert json.loads((run / "summary.json").read_text())["finalists"] == list(
-        finalists["trial_id"])
+        finalists["trial_id"]
+    )
     optuna_study = optuna.load_study(study_name=STUDY_NAME, storage=study_url(run))  # study.db
     assert sorted(trial.user_attrs["trial_id"] for trial in optuna_study.trials) == sorted(
-        table["trial_id"])
-    assert all(trial.values == [row.miou, row.latency_ms] for trial, row in zip(
-        sorted(optuna_study.trials, key=lambda trial: trial.user_attrs["trial_id"]),
-        table.sort_values("trial_id").itertuples()))
+        table["trial_id"]
+    )
+    assert all(
+        trial.values == [row.miou, row.latency_ms]
+        for trial, row in zip(
+            sorted(optuna_study.trials, key=lambda trial: trial.user_attrs["trial_id"]),
+            table.sort_values("trial_id").itertuples(),
+        )
+    )
 
     paper = table[table["preset"] == "paper-dpc"]
     assert len(paper) == 1 and (paper["backbone"].item(), paper["head"].item()) == (
-        "shufflenet_v2", "dpc")
-    for name in ("trials.csv", "trials.parquet", "pareto.csv", "pareto.html", "pareto.png",
-                 "summary.json", "search.json"):
+        "shufflenet_v2",
+        "dpc",
+    )
+    for name in (
+        "trials.csv",
+        "trials.parquet",
+        "pareto.csv",
+        "pareto.html",
+        "pareto.png",
+        "summary.json",
+        "search.json",
+    ):
         assert (run / name).is_file(), name
     for trial_id in table["trial_id"]:  # copied from the storage (here: run/ray/)
         for name in ("config.json", "data.json", "metrics.csv", "result.json"):
@@ -231,8 +309,9 @@ def test_a_staged_search_killed_with_9_and_resumed_end_to_end(tmp_path, capsys):
 
     def beats(a, b):  # a staged front compares two trials at b's highest rung, if a trained it
         rung = f"miou_rung{int(b.fidelity)}"
-        return a.fidelity >= b.fidelity and dominates((getattr(a, rung), a.latency_ms),
-                                                      (getattr(b, rung), b.latency_ms))
+        return a.fidelity >= b.fidelity and dominates(
+            (getattr(a, rung), a.latency_ms), (getattr(b, rung), b.latency_ms)
+        )
 
     rows = list(table.itertuples())
     expected = {row.trial_id for row in rows if not any(beats(other, row) for other in rows)}
@@ -257,8 +336,17 @@ def test_a_staged_search_trains_no_config_slower_than_its_latency_limit_but_the_
     # those configs, so it does not train them; the paper's network (3.6 ms) is trained all the
     # same, as `nas export --pareto` always exports it.
     run = tmp_path / "run"
-    finished = nas("search", "--out", run, *tiny(ladder="32x32/2/2,48x48/3/2"),
-                   "--latency-target", "3", "--budget", "4", timeout=400)
+    finished = nas(
+        "search",
+        "--out",
+        run,
+        *tiny(ladder="32x32/2/2,48x48/3/2"),
+        "--latency-target",
+        "3",
+        "--budget",
+        "4",
+        timeout=400,
+    )
     assert finished.returncode == 0, finished.stderr[-2000:]
 
     table = read_trials(run)
@@ -269,7 +357,8 @@ def test_a_staged_search_trains_no_config_slower_than_its_latency_limit_but_the_
     assert (~slow).sum() == 4  # a budget in trials counts the networks trained
     estimate = next(line for line in finished.stderr.splitlines() if "budget 4 trained" in line)
     assert "about" in estimate and finished.stderr.index(estimate) < finished.stderr.index(
-        "trials:")  # printed before the first trial reports
+        "trials:"
+    )  # printed before the first trial reports
     assert slow.any() and (table.loc[slow, "status"] == "over_limit").all()
     assert (table.loc[~slow, "status"] == "completed").all()
     assert f"{slow.sum()} over the latency limit" in finished.stdout
@@ -277,7 +366,8 @@ def test_a_staged_search_trains_no_config_slower_than_its_latency_limit_but_the_
     assert pd.isna(skipped["miou"]) and pd.isna(skipped["steps"])
     assert not (run / "trials" / skipped["trial_id"] / "model.weights.h5").exists()
     assert not set(table.loc[slow, "trial_id"]) & set(
-        pd.read_csv(run / "pareto.csv", dtype=str)["trial_id"])
+        pd.read_csv(run / "pareto.csv", dtype=str)["trial_id"]
+    )
     # The sampler was told an untrained config is worth nothing, so it learns to avoid it.
     told = {trial.number: trial.values for trial in searcher_study(run).trials}
     assert [0.0, pytest.approx(skipped["latency_ms"])] in told.values()

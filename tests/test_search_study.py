@@ -15,28 +15,46 @@ SPACE = SearchSpace(input_size=(64, 64), num_classes=19)
 
 def row(trial_id, config, status, miou=None, latency_ms=None, error=""):
     data = config.to_dict()
-    return {"trial_id": trial_id, "status": status, "preset": "", **data,
-            "dpc_branches": json.dumps(data["dpc_branches"]) if config.head == "dpc" else "",
-            "input_size": "64x64", "config_id": config.id, "miou": miou,
-            "latency_ms": latency_ms, "error": error}
+    return {
+        "trial_id": trial_id,
+        "status": status,
+        "preset": "",
+        **data,
+        "dpc_branches": json.dumps(data["dpc_branches"]) if config.head == "dpc" else "",
+        "input_size": "64x64",
+        "config_id": config.id,
+        "miou": miou,
+        "latency_ms": latency_ms,
+        "error": error,
+    }
 
 
 def configs():
     basic = get_preset("paper-basic").replace(input_size=(64, 64))
-    return basic, get_preset("paper-dpc").replace(input_size=(64, 64)), basic.replace(
-        depth_multiplier=0.5)
+    return (
+        basic,
+        get_preset("paper-dpc").replace(input_size=(64, 64)),
+        basic.replace(depth_multiplier=0.5),
+    )
 
 
 def test_finished_trials_become_a_study_with_both_objectives_and_the_constraint(tmp_path):
     basic, dpc, small = configs()
-    table = as_table([row("a", basic, "completed", 0.50, 4.0), row("b", dpc, "completed", 0.55, 6.0),
-                      row("c", small, "failed", error="FloatingPointError: diverged"),
-                      row("d", small, "running")])
+    table = as_table(
+        [
+            row("a", basic, "completed", 0.50, 4.0),
+            row("b", dpc, "completed", 0.55, 6.0),
+            row("c", small, "failed", error="FloatingPointError: diverged"),
+            row("d", small, "running"),
+        ]
+    )
     assert write_study(table, tmp_path, SPACE, latency_target=5.0) == 3
 
     study = optuna.load_study(study_name=STUDY_NAME, storage=study_url(tmp_path))
-    assert study.directions == [optuna.study.StudyDirection.MAXIMIZE,
-                                optuna.study.StudyDirection.MINIMIZE]
+    assert study.directions == [
+        optuna.study.StudyDirection.MAXIMIZE,
+        optuna.study.StudyDirection.MINIMIZE,
+    ]
     assert study.metric_names == ["miou", "latency_ms"]
     first, second, failed = study.trials
     assert first.values == [0.50, 4.0] and second.values == [0.55, 6.0]
@@ -52,8 +70,9 @@ def test_the_study_stays_in_step_with_the_table(tmp_path):
     table = as_table([row("a", basic, "completed", 0.5, 4.0), row("b", dpc, "running")])
     assert write_study(table, tmp_path, SPACE) == 1
     assert write_study(table, tmp_path, SPACE) == 0  # nothing twice
-    table = as_table([row("a", basic, "completed", 0.5, 4.0),
-                      row("b", dpc, "completed", 0.6, 6.0)])  # after a restart
+    table = as_table(
+        [row("a", basic, "completed", 0.5, 4.0), row("b", dpc, "completed", 0.6, 6.0)]
+    )  # after a restart
     assert write_study(table, tmp_path, SPACE) == 1
     trials = optuna.load_study(study_name=STUDY_NAME, storage=study_url(tmp_path)).trials
     assert [trial.user_attrs["trial_id"] for trial in trials] == ["a", "b"]
@@ -70,8 +89,9 @@ def test_the_define_by_run_space_constrains_latency_for_the_sampler():
     # the shipped table by name: `host` would first fit this machine's factors against it
     latency = LatencyModel("amd-epyc-2vcpu-2026-11-24", (224, 224))
     define = OptunaSpace(space, latency, latency_target=5.0)
-    study = optuna.create_study(directions=["maximize", "minimize"],
-                                sampler=optuna.samplers.TPESampler(seed=0))
+    study = optuna.create_study(
+        directions=["maximize", "minimize"], sampler=optuna.samplers.TPESampler(seed=0)
+    )
     for _ in range(6):
         trial = study.ask()
         define(trial)

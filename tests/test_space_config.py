@@ -11,8 +11,15 @@ from space.config import PAPER_DPC_BRANCHES
 
 def test_field_names_are_the_documented_ones():
     assert list(ArchConfig().to_dict()) == [
-        "backbone", "depth_multiplier", "output_stride", "head", "dpc_branches", "decoder",
-        "num_classes", "input_size"]
+        "backbone",
+        "depth_multiplier",
+        "output_stride",
+        "head",
+        "dpc_branches",
+        "decoder",
+        "num_classes",
+        "input_size",
+    ]
 
 
 def test_json_round_trip_keeps_config_and_id():
@@ -36,15 +43,22 @@ def test_configs_are_hashable_and_frozen():
         config.output_stride = 8
 
 
-@pytest.mark.parametrize("field, value, words", [
-    ("output_stride", 12, ["output_stride", "12", "8, 16"]),
-    ("backbone", "shufflenet", ["backbone", "'shufflenet'", "did you mean 'shufflenet_v2'"]),
-    ("depth_multiplier", 0.75, ["depth_multiplier", "0.75", "shufflenet_v2", "0.5, 1.0, 1.5, 2.0"]),
-    ("head", "aspp", ["head", "basic, dpc"]),
-    ("decoder", "unet", ["decoder", "none, deeplabv3plus"]),
-    ("num_classes", 1, ["num_classes", "2..255"]),
-    ("input_size", [16, 16], ["input_size", "16x16"]),
-])
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("output_stride", 12, ["output_stride", "12", "8, 16"]),
+        ("backbone", "shufflenet", ["backbone", "'shufflenet'", "did you mean 'shufflenet_v2'"]),
+        (
+            "depth_multiplier",
+            0.75,
+            ["depth_multiplier", "0.75", "shufflenet_v2", "0.5, 1.0, 1.5, 2.0"],
+        ),
+        ("head", "aspp", ["head", "basic, dpc"]),
+        ("decoder", "unet", ["decoder", "none, deeplabv3plus"]),
+        ("num_classes", 1, ["num_classes", "2..255"]),
+        ("input_size", [16, 16], ["input_size", "16x16"]),
+    ],
+)
 def test_validation_names_field_value_and_allowed_values(field, value, words):
     with pytest.raises(UserInputError) as error:
         ArchConfig().replace(**{field: value})
@@ -65,20 +79,27 @@ def test_dpc_branch_may_not_read_itself_or_a_later_branch():
 
 
 def test_deeplab_dpc_json_is_accepted_as_is():
-    deeplab_json = json.dumps([
-        {"kernel": 3, "rate": [1, 6], "op": "conv", "input": -1},
-        {"kernel": 1, "rate": [1, 1], "op": "conv", "input": 0},
-        {"op": "pyramid_pooling", "grid_size": [2, 4], "input": 0},
-    ])
+    deeplab_json = json.dumps(
+        [
+            {"kernel": 3, "rate": [1, 6], "op": "conv", "input": -1},
+            {"kernel": 1, "rate": [1, 1], "op": "conv", "input": 0},
+            {"op": "pyramid_pooling", "grid_size": [2, 4], "input": 0},
+        ]
+    )
     config = ArchConfig(dpc_branches=json.loads(deeplab_json))
     assert config.dpc_branches[2] == {"op": "pyramid_pooling", "grid_size": [2, 4], "input": 0}
 
 
 def test_set_parses_json_values_and_sizes():
-    config = ArchConfig().with_settings(["output_stride=8", "head=basic", "input_size=128x256",
-                                         "depth_multiplier=0.5"])
+    config = ArchConfig().with_settings(
+        ["output_stride=8", "head=basic", "input_size=128x256", "depth_multiplier=0.5"]
+    )
     assert (config.output_stride, config.head, config.input_size, config.depth_multiplier) == (
-        8, "basic", (128, 256), 0.5)
+        8,
+        "basic",
+        (128, 256),
+        0.5,
+    )
     with pytest.raises(UserInputError, match="unknown field.*did you mean 'output_stride'"):
         ArchConfig().with_settings(["output_strid=8"])
     with pytest.raises(UserInputError, match="expected field=value"):

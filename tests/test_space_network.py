@@ -15,23 +15,27 @@ def _layer(model, name):
 @pytest.mark.parametrize("preset", ["paper-dpc", "mobilenetv2-basic"])
 @pytest.mark.parametrize("output_stride", [8, 16])
 def test_plan_shapes_are_the_keras_shapes(preset, output_stride):
-    config = get_preset(preset).replace(input_size=[96, 80], output_stride=output_stride,
-                                        decoder="deeplabv3plus")
+    config = get_preset(preset).replace(
+        input_size=[96, 80], output_stride=output_stride, decoder="deeplabv3plus"
+    )
     plan = plan_network(config)
     model = build_model(config)
     for block in plan.blocks:
         if block.type == "resize_logits":
             keras_shape = model.output.shape[1:]
         else:
-            keras_shape = next(layer.output.shape[1:] for layer in reversed(model.layers)
-                               if layer.name.startswith(block.name + "_"))
+            keras_shape = next(
+                layer.output.shape[1:]
+                for layer in reversed(model.layers)
+                if layer.name.startswith(block.name + "_")
+            )
         assert tuple(keras_shape) == block.output_shape, block.name
 
 
 def test_output_stride_and_atrous_rates_follow_design():
     config = get_preset("paper-basic").replace(input_size=[128, 128])
     blocks = {block.name: block for block in plan_network(config).blocks}
-    assert blocks["stage3_unit8"].output_shape == (8, 8, 232)          # stride 16
+    assert blocks["stage3_unit8"].output_shape == (8, 8, 232)  # stride 16
     assert blocks["stage4_unit1"].kwargs == {"out_channels": 464, "stride": 1, "rate": 2}
     assert blocks["stage4_unit4"].kwargs == {"rate": 2}
     assert blocks["stage4_unit4"].output_shape == (8, 8, 464)
@@ -59,8 +63,9 @@ def test_model_weights_have_layer_names_that_survive_a_rebuild(tmp_path):
     again = build_model(config)
     again.load_weights(path)
     image = np.random.default_rng(0).uniform(-1, 1, (1, 64, 64, 3)).astype("float32")
-    np.testing.assert_allclose(model.predict(image, verbose=0), again.predict(image, verbose=0),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        model.predict(image, verbose=0), again.predict(image, verbose=0), atol=1e-5
+    )
 
 
 @pytest.mark.slow
@@ -101,11 +106,19 @@ def test_conversion_prints_nothing_on_stdout_or_stderr(capfd):
 
 
 def test_every_block_builds_alone_with_its_planned_output_shape():
-    config = ArchConfig(backbone="mobilenet_v2", depth_multiplier=0.35, output_stride=8,
-                        dpc_branches=[{"op": "conv", "kernel": 3, "rate": [1, 6], "input": -1},
-                                      {"op": "conv", "kernel": 1, "input": 0},
-                                      {"op": "pyramid_pooling", "grid_size": [2, 2], "input": -1}],
-                        decoder="deeplabv3plus", num_classes=3, input_size=[48, 64])
+    config = ArchConfig(
+        backbone="mobilenet_v2",
+        depth_multiplier=0.35,
+        output_stride=8,
+        dpc_branches=[
+            {"op": "conv", "kernel": 3, "rate": [1, 6], "input": -1},
+            {"op": "conv", "kernel": 1, "input": 0},
+            {"op": "pyramid_pooling", "grid_size": [2, 2], "input": -1},
+        ],
+        decoder="deeplabv3plus",
+        num_classes=3,
+        input_size=[48, 64],
+    )
     seen = set()
     for block in plan_network(config, inference=True).blocks:
         if block.type in seen:

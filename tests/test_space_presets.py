@@ -19,15 +19,28 @@ PAPER = {
 def test_the_four_paper_presets_exist():
     assert set(PAPER) <= set(list_presets())
     config = get_preset("paper-dpc")
-    assert (config.backbone, config.depth_multiplier, config.output_stride, config.head,
-            config.num_classes, config.input_size) == ("shufflenet_v2", 1.0, 16, "dpc", 19, (769, 769))
+    assert (
+        config.backbone,
+        config.depth_multiplier,
+        config.output_stride,
+        config.head,
+        config.num_classes,
+        config.input_size,
+    ) == ("shufflenet_v2", 1.0, 16, "dpc", 19, (769, 769))
     assert [branch["rate"] for branch in config.dpc_branches] == [
-        [1, 6], [18, 15], [6, 3], [1, 1], [6, 21]]
+        [1, 6],
+        [18, 15],
+        [6, 3],
+        [1, 1],
+        [6, 21],
+    ]
     assert [branch["input"] for branch in config.dpc_branches] == [-1, 0, 1, 0, 0]
 
 
 def test_unknown_preset_suggests_the_closest_name():
-    with pytest.raises(UserInputError, match="unknown preset 'paper_dpc'.*did you mean 'paper-dpc'"):
+    with pytest.raises(
+        UserInputError, match="unknown preset 'paper_dpc'.*did you mean 'paper-dpc'"
+    ):
         get_preset("paper_dpc")
 
 

@@ -14,7 +14,11 @@ from space.tflite import convert_to_tflite, predict_tflite, tflite_op_names
 def test_default_space_covers_the_mission():
     space = SearchSpace()
     choices = space.choices()
-    assert set(choices["backbone"]) >= {"shufflenet_v2-0.5", "shufflenet_v2-2.0", "mobilenet_v2-1.4"}
+    assert set(choices["backbone"]) >= {
+        "shufflenet_v2-0.5",
+        "shufflenet_v2-2.0",
+        "mobilenet_v2-1.4",
+    }
     assert choices["output_stride"] == [8, 16]
     assert choices["head"] == ["basic", "dpc"]
     assert choices["decoder"] == ["none", "deeplabv3plus"]
@@ -23,12 +27,18 @@ def test_default_space_covers_the_mission():
 
 
 def test_size_counts_distinct_architectures():
-    small = SearchSpace(backbones={"shufflenet_v2": [1.0]}, output_strides=[16], decoders=["none"],
-                        heads=["basic", "dpc"], dpc_num_branches=2, dpc_ops=["sep3x3"],
-                        dpc_rates=[1, 6])
+    small = SearchSpace(
+        backbones={"shufflenet_v2": [1.0]},
+        output_strides=[16],
+        decoders=["none"],
+        heads=["basic", "dpc"],
+        dpc_num_branches=2,
+        dpc_ops=["sep3x3"],
+        dpc_rates=[1, 6],
+    )
     # basic + DPC cells: branch 0 has 4 rate pairs x 1 input, branch 1 has 4 x 2 inputs.
     assert small.size == 1 + 4 * 8
-    assert SearchSpace().size > 10 ** 10
+    assert SearchSpace().size > 10**10
 
 
 def test_sampling_is_seeded_and_stays_in_the_space():
@@ -48,7 +58,8 @@ def test_membership():
     assert get_preset("mobilenetv2-dpc") not in space
     assert get_preset("paper-dpc").replace(output_stride=8) not in space
     outside_rates = get_preset("paper-dpc").with_settings(
-        ['dpc_branches=[{"op": "conv", "kernel": 3, "rate": [2, 2], "input": -1}]'])
+        ['dpc_branches=[{"op": "conv", "kernel": 3, "rate": [2, 2], "input": -1}]']
+    )
     assert outside_rates not in space
 
 
@@ -66,14 +77,24 @@ def test_the_space_is_conditional():
     space = SearchSpace(input_size=(64, 64))
     basic = space.params_from_config(get_preset("paper-basic").replace(input_size=(64, 64)))
     assert set(basic) == {"backbone", "output_stride", "head", "decoder"}
-    cell = [{"op": "pyramid_pooling", "grid_size": [2, 2], "input": -1},
-            {"op": "conv", "kernel": 1, "input": 0}, {"op": "conv", "kernel": 3, "rate": [3, 6],
-                                                       "input": 1}]
+    cell = [
+        {"op": "pyramid_pooling", "grid_size": [2, 2], "input": -1},
+        {"op": "conv", "kernel": 1, "input": 0},
+        {"op": "conv", "kernel": 3, "rate": [3, 6], "input": 1},
+    ]
     config = get_preset("paper-dpc").replace(input_size=(64, 64), dpc_branches=cell)
     params = SearchSpace(input_size=(64, 64), dpc_num_branches=3).params_from_config(config)
     assert {name for name in params if name.startswith("dpc")} == {
-        "dpc0_op", "dpc0_grid", "dpc0_input", "dpc1_op", "dpc1_input",
-        "dpc2_op", "dpc2_rate_h", "dpc2_rate_w", "dpc2_input"}
+        "dpc0_op",
+        "dpc0_grid",
+        "dpc0_input",
+        "dpc1_op",
+        "dpc1_input",
+        "dpc2_op",
+        "dpc2_rate_h",
+        "dpc2_rate_w",
+        "dpc2_input",
+    }
     samples = [space.sample(seed) for seed in range(40)]
     assert {config.head for config in samples} == {"basic", "dpc"}
     assert all(config.dpc_branches == () for config in samples if config.head == "basic")
@@ -83,8 +104,9 @@ def test_optuna_asks_the_conditional_space_define_by_run():
     import optuna
 
     space = SearchSpace(input_size=(64, 64), dpc_num_branches=2)
-    study = optuna.create_study(directions=["maximize", "minimize"],
-                                sampler=optuna.samplers.TPESampler(seed=0))
+    study = optuna.create_study(
+        directions=["maximize", "minimize"], sampler=optuna.samplers.TPESampler(seed=0)
+    )
     for _ in range(12):
         trial = study.ask()
         config = space.config_from_params(space.suggest(trial.suggest_categorical))
@@ -95,13 +117,16 @@ def test_optuna_asks_the_conditional_space_define_by_run():
 
 def test_a_space_file_shrinks_the_dpc_cell(tmp_path):
     path = tmp_path / "small-cell.json"
-    path.write_text('{"dpc_num_branches": 2, "dpc_rates": [1, 6], "dpc_ops": ["sep3x3"], '
-                    '"dpc_inputs": "backbone"}')
+    path.write_text(
+        '{"dpc_num_branches": 2, "dpc_rates": [1, 6], "dpc_ops": ["sep3x3"], '
+        '"dpc_inputs": "backbone"}'
+    )
     small = SearchSpace.from_file(path)
     assert small.dpc_cell_count == 4 * 4  # 2 branches, 2 x 2 rate pairs each, input fixed
     assert small.choices()["dpc1_input"] == [-1]
-    assert all(branch["input"] == -1 for seed in range(20) for branch in
-               small.sample(seed).dpc_branches)
+    assert all(
+        branch["input"] == -1 for seed in range(20) for branch in small.sample(seed).dpc_branches
+    )
     path.write_text('{"dpc_inputs": "previous"}')
     with pytest.raises(UserInputError, match="dpc_inputs: 'previous' is not allowed"):
         SearchSpace.from_file(path)

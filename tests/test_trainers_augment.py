@@ -44,7 +44,9 @@ def test_flip_moves_image_and_mask_together():
     image, mask = example(8, 12)
     seen = set()
     for seed in range(8):
-        out_image, out_mask = augment(image, mask, (8, 12), tf.constant([seed, 0], tf.int64), settings)
+        out_image, out_mask = augment(
+            image, mask, (8, 12), tf.constant([seed, 0], tf.int64), settings
+        )
         pixels = np.round((out_image.numpy()[0, :, 0] + 1) * 127.5).astype(int)
         assert (out_mask.numpy()[0] == pixels % 3).all()  # the mask still matches the image
         seen.add(int(pixels[0]))

@@ -16,8 +16,12 @@ def test_spec_reads_the_segnet_layout(tmp_path):
     dataset = load_dataset(f"camvid:{make_camvid(tmp_path)}")
     assert dataset.spec == f"camvid:{tmp_path.resolve()}"
     assert dataset.num_classes == 11 and dataset.class_names[3] == "road"
-    assert {split: dataset.split_size(split) for split in ("train", "val", "test", "trainval")} \
-        == {"train": 2, "val": 1, "test": 1, "trainval": 3}
+    assert {split: dataset.split_size(split) for split in ("train", "val", "test", "trainval")} == {
+        "train": 2,
+        "val": 1,
+        "test": 1,
+        "trainval": 3,
+    }
     assert dataset.stored_size("val") == (3, 4)
     _, mask = dataset.load("val", 0)
     expected = np.where(CAMVID_CLASS_IDS == 11, 255, CAMVID_CLASS_IDS)  # void is ignored
@@ -57,20 +61,37 @@ def _colour_coded_mask(root):
     save_png(root / "valannot" / "0016E5_07959.png", np.full((3, 4, 3), 128))
 
 
-@pytest.mark.parametrize("damage, message", [
-    (_without_val, "no val/ folder; expected the SegNet layout"),
-    (_without_a_mask, "train/0001TP_006720.png: no mask"),
-    (_mask_of_another_size, "valannot/0016E5_07959.png: mask is 8x6 (WxH) but its image"),
-    (_value_above_void, "trainannot/0001TP_006690.png: mask value 31 above 11 (void)"),
-    (_colour_coded_mask, "valannot/0016E5_07959.png: a colour-coded (RGB) mask"),
-])
-def test_bad_trees_exit_2_with_one_line_before_anything_is_written(tmp_path, capsys, damage,
-                                                                    message):
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (_without_val, "no val/ folder; expected the SegNet layout"),
+        (_without_a_mask, "train/0001TP_006720.png: no mask"),
+        (_mask_of_another_size, "valannot/0016E5_07959.png: mask is 8x6 (WxH) but its image"),
+        (_value_above_void, "trainannot/0001TP_006690.png: mask value 31 above 11 (void)"),
+        (_colour_coded_mask, "valannot/0016E5_07959.png: a colour-coded (RGB) mask"),
+    ],
+)
+def test_bad_trees_exit_2_with_one_line_before_anything_is_written(
+    tmp_path, capsys, damage, message
+):
     root = make_camvid(tmp_path / "camvid")
     damage(root)
     out = tmp_path / "run"
-    code = main(["train", "--preset", "paper-basic", "--data", f"camvid:{root}", "--steps", "1",
-                 "--input-size", "32x32", "--out", str(out)])
+    code = main(
+        [
+            "train",
+            "--preset",
+            "paper-basic",
+            "--data",
+            f"camvid:{root}",
+            "--steps",
+            "1",
+            "--input-size",
+            "32x32",
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
@@ -86,9 +107,28 @@ def test_refusals_reach_the_library_as_user_input_errors(tmp_path):
 @pytest.mark.slow
 def test_training_evaluates_at_the_stored_frame_size(tmp_path, capsys):
     root = make_camvid(tmp_path / "camvid", scale=12)  # 36x48 frames
-    code = main(["train", "--preset", "paper-basic", "--set", "depth_multiplier=0.5",
-                 "--data", f"camvid:{root}", "--input-size", "32x32", "--steps", "2",
-                 "--batch-size", "2", "--threads", "1", "--out", str(tmp_path / "run"), "--json"])
+    code = main(
+        [
+            "train",
+            "--preset",
+            "paper-basic",
+            "--set",
+            "depth_multiplier=0.5",
+            "--data",
+            f"camvid:{root}",
+            "--input-size",
+            "32x32",
+            "--steps",
+            "2",
+            "--batch-size",
+            "2",
+            "--threads",
+            "1",
+            "--out",
+            str(tmp_path / "run"),
+            "--json",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     metrics = json.loads(captured.out)
@@ -101,9 +141,27 @@ def test_a_frame_truncated_on_disk_ends_training_with_one_line(tmp_path, capsys)
     frame = root / "train" / "0001TP_006690.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (36, 48, 3), np.uint8)).save(frame)
     frame.write_bytes(frame.read_bytes()[:200])  # the header reads, the pixels do not
-    code = main(["train", "--preset", "paper-basic", "--set", "depth_multiplier=0.5",
-                 "--data", f"camvid:{root}", "--input-size", "32x32", "--steps", "2",
-                 "--batch-size", "2", "--threads", "1", "--out", str(tmp_path / "run")])
+    code = main(
+        [
+            "train",
+            "--preset",
+            "paper-basic",
+            "--set",
+            "depth_multiplier=0.5",
+            "--data",
+            f"camvid:{root}",
+            "--input-size",
+            "32x32",
+            "--steps",
+            "2",
+            "--batch-size",
+            "2",
+            "--threads",
+            "1",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
     err = capsys.readouterr().err
     errors = [line for line in err.splitlines() if line.startswith("nas train: error")]
     assert code == 2 and len(errors) == 1 and "Traceback" not in err  # beside the progress bar

@@ -61,10 +61,16 @@ def test_examples_limit_and_unknown_split():
         next(dataset.examples("nope"))
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("imagenet:/x", "unknown kind"), ("folder", "needs a path"), ("synthetic:abc", "synthetic:SEED"),
-    ("folder:/does/not/exist", "not found"), ("cityscapes:/does/not/exist", "not found"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("imagenet:/x", "unknown kind"),
+        ("folder", "needs a path"),
+        ("synthetic:abc", "synthetic:SEED"),
+        ("folder:/does/not/exist", "not found"),
+        ("cityscapes:/does/not/exist", "not found"),
+    ],
+)
 def test_bad_specs_raise_one_line(spec, message):
     with pytest.raises(UserInputError, match=message):
         load_dataset(spec)
@@ -94,9 +100,13 @@ def test_cityscapes_coarse_split_and_whole_image_size(tmp_path):
 
 def test_cityscapes_image_without_labels_is_named(tmp_path):
     root = make_cityscapes(tmp_path)
-    save_png(root / "leftImg8bit" / "val" / "frankfurt" / "frankfurt_000001_000001_leftImg8bit.png",
-             np.zeros((3, 4, 3)))
-    with pytest.raises(UserInputError, match="frankfurt_000001_000001_leftImg8bit.png: no label file"):
+    save_png(
+        root / "leftImg8bit" / "val" / "frankfurt" / "frankfurt_000001_000001_leftImg8bit.png",
+        np.zeros((3, 4, 3)),
+    )
+    with pytest.raises(
+        UserInputError, match="frankfurt_000001_000001_leftImg8bit.png: no label file"
+    ):
         load_dataset(f"cityscapes:{root}")
 
 
@@ -140,7 +150,9 @@ def test_folder_image_without_mask_is_named(tmp_path):
 def test_folder_size_mismatch_is_named(tmp_path):
     root = make_folder(tmp_path, [np.zeros((4, 4))], classes=["a", "b"], image_sizes={0: (4, 6)})
     dataset = load_dataset(f"folder:{root}")
-    with pytest.raises(UserInputError, match=r"img0.png: mask is 4x4 \(WxH\) but its image img0.png is 6x4"):
+    with pytest.raises(
+        UserInputError, match=r"img0.png: mask is 4x4 \(WxH\) but its image img0.png is 6x4"
+    ):
         dataset.check("train")
     with pytest.raises(UserInputError, match="mask is 4x4"):
         next(dataset.examples("train"))

@@ -11,6 +11,11 @@ from trainers.datasets import IGNORE_LABEL, SegmentationDataset, load_dataset
 from trainers.inspection import inspect_dataset
 
 __all__ = [
-    "FROM_SCRATCH_LEARNING_RATE", "IGNORE_LABEL", "PAPER_LEARNING_RATE", "SegmentationDataset",
-    "TrainConfig", "inspect_dataset", "load_dataset",
+    "FROM_SCRATCH_LEARNING_RATE",
+    "IGNORE_LABEL",
+    "PAPER_LEARNING_RATE",
+    "SegmentationDataset",
+    "TrainConfig",
+    "inspect_dataset",
+    "load_dataset",
 ]

@@ -34,22 +34,34 @@ def augment(image, mask, crop_size, seed, settings: TrainConfig = TrainConfig())
     # source pixel coordinates of the first and last crop pixel centres, normalised by size - 1
     factor = shape / scaled
     first = (tf.stack([top, left]) + 0.5) * factor - 0.5
-    last = (tf.stack([top, left]) + tf.constant([crop_height, crop_width], tf.float32) - 0.5) * factor - 0.5
+    last = (
+        tf.stack([top, left]) + tf.constant([crop_height, crop_width], tf.float32) - 0.5
+    ) * factor - 0.5
     first, last = first / tf.maximum(shape - 1, 1), last / tf.maximum(shape - 1, 1)
     if settings.flip:
         flip = tf.random.stateless_uniform([], seeds[3]) < 0.5
-        first, last = (tf.where(flip, tf.stack([first[0], last[1]]), first),
-                       tf.where(flip, tf.stack([last[0], first[1]]), last))
+        first, last = (
+            tf.where(flip, tf.stack([first[0], last[1]]), first),
+            tf.where(flip, tf.stack([last[0], first[1]]), last),
+        )
     box = tf.concat([first, last], 0)[None]
 
     def sample(values, method, padding):
-        return tf.image.crop_and_resize(tf.cast(values, tf.float32)[None], box, [0], crop_size,
-                                        method=method, extrapolation_value=padding)[0]
+        return tf.image.crop_and_resize(
+            tf.cast(values, tf.float32)[None],
+            box,
+            [0],
+            crop_size,
+            method=method,
+            extrapolation_value=padding,
+        )[0]
 
     image = normalize_pixels(sample(image, "bilinear", PIXEL_MEAN))  # padding -> 0
     mask = tf.cast(sample(mask[..., None], "nearest", IGNORE_LABEL)[..., 0], tf.int32)
-    return (tf.ensure_shape(image, (crop_height, crop_width, 3)),
-            tf.ensure_shape(mask, (crop_height, crop_width)))
+    return (
+        tf.ensure_shape(image, (crop_height, crop_width, 3)),
+        tf.ensure_shape(mask, (crop_height, crop_width)),
+    )
 
 
 def _offset(seed, scaled_size, crop_size):

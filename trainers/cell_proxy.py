@@ -69,23 +69,26 @@ class CachedFeatures:
         return tuple(self.train_features.shape[1:])
 
 
-def cache_features(backbone: ArchConfig, trained: keras.Model, data, proxy: CellProxy,
-                   folder: Path) -> CachedFeatures:
+def cache_features(
+    backbone: ArchConfig, trained: keras.Model, data, proxy: CellProxy, folder: Path
+) -> CachedFeatures:
     """The features of `backbone` (layers copied by name from the model `trained`) on
     the proxy's images of `data`, read from `folder` when cached there before."""
     backbone, dataset = backbone.replace(input_size=tuple(proxy.input_size)), load_dataset(data)
     path = Path(folder) / f"features-{_cache_key(backbone, trained, dataset, proxy)}.npz"
     if path.is_file():
         with np.load(path) as stored:
-            return CachedFeatures(**{name: stored[name] for name in stored.files
-                                     if name != "num_classes"},
-                                  num_classes=int(stored["num_classes"]))
+            return CachedFeatures(
+                **{name: stored[name] for name in stored.files if name != "num_classes"},
+                num_classes=int(stored["num_classes"]),
+            )
     model = build_backbone_model(backbone)
     copy_weights(model, [trained])
     arrays = {}
     for split, count in (("train", proxy.train_images), ("val", proxy.val_images)):
         arrays[f"{split}_features"], arrays[f"{split}_labels"] = _features(
-            model, dataset, split, count, proxy)
+            model, dataset, split, count, proxy
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".partial.npz")
     np.savez(temporary, num_classes=dataset.num_classes, **arrays)
@@ -115,8 +118,9 @@ def train_head(config: ArchConfig, cached: CachedFeatures, proxy: CellProxy, see
     """The head model of `config` (`space.builders.build_head_model`, no decoder) trained on
     the cached train features with the paper's loss, Adam and poly learning rate."""
     keras.utils.set_random_seed(seed)
-    config = config.replace(input_size=tuple(proxy.input_size), num_classes=cached.num_classes,
-                            decoder="none")
+    config = config.replace(
+        input_size=tuple(proxy.input_size), num_classes=cached.num_classes, decoder="none"
+    )
     model = build_head_model(config, cached.features_shape)
     schedule = PolyLearningRate(proxy.learning_rate, proxy.steps)
     step = make_train_step(model, keras.optimizers.Adam(schedule), TrainConfig().weight_decay)
@@ -131,8 +135,8 @@ def evaluate_head(model, cached: CachedFeatures, batch_size: int = 8) -> float:
     """mIOU of a head model on the cached val features."""
     matrix = ConfusionMatrix(cached.num_classes)
     for start in range(0, len(cached.val_features), batch_size):
-        logits = model(cached.val_features[start:start + batch_size], training=False)
-        matrix.update(cached.val_labels[start:start + batch_size], tf.argmax(logits, -1).numpy())
+        logits = model(cached.val_features[start : start + batch_size], training=False)
+        matrix.update(cached.val_labels[start : start + batch_size], tf.argmax(logits, -1).numpy())
     return matrix.miou()
 
 

@@ -22,20 +22,29 @@ FROM_SCRATCH_LEARNING_RATE = 4e-3  # random init: 1e-3 learns too slowly in a fe
 class TrainConfig:
     """How to train: data, schedule, optimizer, augmentation, evaluation and checkpoints."""
 
-    data: str = setting("synthetic", "dataset: synthetic, camvid:PATH, cityscapes:PATH, coco:PATH or "
-                        "folder:PATH", metavar="SPEC")
+    data: str = setting(
+        "synthetic",
+        "dataset: synthetic, camvid:PATH, cityscapes:PATH, coco:PATH or folder:PATH",
+        metavar="SPEC",
+    )
     train_split: str = setting("train", "split to train on", flag=None)
     eval_split: str = setting("val", "split to evaluate on", flag=None)
-    crop_size: tuple | None = setting(None, "training crop HxW (default: the config's input "
-                                      "size)", flag=None)
-    frame_scale: float = setting(1.0, "frames resized by this factor (aspect kept) before "
-                                 "cropping and evaluation, e.g. 0.25 for a quarter-size proxy; "
-                                 "frames with one stored size are evaluated at it times this")
+    crop_size: tuple | None = setting(
+        None, "training crop HxW (default: the config's input size)", flag=None
+    )
+    frame_scale: float = setting(
+        1.0,
+        "frames resized by this factor (aspect kept) before "
+        "cropping and evaluation, e.g. 0.25 for a quarter-size proxy; "
+        "frames with one stored size are evaluated at it times this",
+    )
     steps: int = setting(1000, "training steps")
     batch_size: int = setting(16, "batch size")
     learning_rate: float | None = setting(
-        None, "initial learning rate (default: the paper's 1e-3 with --init, 4e-3 from scratch)",
-        flag="--lr")
+        None,
+        "initial learning rate (default: the paper's 1e-3 with --init, 4e-3 from scratch)",
+        flag="--lr",
+    )
     weight_decay: float = setting(4e-5, "L2 weight decay")
     slow_start_steps: int = setting(0, "steps at --slow-start-lr before the poly schedule")
     slow_start_lr: float = setting(1e-4, "learning rate of the slow start")
@@ -47,28 +56,35 @@ class TrainConfig:
     eval_every: int | None = setting(None, "evaluate every N steps (default: at the end)")
     eval_images: int | None = setting(None, "evaluate on the first N val images")
     checkpoint_every: int = setting(500, "steps between checkpoints")
-    batch_norm_batches: int = setting(10, "training batches that set the batch norm statistics "
-                                      "before each evaluation", flag=None)
+    batch_norm_batches: int = setting(
+        10, "training batches that set the batch norm statistics before each evaluation", flag=None
+    )
     threads: int | None = setting(None, "TensorFlow threads (default: all cores)")
-    init_weights: str | None = setting(None, "initial weights: a run folder or a .weights.h5 "
-                                       "file", flag="--init", metavar="CKPT")
+    init_weights: str | None = setting(
+        None, "initial weights: a run folder or a .weights.h5 file", flag="--init", metavar="CKPT"
+    )
 
     def __post_init__(self):
         if self.crop_size is not None:  # "HxW" or [H, W], checked
-            size = self.crop_size if isinstance(self.crop_size, str) else "x".join(
-                str(value) for value in self.crop_size)
+            size = (
+                self.crop_size
+                if isinstance(self.crop_size, str)
+                else "x".join(str(value) for value in self.crop_size)
+            )
             object.__setattr__(self, "crop_size", parse_input_size(size))
         if self.steps < 1 or self.batch_size < 1 or (self.learning_rate or 1) <= 0:
-            raise UserInputError("steps and batch size must be at least 1 and the learning rate "
-                                 "positive")
+            raise UserInputError(
+                "steps and batch size must be at least 1 and the learning rate positive"
+            )
         if not 0 < self.frame_scale <= 4:
             raise UserInputError(f"frame scale {self.frame_scale}: expected a factor in (0, 4]")
 
     @property
     def initial_learning_rate(self) -> float:
         """`learning_rate`, or the default for training from `init_weights` or from scratch."""
-        return self.learning_rate or (PAPER_LEARNING_RATE if self.init_weights
-                                      else FROM_SCRATCH_LEARNING_RATE)
+        return self.learning_rate or (
+            PAPER_LEARNING_RATE if self.init_weights else FROM_SCRATCH_LEARNING_RATE
+        )
 
     def scales(self) -> list[float]:
         """The random scales of the augmentation, `min_scale` to `max_scale` by `scale_step`."""

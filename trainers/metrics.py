@@ -15,7 +15,7 @@ from trainers.datasets.base import scaled_size
 
 log = logging.getLogger(__name__)
 
-EVAL_BATCH_PIXELS = 2 ** 21  # up to 8 images a batch, one of Cityscapes' 1024x2048
+EVAL_BATCH_PIXELS = 2**21  # up to 8 images a batch, one of Cityscapes' 1024x2048
 
 
 class ConfusionMatrix:
@@ -33,8 +33,10 @@ class ConfusionMatrix:
         labels = np.asarray(labels).reshape(-1).astype(np.int64)
         predictions = np.asarray(predictions).reshape(-1).astype(np.int64)
         valid = (labels != IGNORE_LABEL) & (labels >= 0) & (labels < self.num_classes)
-        index = labels[valid] * self.num_classes + np.clip(predictions[valid], 0, self.num_classes - 1)
-        self.counts += np.bincount(index, minlength=self.num_classes ** 2).reshape(self.counts.shape)
+        index = labels[valid] * self.num_classes + np.clip(
+            predictions[valid], 0, self.num_classes - 1
+        )
+        self.counts += np.bincount(index, minlength=self.num_classes**2).reshape(self.counts.shape)
 
     def per_class_iou(self) -> list[float | None]:
         return _iou(self.counts)
@@ -77,8 +79,15 @@ def predict_classes(model):
     return predict
 
 
-def evaluate(model, dataset, split: str = "val", size: tuple[int, int] | None = None,
-             limit: int | None = None, batch_size: int | None = None, predict=None) -> dict:
+def evaluate(
+    model,
+    dataset,
+    split: str = "val",
+    size: tuple[int, int] | None = None,
+    limit: int | None = None,
+    batch_size: int | None = None,
+    predict=None,
+) -> dict:
     """mIOU of `model` (from `space.builders.build_model`) on a split, streamed batch by batch.
 
     Images are resized to `size` (default: the model's input size), `batch_size` at a time
@@ -101,10 +110,15 @@ def evaluate(model, dataset, split: str = "val", size: tuple[int, int] | None = 
     if images:
         matrix.update(np.stack(labels), predict(np.stack(images)).numpy())
         count += len(images)
-    metrics = {"miou": matrix.miou(), "per_class": matrix.per_class_iou(),
-               "pixel_accuracy": matrix.pixel_accuracy(), "images": count,
-               "class_names": list(dataset.class_names), "eval_size": list(size),
-               "eval_seconds": time.perf_counter() - start}
+    metrics = {
+        "miou": matrix.miou(),
+        "per_class": matrix.per_class_iou(),
+        "pixel_accuracy": matrix.pixel_accuracy(),
+        "images": count,
+        "class_names": list(dataset.class_names),
+        "eval_size": list(size),
+        "eval_seconds": time.perf_counter() - start,
+    }
     if dataset.category_names:
         categories = matrix.merged(dataset.class_categories, len(dataset.category_names))
         metrics["category_iou"] = dict(zip(dataset.category_names, categories.per_class_iou()))
@@ -121,8 +135,9 @@ def evaluation_size(dataset, split: str, crop_size, frame_scale: float = 1.0) ->
     return tuple(crop_size) if stored is None else scaled_size(stored, frame_scale)
 
 
-def evaluate_at(model, config, dataset, split: str = "val", size=None,
-                limit: int | None = None) -> dict:
+def evaluate_at(
+    model, config, dataset, split: str = "val", size=None, limit: int | None = None
+) -> dict:
     """`evaluate` at `size` (default: the split's stored size): the fully convolutional network
     `config` rebuilt at that size with batch 1 and the weights of `model` (built by
     `build_model`), one image at a time, as the exported model runs."""

@@ -11,8 +11,9 @@ from trainers.config import TrainConfig
 from trainers.datasets.base import resize_example, scaled_size
 
 
-def read_example(dataset, split: str, size: tuple[int, int] | None = None,
-                 frame_scale: float = 1.0):
+def read_example(
+    dataset, split: str, size: tuple[int, int] | None = None, frame_scale: float = 1.0
+):
     """A function: index (int64 tensor) -> (image uint8 [h, w, 3], mask uint8 [h, w]), reading
     with the dataset's Python loader in tf.data's parallel map; stored frames are resized by
     `frame_scale` (image bilinear, mask nearest)."""
@@ -30,9 +31,15 @@ def read_example(dataset, split: str, size: tuple[int, int] | None = None,
     return read_op
 
 
-def training_pipeline(dataset, crop_size: tuple[int, int], batch_size: int, seed: int = 0,
-                      split: str = "train", augmentation: TrainConfig = TrainConfig(),
-                      threads: int | None = None) -> tf.data.Dataset:
+def training_pipeline(
+    dataset,
+    crop_size: tuple[int, int],
+    batch_size: int,
+    seed: int = 0,
+    split: str = "train",
+    augmentation: TrainConfig = TrainConfig(),
+    threads: int | None = None,
+) -> tf.data.Dataset:
     """Endless batches of augmented (image [B, H, W, 3] in [-1, 1], mask int32 [B, H, W]).
 
     The order and the augmentation are deterministic in `seed`; each epoch is reshuffled."""
@@ -45,8 +52,10 @@ def training_pipeline(dataset, crop_size: tuple[int, int], batch_size: int, seed
     examples = tf.data.Dataset.zip(indices.repeat(), seeds)
     read = read_example(dataset, split, crop_size, augmentation.frame_scale)
     examples = examples.map(lambda index, key: (*read(index), key), num_parallel_calls=autotune)
-    examples = examples.map(lambda image, mask, key: augment(image, mask, crop_size, key, augmentation),
-                            num_parallel_calls=autotune)
+    examples = examples.map(
+        lambda image, mask, key: augment(image, mask, crop_size, key, augmentation),
+        num_parallel_calls=autotune,
+    )
     batches = examples.batch(batch_size, drop_remainder=True).prefetch(autotune)
     options = tf.data.Options()
     options.deterministic = True

@@ -56,8 +56,9 @@ class Run:
     def train_config(self) -> TrainConfig:
         """The recipe the run was trained with."""
         names = {field.name for field in dataclasses.fields(TrainConfig)}
-        return TrainConfig.from_dict({key: value for key, value in self.data.items()
-                                      if key in names})
+        return TrainConfig.from_dict(
+            {key: value for key, value in self.data.items() if key in names}
+        )
 
 
 def load_run(path: str | Path, input_size: tuple[int, int] | None = None) -> Run:
@@ -70,8 +71,10 @@ def load_run(path: str | Path, input_size: tuple[int, int] | None = None) -> Run
     if input_size is not None:
         config = config.replace(input_size=tuple(input_size))
     if not (run.path / WEIGHTS_FILE).is_file():
-        raise UserInputError(f"{run.path}: no {WEIGHTS_FILE} (training not finished? "
-                             "continue it with nas train --resume)")
+        raise UserInputError(
+            f"{run.path}: no {WEIGHTS_FILE} (training not finished? "
+            "continue it with nas train --resume)"
+        )
     model = build_model(config)
     load_weights(model, run.path / WEIGHTS_FILE)
     return Run(run.path, config, run.read_json("data.json"), model)
@@ -83,7 +86,8 @@ class TensorBoardLog:
     def __init__(self, folder: Path):
         self.writer = tf.summary.create_file_writer(str(folder))
         self.metadata = summary_pb2.SummaryMetadata(
-            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
+            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+        )
 
     def scalars(self, step: int, **values: float) -> None:
         with self.writer.as_default(step=step):
@@ -102,8 +106,9 @@ def load_weights(model, path: Path) -> None:
         try:
             model.load_weights(str(path))
         except (ValueError, OSError, KeyError) as error:
-            raise UserInputError(f"{path}: weights do not fit this model "
-                                 f"({str(error).splitlines()[0]})") from None
+            raise UserInputError(
+                f"{path}: weights do not fit this model ({str(error).splitlines()[0]})"
+            ) from None
     skipped = [str(warning.message) for warning in caught if "Skipping" in str(warning.message)]
     if skipped:
         raise UserInputError(f"{path}: weights do not fit this model ({skipped[0]})")
@@ -137,11 +142,15 @@ class RunFolder:
         """Creates the folder, or checks that a resumed one holds the same config."""
         if (self.path / "config.json").is_file():
             if not resume:
-                raise UserInputError(f"{self.path}: already holds a run; pass --resume to "
-                                     "continue it or choose another --out folder")
+                raise UserInputError(
+                    f"{self.path}: already holds a run; pass --resume to "
+                    "continue it or choose another --out folder"
+                )
             if self.read_config() != config:
-                raise UserInputError(f"{self.path}: holds a run of another config "
-                                     f"({self.read_config().id}, not {config.id}); cannot resume")
+                raise UserInputError(
+                    f"{self.path}: holds a run of another config "
+                    f"({self.read_config().id}, not {config.id}); cannot resume"
+                )
         self.path.mkdir(parents=True, exist_ok=True)
         self.write_json("config.json", config.to_dict())
         self.write_json("data.json", data)
@@ -155,7 +164,9 @@ class RunFolder:
         def write(folder: Path) -> None:
             folder.mkdir()
             model.save_weights(str(folder / WEIGHTS_FILE))
-            np.savez(folder / "optimizer.npz", *[variable.numpy() for variable in optimizer.variables])
+            np.savez(
+                folder / "optimizer.npz", *[variable.numpy() for variable in optimizer.variables]
+            )
             (folder / "state.json").write_text(json.dumps({**state, "step": step}, indent=2))
 
         shutil.rmtree(final, ignore_errors=True)
@@ -199,8 +210,13 @@ class RunFolder:
         if not path.is_file():
             return []
         with path.open(newline="") as handle:
-            return [{key: int(value) if key == "step" else float(value) if value else None
-                     for key, value in row.items()} for row in csv.DictReader(handle)]
+            return [
+                {
+                    key: int(value) if key == "step" else float(value) if value else None
+                    for key, value in row.items()
+                }
+                for row in csv.DictReader(handle)
+            ]
 
     def write_metrics(self, rows: list[dict]) -> None:
         buffer = io.StringIO()

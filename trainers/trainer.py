@@ -23,8 +23,14 @@ from trainers.datasets import load_dataset
 from trainers.metrics import evaluate, evaluation_size, predict_classes
 from trainers.pipeline import training_pipeline
 from trainers.runs import RunFolder, TensorBoardLog
-from trainers.training import (PolyLearningRate, PreciseBatchNorm, configure_threads,
-                               load_initial_weights, make_train_step, reader_error_message)
+from trainers.training import (
+    PolyLearningRate,
+    PreciseBatchNorm,
+    configure_threads,
+    load_initial_weights,
+    make_train_step,
+    reader_error_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +57,22 @@ class Trainer:
     training batches ("precise BN"): moving averages lag far behind the weights early in a run.
     """
 
-    def __init__(self, config: ArchConfig, recipe: TrainConfig, dataset,
-                 run: RunFolder | None = None):
+    def __init__(
+        self, config: ArchConfig, recipe: TrainConfig, dataset, run: RunFolder | None = None
+    ):
         self.config, self.recipe, self.dataset, self.run = config, recipe, dataset, run
         keras.utils.set_random_seed(recipe.seed)
         self.model = build_model(config)
-        self.schedule = PolyLearningRate(recipe.initial_learning_rate, recipe.steps, 0.9,
-                                         recipe.slow_start_steps, recipe.slow_start_lr)
-        self.optimizer = keras.optimizers.Adam(self.schedule, beta_1=0.9, beta_2=0.999,
-                                               epsilon=1e-8)
+        self.schedule = PolyLearningRate(
+            recipe.initial_learning_rate,
+            recipe.steps,
+            0.9,
+            recipe.slow_start_steps,
+            recipe.slow_start_lr,
+        )
+        self.optimizer = keras.optimizers.Adam(
+            self.schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+        )
         self.optimizer.build(self.model.trainable_variables)
         if recipe.init_weights is not None:
             load_initial_weights(self.model, recipe.init_weights)
@@ -98,19 +111,28 @@ class Trainer:
         self._precise_batch_norm(self.batches, self.recipe.batch_norm_batches)
         self.clock["eval"] += time.perf_counter() - began
         model, predict = self._evaluation_model()
-        metrics = evaluate(model, self.dataset, self.recipe.eval_split,
-                           limit=self.recipe.eval_images, predict=predict)
+        metrics = evaluate(
+            model,
+            self.dataset,
+            self.recipe.eval_split,
+            limit=self.recipe.eval_images,
+            predict=predict,
+        )
         self.clock["eval"] += metrics["eval_seconds"]
         step = self.steps_done
-        row = {"step": step, "miou": metrics["miou"],
-               "loss": float(np.mean(self.losses)) if self.losses else None,
-               "learning_rate": float(self.schedule(step - 1)),
-               "train_seconds": self.clock["train"], "eval_seconds": self.clock["eval"],
-               **{key: value for key, value in metrics.items()
-                  if key not in ("miou", "eval_seconds")}}
+        row = {
+            "step": step,
+            "miou": metrics["miou"],
+            "loss": float(np.mean(self.losses)) if self.losses else None,
+            "learning_rate": float(self.schedule(step - 1)),
+            "train_seconds": self.clock["train"],
+            "eval_seconds": self.clock["eval"],
+            **{key: value for key, value in metrics.items() if key not in ("miou", "eval_seconds")},
+        }
         if record:
-            self.history.append({key: row[key]
-                                 for key in ("step", "miou", "loss", "train_seconds")})
+            self.history.append(
+                {key: row[key] for key in ("step", "miou", "loss", "train_seconds")}
+            )
             self.losses = []
             if self.run is not None:
                 self.run.append_metrics(row)
@@ -121,12 +143,21 @@ class Trainer:
         """The network at the evaluation size (`evaluation_size`) with the current weights, and
         its prediction function; the trained model itself when the sizes agree."""
         if self._evaluation is None:
-            size = evaluation_size(self.dataset, self.recipe.eval_split, self.config.input_size,
-                                   self.recipe.frame_scale)
-            model = (self.model if size == tuple(self.config.input_size)
-                     else build_model(self.config.replace(input_size=size)))
-            self._evaluation = (model, self._predict if model is self.model
-                                else predict_classes(model))
+            size = evaluation_size(
+                self.dataset,
+                self.recipe.eval_split,
+                self.config.input_size,
+                self.recipe.frame_scale,
+            )
+            model = (
+                self.model
+                if size == tuple(self.config.input_size)
+                else build_model(self.config.replace(input_size=size))
+            )
+            self._evaluation = (
+                model,
+                self._predict if model is self.model else predict_classes(model),
+            )
         model, predict = self._evaluation
         if model is not self.model:
             copy_weights(model, [self.model])
@@ -134,18 +165,32 @@ class Trainer:
 
     def checkpoint(self) -> None:
         """Saves weights, optimizer state, history and clocks in the run folder."""
-        self.run.save_checkpoint(self.model, self.optimizer, self.steps_done, {
-            "history": self.history, "train_seconds": self.clock["train"],
-            "eval_seconds": self.clock["eval"]})
+        self.run.save_checkpoint(
+            self.model,
+            self.optimizer,
+            self.steps_done,
+            {
+                "history": self.history,
+                "train_seconds": self.clock["train"],
+                "eval_seconds": self.clock["eval"],
+            },
+        )
 
     @property
     def batches(self):
         """The training batches, from the current step on (deterministic in seed and step)."""
         if self._batches is None:
-            self._batches = iter(training_pipeline(
-                self.dataset, self.config.input_size, self.recipe.batch_size,
-                seed=self.recipe.seed + self.steps_done, split=self.recipe.train_split,
-                augmentation=self.recipe, threads=self.recipe.threads))
+            self._batches = iter(
+                training_pipeline(
+                    self.dataset,
+                    self.config.input_size,
+                    self.recipe.batch_size,
+                    seed=self.recipe.seed + self.steps_done,
+                    split=self.recipe.train_split,
+                    augmentation=self.recipe,
+                    threads=self.recipe.threads,
+                )
+            )
         return self._batches
 
     def close(self) -> None:
@@ -153,10 +198,17 @@ class Trainer:
             self._writer.close()
 
 
-def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=None,
-          out_dir: str | Path | None = None, resume: bool = False,
-          on_evaluation: Callable[[dict], bool | None] | None = None,
-          progress: bool = True, label: str = "training") -> TrainResult:
+def train(
+    config: ArchConfig,
+    recipe: TrainConfig = TrainConfig(),
+    *,
+    dataset=None,
+    out_dir: str | Path | None = None,
+    resume: bool = False,
+    on_evaluation: Callable[[dict], bool | None] | None = None,
+    progress: bool = True,
+    label: str = "training",
+) -> TrainResult:
     """Trains `config` with `recipe` on `dataset` (default: `recipe.data`; a spec or a loaded
     dataset) and evaluates on the eval split, every `recipe.eval_every` steps and at the end.
 
@@ -168,16 +220,26 @@ def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=No
     """
     configure_threads(recipe.threads)
     dataset = load_dataset(dataset if dataset is not None else recipe.data)
-    recipe = dataclasses.replace(recipe, data=dataset.spec,
-                                 crop_size=recipe.crop_size or config.input_size,
-                                 learning_rate=recipe.initial_learning_rate)
+    recipe = dataclasses.replace(
+        recipe,
+        data=dataset.spec,
+        crop_size=recipe.crop_size or config.input_size,
+        learning_rate=recipe.initial_learning_rate,
+    )
     config = trained_config(config, recipe, dataset)
     dataset.check(recipe.train_split)
     dataset.check(recipe.eval_split)
     run = RunFolder(out_dir) if out_dir is not None else None
     if run is not None:
-        run.start(config, {**recipe.to_dict(), "input_size": list(config.input_size),
-                           "class_names": list(dataset.class_names)}, resume)
+        run.start(
+            config,
+            {
+                **recipe.to_dict(),
+                "input_size": list(config.input_size),
+                "class_names": list(dataset.class_names),
+            },
+            resume,
+        )
     trainer = Trainer(config, recipe, dataset, run)
     if run is not None:
         if resume:
@@ -187,18 +249,27 @@ def train(config: ArchConfig, recipe: TrainConfig = TrainConfig(), *, dataset=No
             trainer.close()
             return TrainResult(trainer.model, config, recorded, trainer.history, run.path)
     last, stopped = _train_steps(trainer, on_evaluation, progress, label)
-    final = last if last is not None and last["step"] == trainer.steps_done else trainer.evaluate(
-        record=False)
+    final = (
+        last
+        if last is not None and last["step"] == trainer.steps_done
+        else trainer.evaluate(record=False)
+    )
     train_seconds = trainer.clock["train"]
-    final.update(steps=trainer.steps_done, stopped_early=stopped, images_per_second=(
-        trainer.steps_done * recipe.batch_size / train_seconds if train_seconds else 0.0))
+    final.update(
+        steps=trainer.steps_done,
+        stopped_early=stopped,
+        images_per_second=(
+            trainer.steps_done * recipe.batch_size / train_seconds if train_seconds else 0.0
+        ),
+    )
     if stopped:
         log.info("stopped early at step %d (mIOU %.4f)", trainer.steps_done, final["miou"])
     if run is not None:
         run.save_weights(trainer.model)
         run.write_json("metrics.json", final)
-    return TrainResult(trainer.model, config, final, trainer.history,
-                       run.path if run is not None else None)
+    return TrainResult(
+        trainer.model, config, final, trainer.history, run.path if run is not None else None
+    )
 
 
 def _recorded_final(run: RunFolder, trainer: Trainer) -> dict | None:
@@ -216,20 +287,32 @@ def trained_config(config: ArchConfig, recipe: TrainConfig, dataset) -> ArchConf
     crop size (the one owner of the training size; the config's own when the recipe has
     none)."""
     if config.num_classes != dataset.num_classes:
-        log.info("%s has %d classes: training with num_classes=%d", dataset.spec,
-                 dataset.num_classes, dataset.num_classes)
+        log.info(
+            "%s has %d classes: training with num_classes=%d",
+            dataset.spec,
+            dataset.num_classes,
+            dataset.num_classes,
+        )
         config = config.replace(num_classes=dataset.num_classes)
     if recipe.crop_size is not None and tuple(recipe.crop_size) != config.input_size:
         config = config.replace(input_size=recipe.crop_size)
     return config
 
 
-def _train_steps(trainer: Trainer, on_evaluation, progress: bool,
-                 label: str) -> tuple[dict | None, bool]:
+def _train_steps(
+    trainer: Trainer, on_evaluation, progress: bool, label: str
+) -> tuple[dict | None, bool]:
     """Steps to the end of the recipe (or an early stop); returns (last evaluation, stopped)."""
     recipe, run = trainer.recipe, trainer.run
-    bar = tqdm(total=recipe.steps, initial=trainer.steps_done, unit="step", desc=label,
-               file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    bar = tqdm(
+        total=recipe.steps,
+        initial=trainer.steps_done,
+        unit="step",
+        desc=label,
+        file=sys.stderr,
+        disable=not progress,
+        dynamic_ncols=True,
+    )
     last, stopped = None, False
     try:
         while trainer.steps_done < recipe.steps and not stopped:
@@ -237,8 +320,9 @@ def _train_steps(trainer: Trainer, on_evaluation, progress: bool,
             step = trainer.steps_done
             bar.update(1)
             bar.set_postfix(loss=f"{loss:.3f}")
-            evaluated = step == recipe.steps or bool(recipe.eval_every
-                                                     and step % recipe.eval_every == 0)
+            evaluated = step == recipe.steps or bool(
+                recipe.eval_every and step % recipe.eval_every == 0
+            )
             if evaluated:
                 last = trainer.evaluate()
                 bar.set_postfix(loss=f"{loss:.3f}", miou=f"{last['miou']:.3f}")

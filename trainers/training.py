@@ -26,8 +26,14 @@ log = logging.getLogger(__name__)
 class PolyLearningRate(keras.optimizers.schedules.LearningRateSchedule):
     """`lr0 * (1 - step / steps) ** power`, or `slow_start_lr` for the first `slow_start_steps`."""
 
-    def __init__(self, initial: float, steps: int, power: float = 0.9, slow_start_steps: int = 0,
-                 slow_start_lr: float = 1e-4):
+    def __init__(
+        self,
+        initial: float,
+        steps: int,
+        power: float = 0.9,
+        slow_start_steps: int = 0,
+        slow_start_lr: float = 1e-4,
+    ):
         self.initial, self.steps, self.power = initial, steps, power
         self.slow_start_steps, self.slow_start_lr = slow_start_steps, slow_start_lr
 
@@ -38,8 +44,13 @@ class PolyLearningRate(keras.optimizers.schedules.LearningRateSchedule):
         return tf.where(step < self.slow_start_steps, self.slow_start_lr, rate)
 
     def get_config(self):
-        return {"initial": self.initial, "steps": self.steps, "power": self.power,
-                "slow_start_steps": self.slow_start_steps, "slow_start_lr": self.slow_start_lr}
+        return {
+            "initial": self.initial,
+            "steps": self.steps,
+            "power": self.power,
+            "slow_start_steps": self.slow_start_steps,
+            "slow_start_lr": self.slow_start_lr,
+        }
 
 
 def configure_threads(threads: int | None) -> None:
@@ -70,8 +81,9 @@ class PreciseBatchNorm:
     batches (the weights are not changed)."""
 
     def __init__(self, model):
-        self.layers = [layer for layer in model.layers
-                       if isinstance(layer, keras.layers.BatchNormalization)]
+        self.layers = [
+            layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)
+        ]
         self.forward = tf.function(lambda images: model(images, training=True))
 
     def __call__(self, batches, count: int) -> None:
@@ -80,8 +92,10 @@ class PreciseBatchNorm:
         momentums = [layer.momentum for layer in self.layers]
         for layer in self.layers:
             layer.momentum = 0.0  # each forward pass stores its batch statistics
-        sums = [[np.zeros(layer.moving_mean.shape), np.zeros(layer.moving_variance.shape)]
-                for layer in self.layers]
+        sums = [
+            [np.zeros(layer.moving_mean.shape), np.zeros(layer.moving_variance.shape)]
+            for layer in self.layers
+        ]
         for _ in range(count):
             self.forward(next(batches)[0])
             for total, layer in zip(sums, self.layers):
@@ -95,8 +109,11 @@ class PreciseBatchNorm:
 
 def decayed_kernels(model) -> list:
     """Kernels of the regular convolutions (depthwise kernels are not decayed, as in DeepLab)."""
-    return [layer.kernel for layer in model.layers
-            if isinstance(layer, keras.layers.Conv2D) and "depthwise" not in layer.name]
+    return [
+        layer.kernel
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Conv2D) and "depthwise" not in layer.name
+    ]
 
 
 def load_initial_weights(model, source: str | Path) -> None:
@@ -111,9 +128,15 @@ def load_initial_weights(model, source: str | Path) -> None:
     skipped = copy_weights(model, [load_run(source).model])
     copied = sum(1 for layer in model.layers if layer.weights) - len(skipped)
     if not copied:
-        raise UserInputError(f"{source}: no layer fits this model; is it a run of another backbone?")
-    log.info("initialised %d layers from %s%s", copied, source,
-             f" (kept fresh: {', '.join(skipped)})" if skipped else "")
+        raise UserInputError(
+            f"{source}: no layer fits this model; is it a run of another backbone?"
+        )
+    log.info(
+        "initialised %d layers from %s%s",
+        copied,
+        source,
+        f" (kept fresh: {', '.join(skipped)})" if skipped else "",
+    )
 
 
 def make_train_step(model, optimizer, weight_decay: float):

@@ -27,22 +27,41 @@ WIDTH = 96  # columns of the usage lines
 # the page) or an image of the docs (docs/img/..., drawn from benchmarks/data/ by
 # docs/figures.py), and its caption. training.md, search.md and export.md ship no data to draw.
 FIGURES = {
-    "README": ("../img/pareto.png", "A 30-minute staged search on 2 cores (seed 0 of "
-               "search_fidelity.md): one staircase per rung, finalists ringed."),
-    "proxy_fidelity": ("data/proxy_fidelity.png", "Each proxy setting's mIOU against the "
-                       "256x256 / 800-step reference, 17 configs, two seeds."),
-    "search_fidelity": ("../img/pareto.png", "The front of the staged search, seed 0, 30 "
-                        "minutes (benchmarks/data/search_fidelity/staged-30m-seed0)."),
-    "searchers": ("../img/benchmarks/searchers.png", "Hypervolume after N trials on the "
-                  "surrogate of the space, mean of 20 seeds, relative to random search."),
-    "latency": ("../img/benchmarks/latency.png", "`host` on a new machine: predicted "
-                "(its own blocks) against measured end-to-end latency, 30 networks, 224x224."),
-    "cell_proxy": ("../img/benchmarks/cell_proxy.png", "The cell proxy's two seeds per head "
-                   "at output stride 8 (red: the panel heads trained at the reference)."),
+    "README": (
+        "../img/pareto.png",
+        "A 30-minute staged search on 2 cores (seed 0 of "
+        "search_fidelity.md): one staircase per rung, finalists ringed.",
+    ),
+    "proxy_fidelity": (
+        "data/proxy_fidelity.png",
+        "Each proxy setting's mIOU against the "
+        "256x256 / 800-step reference, 17 configs, two seeds.",
+    ),
+    "search_fidelity": (
+        "../img/pareto.png",
+        "The front of the staged search, seed 0, 30 "
+        "minutes (benchmarks/data/search_fidelity/staged-30m-seed0).",
+    ),
+    "searchers": (
+        "../img/benchmarks/searchers.png",
+        "Hypervolume after N trials on the "
+        "surrogate of the space, mean of 20 seeds, relative to random search.",
+    ),
+    "latency": (
+        "../img/benchmarks/latency.png",
+        "`host` on a new machine: predicted "
+        "(its own blocks) against measured end-to-end latency, 30 networks, 224x224.",
+    ),
+    "cell_proxy": (
+        "../img/benchmarks/cell_proxy.png",
+        "The cell proxy's two seeds per head "
+        "at output stride 8 (red: the panel heads trained at the reference).",
+    ),
 }
 
 
 # ---- the CLI reference -----------------------------------------------------------------------
+
 
 def _subcommands(parser: argparse.ArgumentParser):
     for action in parser._actions:
@@ -75,8 +94,12 @@ def _cell(text: str) -> str:
         if part.startswith("`") and part.endswith("`") and len(part) > 1:
             out.append(part.replace("|", "\\|"))
         else:
-            out.append(html.escape(part, quote=False).replace("|", "\\|").replace("*", "\\*")
-                       .replace("_", "\\_"))
+            out.append(
+                html.escape(part, quote=False)
+                .replace("|", "\\|")
+                .replace("*", "\\*")
+                .replace("_", "\\_")
+            )
     return "".join(out)
 
 
@@ -128,8 +151,10 @@ def cli_reference_markdown(parser: argparse.ArgumentParser | None = None) -> str
         children = list(_subcommands(command))
         if children:
             lines += ["| sub-command | what it does |", "|---|---|"]
-            lines += [f"| [`{name}`](#{anchor((*path, name))}) | {_cell(text or '')} |"
-                      for name, _, text in children]
+            lines += [
+                f"| [`{name}`](#{anchor((*path, name))}) | {_cell(text or '')} |"
+                for name, _, text in children
+            ]
             lines.append("")
         rows = list(_argument_rows(command))
         if rows:
@@ -140,6 +165,7 @@ def cli_reference_markdown(parser: argparse.ArgumentParser | None = None) -> str
 
 
 # ---- the benchmark pages ---------------------------------------------------------------------
+
 
 def _benchmark_pages() -> dict[str, Path]:
     return {path.stem: path for path in sorted(BENCHMARKS.glob("*.md"))}
@@ -170,14 +196,20 @@ def benchmark_markdown(stem: str, text: str, stems) -> str:
         image, caption = figure
         alt = re.sub(r"[`*_\[\]]", "", caption)
         block = ["", f"![{alt}]({image})", "", f"*{_cell(caption)}*", ""]
-        out[title + 1:title + 1] = block
+        out[title + 1 : title + 1] = block
     source = f"`benchmarks/{stem}.md`"
-    out += ["", "---", "", f"*This page is {source} of the repository, included when the site "
-            "is built.*", ""]
+    out += [
+        "",
+        "---",
+        "",
+        f"*This page is {source} of the repository, included when the site is built.*",
+        "",
+    ]
     return "\n".join(out)
 
 
 # ---- MkDocs -----------------------------------------------------------------------------------
+
 
 def on_files(files, config):
     from mkdocs.structure.files import File
@@ -190,8 +222,9 @@ def on_files(files, config):
         files.append(File.generated(config, f"benchmarks/{name}", content=content))
     for stem, (image, _) in FIGURES.items():
         if image.startswith("data/"):
-            files.append(File.generated(config, f"benchmarks/{image}",
-                                        abs_src_path=str(BENCHMARKS / image)))
+            files.append(
+                File.generated(config, f"benchmarks/{image}", abs_src_path=str(BENCHMARKS / image))
+            )
     return files
 
 
@@ -205,8 +238,10 @@ def on_config(config):
     for section in config.nav or []:
         if isinstance(section, dict) and isinstance(section.get("Benchmarks"), list):
             entries = section["Benchmarks"]
-            listed = {next(iter(entry.values())) if isinstance(entry, dict) else entry
-                      for entry in entries}
+            listed = {
+                next(iter(entry.values())) if isinstance(entry, dict) else entry
+                for entry in entries
+            }
             for stem in _benchmark_pages():
                 page = "benchmarks/index.md" if stem == "README" else f"benchmarks/{stem}.md"
                 if page not in listed:

@@ -22,14 +22,18 @@ def import_probes(probe_dir: str | Path, device: str) -> LatencyTable:
     probe_dir = Path(probe_dir)
     manifest_path = probe_dir / "probes.json"
     if not manifest_path.is_file():
-        raise UserInputError(f"{probe_dir}: no probes.json; create the folder with "
-                             "`nas latency probes --device NAME --out DIR` and run its script")
+        raise UserInputError(
+            f"{probe_dir}: no probes.json; create the folder with "
+            "`nas latency probes --device NAME --out DIR` and run its script"
+        )
     manifest = read_json(manifest_path, "probe manifest")
     if not isinstance(manifest, dict) or manifest.get("format") != PROBES_FORMAT:
         raise UserInputError(f"{manifest_path}: not a probe manifest")
     if manifest.get("version") != PROBES_VERSION:
-        raise UserInputError(f"{manifest_path}: version {manifest.get('version')!r} is not "
-                             f"supported (expected {PROBES_VERSION}); re-create the probes")
+        raise UserInputError(
+            f"{manifest_path}: version {manifest.get('version')!r} is not "
+            f"supported (expected {PROBES_VERSION}); re-create the probes"
+        )
     outputs = probe_dir / "outputs"
     entries, missing, lines_read = {}, [], set()
     for name, signature in manifest["models"].items():
@@ -40,11 +44,17 @@ def import_probes(probe_dir: str | Path, device: str) -> LatencyTable:
         entries[signature] = _entry(reading)
         lines_read.add(reading.source)
     if not entries:
-        raise UserInputError(f"{outputs}: no benchmark_model outputs yet; run "
-                             f"{probe_dir / 'run_probes.sh'} with the phone attached")
+        raise UserInputError(
+            f"{outputs}: no benchmark_model outputs yet; run "
+            f"{probe_dir / 'run_probes.sh'} with the phone attached"
+        )
     if missing:
-        log.warning("%d of %d probe outputs are missing (run the script again to finish); "
-                    "importing the rest", len(missing), len(manifest["models"]))
+        log.warning(
+            "%d of %d probe outputs are missing (run the script again to finish); "
+            "importing the rest",
+            len(missing),
+            len(manifest["models"]),
+        )
     overhead = _read_output(outputs / f"{OVERHEAD_MODEL}.txt")
     phone = _read_device_file(outputs / "device.txt")
     metadata = {
@@ -53,10 +63,12 @@ def import_probes(probe_dir: str | Path, device: str) -> LatencyTable:
         "delegate": "GPU" if manifest.get("use_gpu") else "XNNPACK",
         "threads": manifest.get("threads"),
         "cpu": f"{phone.get('model', 'unknown phone')} ({phone.get('soc', 'unknown SoC')}), "
-               f"cores {phone.get('cpu_mask', manifest.get('cpu_mask'))}",
+        f"cores {phone.get('cpu_mask', manifest.get('cpu_mask'))}",
         "android": phone.get("android"),
-        "method": ("benchmark_model over adb, pinned with taskset, --enable_op_profiling; each "
-                   "block converted alone; mean of runs after warm-up"),
+        "method": (
+            "benchmark_model over adb, pinned with taskset, --enable_op_profiling; each "
+            "block converted alone; mean of runs after warm-up"
+        ),
         "statistic": "mean",
         "timing_line": "; ".join(sorted(lines_read)),
         "warmup_runs": manifest.get("warmup_runs"),

@@ -31,9 +31,17 @@ def model_name(signature: str) -> str:
     return "b" + hashlib.sha1(signature.encode()).hexdigest()[:12]
 
 
-def write_probes(blocks, out_dir: str | Path, device: str, threads: int = 4,
-                 use_gpu: bool = False, warmup_runs: int = 10, runs: int = 50,
-                 cpu_mask: str = "f0", input_sizes=()) -> Path:
+def write_probes(
+    blocks,
+    out_dir: str | Path,
+    device: str,
+    threads: int = 4,
+    use_gpu: bool = False,
+    warmup_runs: int = 10,
+    runs: int = 50,
+    cpu_mask: str = "f0",
+    input_sizes=(),
+) -> Path:
     """Writes the probe folder for `blocks` (models already there are kept); returns the
     path of its run script."""
     import keras  # converting probe models needs TensorFlow; importing this module does not
@@ -56,15 +64,33 @@ def write_probes(blocks, out_dir: str | Path, device: str, threads: int = 4,
     overhead = models / f"{OVERHEAD_MODEL}.tflite"
     if not overhead.exists():
         write_bytes(overhead, tiny_model_content())
-    manifest = {"format": PROBES_FORMAT, "version": PROBES_VERSION, "device": device,
-                "threads": threads, "use_gpu": use_gpu, "warmup_runs": warmup_runs,
-                "runs": runs, "cpu_mask": cpu_mask,
-                "input_sizes": [list(size) for size in input_sizes], "models": signatures}
+    manifest = {
+        "format": PROBES_FORMAT,
+        "version": PROBES_VERSION,
+        "device": device,
+        "threads": threads,
+        "use_gpu": use_gpu,
+        "warmup_runs": warmup_runs,
+        "runs": runs,
+        "cpu_mask": cpu_mask,
+        "input_sizes": [list(size) for size in input_sizes],
+        "models": signatures,
+    }
     write_json(out_dir / "probes.json", manifest, indent=1)
-    script = write_text(out_dir / "run_probes.sh", adb_benchmark_script(
-        "every probe model", "models/*.tflite", "outputs", "nas_probes",
-        benchmark_flags(threads, warmup_runs, runs, use_gpu), cpu_mask, setup=_DEVICE_FILE,
-        resume=True, usage="Then: nas latency import --device NAME {this folder}"))
+    script = write_text(
+        out_dir / "run_probes.sh",
+        adb_benchmark_script(
+            "every probe model",
+            "models/*.tflite",
+            "outputs",
+            "nas_probes",
+            benchmark_flags(threads, warmup_runs, runs, use_gpu),
+            cpu_mask,
+            setup=_DEVICE_FILE,
+            resume=True,
+            usage="Then: nas latency import --device NAME {this folder}",
+        ),
+    )
     script.chmod(0o755)
     return script
 
@@ -72,14 +98,26 @@ def write_probes(blocks, out_dir: str | Path, device: str, threads: int = 4,
 def benchmark_flags(threads, warmup_runs: int = 10, runs: int = 50, use_gpu: bool = False) -> str:
     """`benchmark_model`'s flags as the phone tables are measured (`threads` may be a shell
     expression such as "$NUM_THREADS")."""
-    return (f"--num_threads={threads} --warmup_runs={warmup_runs} --num_runs={runs} "
-            "--enable_op_profiling=true" + (" --use_gpu=true" if use_gpu else ""))
+    return (
+        f"--num_threads={threads} --warmup_runs={warmup_runs} --num_runs={runs} "
+        "--enable_op_profiling=true" + (" --use_gpu=true" if use_gpu else "")
+    )
 
 
-def adb_benchmark_script(what: str, models: str, out_dir: str, remote_name: str, flags: str,
-                         cpu_mask: str = "f0", setup: str = "", extra_flags: str = "",
-                         after: str = "", resume: bool = False, usage: str = "",
-                         suffix: str = ".txt") -> str:
+def adb_benchmark_script(
+    what: str,
+    models: str,
+    out_dir: str,
+    remote_name: str,
+    flags: str,
+    cpu_mask: str = "f0",
+    setup: str = "",
+    extra_flags: str = "",
+    after: str = "",
+    resume: bool = False,
+    usage: str = "",
+    suffix: str = ".txt",
+) -> str:
     """A POSIX shell script that pushes each of `models` (shell words) to the phone, runs
     benchmark_model on it over adb, pinned to `cpu_mask`, with `flags`, `extra_flags` and the
     script's own arguments, keeps its output as `out_dir/NAME{suffix}`, then runs `after`

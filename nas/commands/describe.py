@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from nas.arguments import (add_config_arguments, add_json_argument, config_from_arguments,
-                           print_result)
+from nas.arguments import (
+    add_config_arguments,
+    add_json_argument,
+    config_from_arguments,
+    print_result,
+)
 from space import plan_network
 
 log = logging.getLogger(__name__)
@@ -27,9 +31,14 @@ def describe(config) -> dict:
     model = build_inference_model(config)
     log.info("converting to TFLite (float32)")
     tflite_bytes = len(convert_to_tflite(model))
-    return {"gflops": count_flops(model) / 1e9, "params": count_params(model),
-            "tflite_bytes": tflite_bytes, "blocks": len(plan_network(config, inference=True).blocks),
-            "config_id": config.id, "config": config.to_dict()}
+    return {
+        "gflops": count_flops(model) / 1e9,
+        "params": count_params(model),
+        "tflite_bytes": tflite_bytes,
+        "blocks": len(plan_network(config, inference=True).blocks),
+        "config_id": config.id,
+        "config": config.to_dict(),
+    }
 
 
 def run(args):
@@ -40,11 +49,14 @@ def run(args):
 def _text(result: dict) -> str:
     config = result["config"]
     height, width = config["input_size"]
-    return "\n".join([
-        f"config {result['config_id']}: {config['backbone']} x{config['depth_multiplier']}, "
-        f"output stride {config['output_stride']}, head {config['head']}, decoder "
-        f"{config['decoder']}, {config['num_classes']} classes, input {height}x{width}",
-        f"GFLOPs:      {result['gflops']:.3f}",
-        f"parameters:  {result['params']:,}",
-        f"TFLite size: {result['tflite_bytes']:,} bytes ({result['tflite_bytes'] / 1e6:.2f} MB, "
-        "float32)"])
+    return "\n".join(
+        [
+            f"config {result['config_id']}: {config['backbone']} x{config['depth_multiplier']}, "
+            f"output stride {config['output_stride']}, head {config['head']}, decoder "
+            f"{config['decoder']}, {config['num_classes']} classes, input {height}x{width}",
+            f"GFLOPs:      {result['gflops']:.3f}",
+            f"parameters:  {result['params']:,}",
+            f"TFLite size: {result['tflite_bytes']:,} bytes ({result['tflite_bytes'] / 1e6:.2f} MB, "
+            "float32)",
+        ]
+    )

@@ -8,33 +8,52 @@ from mobile_seg_nas import UserInputError
 from nas.arguments import add_json_argument, print_result
 from nas.search.options import SEARCH_FILE, read_search_options
 
-SHOW_COLUMNS = ["trial_id", "status", "preset", "backbone", "depth_multiplier", "output_stride",
-                "head", "decoder", "miou", "latency_ms", "gflops", "fidelity", "score"]
+SHOW_COLUMNS = [
+    "trial_id",
+    "status",
+    "preset",
+    "backbone",
+    "depth_multiplier",
+    "output_stride",
+    "head",
+    "decoder",
+    "miou",
+    "latency_ms",
+    "gflops",
+    "fidelity",
+    "score",
+]
 
 
 def register(subparsers):
     results = subparsers.add_parser("results", help="show or compare search run folders")
-    commands = results.add_subparsers(dest="results_command", required=True,
-                                      parser_class=type(results))
+    commands = results.add_subparsers(
+        dest="results_command", required=True, parser_class=type(results)
+    )
     show = commands.add_parser("show", help="summary and Pareto front of a run")
-    show.add_argument("--run", dest="run_dir", required=True, type=Path, metavar="DIR",
-                      help="run folder")
+    show.add_argument(
+        "--run", dest="run_dir", required=True, type=Path, metavar="DIR", help="run folder"
+    )
     add_json_argument(show, "the summary as JSON on stdout")
     show.set_defaults(run=run_show, needs_tensorflow=False)
     compare = commands.add_parser("compare", help="fronts of several runs in one plot")
     compare.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="run folders")
-    compare.add_argument("--out", type=Path, metavar="FILE",
-                         help="HTML plot to write (default: compare.html here)")
+    compare.add_argument(
+        "--out", type=Path, metavar="FILE", help="HTML plot to write (default: compare.html here)"
+    )
     add_json_argument(compare, "the comparison as JSON on stdout")
     compare.set_defaults(run=run_compare, needs_tensorflow=False)
 
     pareto = subparsers.add_parser("pareto", help="Pareto plots of a run")
-    pareto_commands = pareto.add_subparsers(dest="pareto_command", required=True,
-                                            parser_class=type(pareto))
-    plot = pareto_commands.add_parser("plot", help="re-draw pareto.csv/html/png and summary.json "
-                                                   "from the trial table")
-    plot.add_argument("--run", dest="run_dir", required=True, type=Path, metavar="DIR",
-                      help="run folder")
+    pareto_commands = pareto.add_subparsers(
+        dest="pareto_command", required=True, parser_class=type(pareto)
+    )
+    plot = pareto_commands.add_parser(
+        "plot", help="re-draw pareto.csv/html/png and summary.json from the trial table"
+    )
+    plot.add_argument(
+        "--run", dest="run_dir", required=True, type=Path, metavar="DIR", help="run folder"
+    )
     plot.set_defaults(run=run_plot, needs_tensorflow=False)
 
 
@@ -45,8 +64,10 @@ def read_run(run_dir: Path):
     try:
         return read_trials(run_dir)
     except FileNotFoundError:
-        raise UserInputError(f"--run {run_dir}: no trial table (trials.parquet/trials.csv) here; "
-                             "is it a `nas search` run folder?") from None
+        raise UserInputError(
+            f"--run {run_dir}: no trial table (trials.parquet/trials.csv) here; "
+            "is it a `nas search` run folder?"
+        ) from None
 
 
 def latency_targets(run_dir: Path) -> list[float]:
@@ -62,37 +83,52 @@ def run_show(args):
     from results.report import count_repeats
 
     table = read_run(args.run_dir)
-    summary = {**summarize(table, latency_targets(args.run_dir)),
-               "repeats_reused": count_repeats(args.run_dir)}
-    print_result(args, summary, lambda summary: _summary_text(args.run_dir, summary,
-                                                               pareto_front(table)))
+    summary = {
+        **summarize(table, latency_targets(args.run_dir)),
+        "repeats_reused": count_repeats(args.run_dir),
+    }
+    print_result(
+        args, summary, lambda summary: _summary_text(args.run_dir, summary, pareto_front(table))
+    )
 
 
 def _summary_text(run_dir: Path, summary: dict, front) -> str:
-    counts = ", ".join(f"{count} {status}" for status, count in summary["by_status"].items()
-                       if count)
+    counts = ", ".join(
+        f"{count} {status}" for status, count in summary["by_status"].items() if count
+    )
     lines = [f"run {run_dir}: {summary['trials']} trials ({counts or 'none'})"]
     if summary.get("repeats_reused"):
-        lines.append(f"{summary['repeats_reused']} suggestions repeated a trained config: its "
-                     "result was reused, not trained again")
+        lines.append(
+            f"{summary['repeats_reused']} suggestions repeated a trained config: its "
+            "result was reused, not trained again"
+        )
     for label, trial in (("best", summary["best"]), ("paper", summary["paper"])):
         if trial:
             gflops = "?" if trial["gflops"] is None else f"{trial['gflops']:.3f}"
-            lines.append(f"{label:6s} trial {trial['trial_id']}: mIOU {trial['miou']:.4f}, "
-                         f"{trial['latency_ms']:.2f} ms, {gflops} GFLOPs "
-                         f"({trial['backbone']} x{trial['depth_multiplier']}, {trial['head']})")
+            lines.append(
+                f"{label:6s} trial {trial['trial_id']}: mIOU {trial['miou']:.4f}, "
+                f"{trial['latency_ms']:.2f} ms, {gflops} GFLOPs "
+                f"({trial['backbone']} x{trial['depth_multiplier']}, {trial['head']})"
+            )
     if summary["hypervolume"] is not None:
         reference = summary["hypervolume_reference"]
-        lines.append(f"hypervolume {summary['hypervolume']:.4f} (mIOU x ms, reference: mIOU 0, "
-                     f"{reference['latency_ms']:.2f} ms)")
+        lines.append(
+            f"hypervolume {summary['hypervolume']:.4f} (mIOU x ms, reference: mIOU 0, "
+            f"{reference['latency_ms']:.2f} ms)"
+        )
     for target, trial in summary["best_under_target"].items():
-        found = (f"trial {trial['trial_id']}, mIOU {trial['miou']:.4f} at "
-                 f"{trial['latency_ms']:.2f} ms" if trial else "none")
+        found = (
+            f"trial {trial['trial_id']}, mIOU {trial['miou']:.4f} at {trial['latency_ms']:.2f} ms"
+            if trial
+            else "none"
+        )
         lines.append(f"best under {target} ms: {found}")
     for tie in summary["ties"]:
-        lines.append(f"tie: trial {tie['trial_id']} is {tie['miou_difference']:.4f} mIOU under "
-                     f"front trial {tie['tied_with']}, within the proxy's seed noise "
-                     f"{summary['seed_noise']:g}: re-measure both before choosing")
+        lines.append(
+            f"tie: trial {tie['trial_id']} is {tie['miou_difference']:.4f} mIOU under "
+            f"front trial {tie['tied_with']}, within the proxy's seed noise "
+            f"{summary['seed_noise']:g}: re-measure both before choosing"
+        )
     if summary["finalists"]:
         lines.append(f"finalists (trained at the last rung): {', '.join(summary['finalists'])}")
     lines.append(f"Pareto front ({len(front)} trials):")
@@ -106,8 +142,10 @@ def run_plot(args):
 
     table = read_run(args.run_dir)
     summary = write_run_report(args.run_dir, table, latency_targets(args.run_dir))
-    print(f"{args.run_dir}: pareto.csv, pareto.html, pareto.png, summary.json "
-          f"(front of {len(summary['front'])})")
+    print(
+        f"{args.run_dir}: pareto.csv, pareto.html, pareto.png, summary.json "
+        f"(front of {len(summary['front'])})"
+    )
 
 
 def run_compare(args):
@@ -121,12 +159,16 @@ def run_compare(args):
 
 def _comparison_text(comparison: dict) -> str:
     reference = comparison["reference_latency_ms"]
-    lines = [f"hypervolume reference: mIOU 0, {reference:.2f} ms (shared by all runs)"
-             if reference is not None else "no completed trials: no hypervolume"]
+    lines = [
+        f"hypervolume reference: mIOU 0, {reference:.2f} ms (shared by all runs)"
+        if reference is not None
+        else "no completed trials: no hypervolume"
+    ]
     for row in comparison["runs"]:
         volume = "n/a" if row["hypervolume"] is None else f"{row['hypervolume']:.4f}"
-        lines.append(f"{row['run']}: {row['trials']} trials, front of {row['front']}, "
-                     f"hypervolume {volume}")
+        lines.append(
+            f"{row['run']}: {row['trials']} trials, front of {row['front']}, hypervolume {volume}"
+        )
     lines.append(f"plot: {comparison['plot']}")
     return "\n".join(lines)
 

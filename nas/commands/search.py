@@ -12,16 +12,23 @@ from nas.search.options import SearchOptions
 
 def register(subparsers):
     parser = subparsers.add_parser(
-        "search", help="search architectures on Ray Tune; writes a run folder",
+        "search",
+        help="search architectures on Ray Tune; writes a run folder",
         description="Searches the space for the mIOU / latency Pareto front. The paper-dpc preset "
-                    "is always evaluated first. `nas search` alone runs 10 minutes on synthetic "
-                    "data with the host latency table and local Ray.")
+        "is always evaluated first. `nas search` alone runs 10 minutes on synthetic "
+        "data with the host latency table and local Ray.",
+    )
     add_setting_arguments(parser, SearchOptions)
-    parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="run folder (default: a new folder under runs/)")
-    parser.add_argument("--resume", action="store_true", help="continue the search in --out "
-                        "(after a crash, a kill or a stop); its stored settings are used, "
-                        "with this --address")
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="run folder (default: a new folder under runs/)"
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the search in --out "
+        "(after a crash, a kill or a stop); its stored settings are used, "
+        "with this --address",
+    )
     parser.set_defaults(run=run)
 
 
@@ -40,6 +47,8 @@ def run(args) -> int:
         return stopped.exit_code
     counts = summary["by_status"]
     skipped = f", {counts['over_limit']} over the latency limit" if counts["over_limit"] else ""
-    print(f"{run_dir}: {summary['trials']} trials, {counts['completed']} completed{skipped}, "
-          f"front of {len(summary['front'])}; see {Path(run_dir) / 'pareto.html'}")
+    print(
+        f"{run_dir}: {summary['trials']} trials, {counts['completed']} completed{skipped}, "
+        f"front of {len(summary['front'])}; see {Path(run_dir) / 'pareto.html'}"
+    )
     return 0

@@ -7,44 +7,71 @@ from __future__ import annotations
 import dataclasses
 
 from mobile_seg_nas import UserInputError
-from nas.arguments import (add_config_arguments, add_json_argument, add_setting_arguments,
-                           check_one_source, config_from_arguments, print_result,
-                           settings_from_arguments, trained_config_editor)
+from nas.arguments import (
+    add_config_arguments,
+    add_json_argument,
+    add_setting_arguments,
+    check_one_source,
+    config_from_arguments,
+    print_result,
+    settings_from_arguments,
+    trained_config_editor,
+)
 from space import ArchConfig, parse_input_size
 from trainers import load_dataset
 from trainers.config import TrainConfig
 
 
 def register(subparsers):
-    parser = subparsers.add_parser("train", help="train a config or a search trial on a "
-                                   "dataset (paper recipe)")
+    parser = subparsers.add_parser(
+        "train", help="train a config or a search trial on a dataset (paper recipe)"
+    )
     add_config_arguments(parser, required=False)
-    parser.add_argument("--run", dest="run_dir", metavar="DIR", help="a search run folder "
-                        "(nas search --out), with --trial")
-    parser.add_argument("--trial", metavar="ID", help="train this trial's architecture with the "
-                        "full recipe, from its weights, on the search's dataset unless --data "
-                        f"(crop --input-size, default {'x'.join(map(str, ArchConfig().input_size))})")
+    parser.add_argument(
+        "--run",
+        dest="run_dir",
+        metavar="DIR",
+        help="a search run folder (nas search --out), with --trial",
+    )
+    parser.add_argument(
+        "--trial",
+        metavar="ID",
+        help="train this trial's architecture with the "
+        "full recipe, from its weights, on the search's dataset unless --data "
+        f"(crop --input-size, default {'x'.join(map(str, ArchConfig().input_size))})",
+    )
     parser.add_argument("--out", required=True, metavar="DIR", help="run folder to write")
     add_setting_arguments(parser, TrainConfig)
     parser.set_defaults(data=None)  # synthetic, or a trial's search's dataset
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the run in --out from its last checkpoint")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run in --out from its last checkpoint"
+    )
     add_json_argument(parser, "final metrics as one JSON object on stdout")
     parser.set_defaults(run=run_train)
 
     parser = subparsers.add_parser("eval", help="mIOU of a trained run on a dataset split")
-    parser.add_argument("--run", dest="run_dir", required=True, metavar="DIR",
-                        help="a run folder from nas train")
-    parser.add_argument("--data", metavar="SPEC", help="dataset (default: the one the run trained on)")
+    parser.add_argument(
+        "--run", dest="run_dir", required=True, metavar="DIR", help="a run folder from nas train"
+    )
+    parser.add_argument(
+        "--data", metavar="SPEC", help="dataset (default: the one the run trained on)"
+    )
     parser.add_argument("--split", default="val", help="split (default: val)")
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--input-size", metavar="HxW", help="evaluate at this size (default: "
-                      "where its training evaluated: frames of one stored size at that size "
-                      "times the run's --frame-scale, else the training crop)")
-    size.add_argument("--full-resolution", action="store_true",
-                      help="whole images at their stored size, batch 1 (the default for a "
-                      "run trained at frame scale 1, as Cityscapes' benchmark and the paper "
-                      "evaluate)")
+    size.add_argument(
+        "--input-size",
+        metavar="HxW",
+        help="evaluate at this size (default: "
+        "where its training evaluated: frames of one stored size at that size "
+        "times the run's --frame-scale, else the training crop)",
+    )
+    size.add_argument(
+        "--full-resolution",
+        action="store_true",
+        help="whole images at their stored size, batch 1 (the default for a "
+        "run trained at frame scale 1, as Cityscapes' benchmark and the paper "
+        "evaluate)",
+    )
     parser.add_argument("--limit", type=int, metavar="N", help="evaluate the first N images only")
     parser.add_argument("--threads", type=int, metavar="N", help="TensorFlow threads")
     add_json_argument(parser)
@@ -60,10 +87,15 @@ def run_train(args):
     else:
         config, recipe = config_from_arguments(args), _recipe(args, TrainConfig.data)
     result = train(config, recipe, out_dir=args.out, resume=args.resume)
-    print_result(args, result.metrics, lambda metrics: (
-        f"trained {result.config.id} for {metrics['steps']} steps in "
-        f"{metrics['train_seconds']:.0f} s ({metrics['images_per_second']:.1f} images/s); "
-        f"val mIOU {metrics['miou']:.4f}; run folder {result.run_dir}"))
+    print_result(
+        args,
+        result.metrics,
+        lambda metrics: (
+            f"trained {result.config.id} for {metrics['steps']} steps in "
+            f"{metrics['train_seconds']:.0f} s ({metrics['images_per_second']:.1f} images/s); "
+            f"val mIOU {metrics['miou']:.4f}; run folder {result.run_dir}"
+        ),
+    )
 
 
 def _from_trial(args) -> tuple[ArchConfig, TrainConfig]:
@@ -72,11 +104,13 @@ def _from_trial(args) -> tuple[ArchConfig, TrainConfig]:
     from nas.search.run_folder import SearchRun, required_weights
 
     if args.trial is None or not args.run_dir:
-        raise UserInputError("--run DIR and --trial ID go together: the search run folder and "
-                             "the trial to train")
+        raise UserInputError(
+            "--run DIR and --trial ID go together: the search run folder and the trial to train"
+        )
     if args.init_weights:
-        raise UserInputError("--init: a trial's training starts from the trial's weights; "
-                             "leave --init out")
+        raise UserInputError(
+            "--init: a trial's training starts from the trial's weights; leave --init out"
+        )
     edit = trained_config_editor(args, default_size=ArchConfig().input_size)
     search = SearchRun.read(args.run_dir)
     row = search.row(args.trial)
@@ -89,8 +123,9 @@ def _from_trial(args) -> tuple[ArchConfig, TrainConfig]:
 
 def _recipe(args, data: str, **changes) -> TrainConfig:
     """The recipe of the training flags, on --data (default `data`)."""
-    return dataclasses.replace(settings_from_arguments(TrainConfig, args),
-                               data=args.data or data, **changes)
+    return dataclasses.replace(
+        settings_from_arguments(TrainConfig, args), data=args.data or data, **changes
+    )
 
 
 def run_eval(args):
@@ -105,20 +140,26 @@ def run_eval(args):
     if args.full_resolution:
         metrics = evaluate_at(run.model, run.config, dataset, args.split, limit=args.limit)
     elif size is None:  # where the run's training evaluated
-        size = evaluation_size(dataset, args.split, run.config.input_size,
-                               run.train_config.frame_scale)
+        size = evaluation_size(
+            dataset, args.split, run.config.input_size, run.train_config.frame_scale
+        )
         metrics = evaluate_at(run.model, run.config, dataset, args.split, size, args.limit)
     else:
         metrics = evaluate(run.model, dataset, args.split, limit=args.limit)
-    print_result(args, {"run": str(run.path), "data": dataset.spec, "split": args.split,
-                        **metrics}, _evaluation_text)
+    print_result(
+        args,
+        {"run": str(run.path), "data": dataset.spec, "split": args.split, **metrics},
+        _evaluation_text,
+    )
 
 
 def _evaluation_text(result: dict) -> str:
     height, width = result["eval_size"]
-    lines = [f"{result['data']} ({result['split']}, {result['images']} images at "
-             f"{height}x{width}): mIOU {result['miou']:.4f}, pixel accuracy "
-             f"{result['pixel_accuracy']:.4f}"]
+    lines = [
+        f"{result['data']} ({result['split']}, {result['images']} images at "
+        f"{height}x{width}): mIOU {result['miou']:.4f}, pixel accuracy "
+        f"{result['pixel_accuracy']:.4f}"
+    ]
     lines += _iou_lines(zip(result["class_names"], result["per_class"]))
     if "category_iou" in result:
         lines.append(f"category mIOU {result['category_miou']:.4f}")

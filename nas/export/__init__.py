@@ -6,7 +6,15 @@ from nas.export.sources import ExportSource, source_from_config, sources_from_ru
 from nas.export.verify import VerificationError, pixel_agreement, verify_models
 
 __all__ = [
-    "MODEL_FILES", "ExportOptions", "ExportSource", "VerificationError", "benchmark_script",
-    "export", "export_model", "pixel_agreement", "source_from_config", "sources_from_run",
+    "MODEL_FILES",
+    "ExportOptions",
+    "ExportSource",
+    "VerificationError",
+    "benchmark_script",
+    "export",
+    "export_model",
+    "pixel_agreement",
+    "source_from_config",
+    "sources_from_run",
     "verify_models",
 ]

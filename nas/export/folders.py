@@ -31,9 +31,13 @@ def check_out_folder(path: Path, export_key: str) -> None:
                 key = None
             if key == export_key:
                 return
-            raise UserInputError(f"--out {path}: already holds a different export; "
-                                 "choose another folder or delete it")
-    raise UserInputError(f"--out {path}: exists and holds other files; choose an empty or new folder")
+            raise UserInputError(
+                f"--out {path}: already holds a different export; "
+                "choose another folder or delete it"
+            )
+    raise UserInputError(
+        f"--out {path}: exists and holds other files; choose an empty or new folder"
+    )
 
 
 @contextlib.contextmanager

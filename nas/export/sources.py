@@ -67,20 +67,32 @@ class ExportSource:
         try:
             trained.load_weights(self.weights)
         except (ValueError, KeyError, OSError) as error:
-            raise UserInputError(f"weights {self.weights}: do not fit config {self.config.id} "
-                                 f"({first_line(error)})") from None
+            raise UserInputError(
+                f"weights {self.weights}: do not fit config {self.config.id} ({first_line(error)})"
+            ) from None
         return build_inference_model(self.config, trained=trained)
 
 
-def source_from_config(config: ArchConfig, name: str, origin: dict,
-                       weights: str | None = None, data_spec: str | None = None) -> ExportSource:
+def source_from_config(
+    config: ArchConfig,
+    name: str,
+    origin: dict,
+    weights: str | None = None,
+    data_spec: str | None = None,
+) -> ExportSource:
     """A preset or config file, random init unless a weights checkpoint is given."""
-    return ExportSource(name=name, config=config, weights=_weights_file(weights),
-                        data_spec=data_spec, origin=origin)
+    return ExportSource(
+        name=name, config=config, weights=_weights_file(weights), data_spec=data_spec, origin=origin
+    )
 
 
-def sources_from_run(run: str, edit_config, trial: str | None = None, pareto: bool = False,
-                     weights: str | None = None) -> list[ExportSource]:
+def sources_from_run(
+    run: str,
+    edit_config,
+    trial: str | None = None,
+    pareto: bool = False,
+    weights: str | None = None,
+) -> list[ExportSource]:
     """The models of a training run folder (`nas train --out`) or of a search run folder
     (`nas search --out`: one `trial` or every model of the Pareto front and the search's trial
     of the paper's model, the reference, at the size the search predicted latency for).
@@ -93,34 +105,54 @@ def sources_from_run(run: str, edit_config, trial: str | None = None, pareto: bo
     if is_search_run(folder):
         return _sources_from_search(folder, edit_config, trial, pareto, weights)
     if not (folder / "config.json").is_file():
-        raise UserInputError(f"run folder {run}: holds neither a training run (config.json) nor "
-                             "a search (trials.csv)")
+        raise UserInputError(
+            f"run folder {run}: holds neither a training run (config.json) nor "
+            "a search (trials.csv)"
+        )
     if trial is not None or pareto:
-        raise UserInputError(f"run folder {run}: a training run; --trial and --pareto need a "
-                             "search run folder (nas search --out)")
+        raise UserInputError(
+            f"run folder {run}: a training run; --trial and --pareto need a "
+            "search run folder (nas search --out)"
+        )
     checkpoint = _weights_file(weights) or required_weights(
-        folder, f"run folder {run}", "train it first or pass --weights CKPT")
+        folder, f"run folder {run}", "train it first or pass --weights CKPT"
+    )
     loaded = load_run(folder)
-    return [ExportSource(name=folder.name, config=edit_config(loaded.config), weights=checkpoint,
-                         data_spec=loaded.data_spec, origin={"run": str(folder)})]
+    return [
+        ExportSource(
+            name=folder.name,
+            config=edit_config(loaded.config),
+            weights=checkpoint,
+            data_spec=loaded.data_spec,
+            origin={"run": str(folder)},
+        )
+    ]
 
 
 def _sources_from_search(folder: Path, edit_config, trial, pareto, weights) -> list[ExportSource]:
     if trial is None and not pareto:
-        raise UserInputError(f"run folder {folder}: a search run; choose a model with --trial ID "
-                             "or export the front with --pareto")
+        raise UserInputError(
+            f"run folder {folder}: a search run; choose a model with --trial ID "
+            "or export the front with --pareto"
+        )
     if pareto and weights:
         raise UserInputError("--weights names one checkpoint; it cannot be combined with --pareto")
     search = SearchRun.read(folder)
     front = pareto_front(search.table)
     if pareto and front.empty:
-        raise UserInputError(f"run folder {folder}: the Pareto front is empty (no completed "
-                             "trial yet)")
-    rows = ([*front.to_dict("records"), *_dominated_reference(search.table, front)] if pareto
-            else [search.row(trial)])
+        raise UserInputError(
+            f"run folder {folder}: the Pareto front is empty (no completed trial yet)"
+        )
+    rows = (
+        [*front.to_dict("records"), *_dominated_reference(search.table, front)]
+        if pareto
+        else [search.row(trial)]
+    )
     on_front = set(front["trial_id"])
-    return [_trial_source(search, row, edit_config, weights, row["trial_id"] in on_front)
-            for row in rows]
+    return [
+        _trial_source(search, row, edit_config, weights, row["trial_id"] in on_front)
+        for row in rows
+    ]
 
 
 def _dominated_reference(table, front) -> list[dict]:
@@ -128,28 +160,41 @@ def _dominated_reference(table, front) -> list[dict]:
     always includes it); a warning when the search did not complete one."""
     done = completed_trials(table[table["preset"] == PAPER_PRESET])
     if done.empty:
-        log.warning("this search has no completed %s trial (its space lacks the preset, or the "
-                    "trial did not finish): exporting the Pareto front only", PAPER_PRESET)
+        log.warning(
+            "this search has no completed %s trial (its space lacks the preset, or the "
+            "trial did not finish): exporting the Pareto front only",
+            PAPER_PRESET,
+        )
         return []
-    return [row for row in done.head(1).to_dict("records")
-            if row["trial_id"] not in set(front["trial_id"])]
+    return [
+        row
+        for row in done.head(1).to_dict("records")
+        if row["trial_id"] not in set(front["trial_id"])
+    ]
 
 
 def _trial_source(search: SearchRun, row: dict, edit_config, weights, on_front: bool):
     """One trial at the size the search predicted latency for (trials train at a proxy size)."""
     trial_folder = search.trial_folder(row, fetch=not weights)
     checkpoint = _weights_file(weights) or required_weights(
-        trial_folder, search.where(row), "train it first or pass --weights CKPT")
+        trial_folder, search.where(row), "train it first or pass --weights CKPT"
+    )
     config = ArchConfig.from_file(trial_folder / "config.json").replace(
-        input_size=search.options.latency_input_size)
+        input_size=search.options.latency_input_size
+    )
     figures = {key: _plain(row[key]) for key in ("miou", "latency_ms") if key in row}
     origin = {"run": str(search.folder), "trial_id": row["trial_id"]}
     if row.get("preset"):
         origin["preset"] = row["preset"]
     return ExportSource(
-        name=f"trial_{row['trial_id']}", config=edit_config(config), weights=checkpoint,
-        data_spec=search.options.data, device=search.options.device, origin=origin,
-        search_figures={**figures, "on_front": on_front})
+        name=f"trial_{row['trial_id']}",
+        config=edit_config(config),
+        weights=checkpoint,
+        data_spec=search.options.data,
+        device=search.options.device,
+        origin=origin,
+        search_figures={**figures, "on_front": on_front},
+    )
 
 
 def _weights_file(path: str | None) -> Path | None:

@@ -45,8 +45,14 @@ def mean_iou(predictions, masks, num_classes: int) -> float:
     return float(matrix.miou())
 
 
-def verify_models(keras_model, models: dict, images, masks=None, num_classes: int | None = None,
-                  num_threads: int = 1) -> dict:
+def verify_models(
+    keras_model,
+    models: dict,
+    images,
+    masks=None,
+    num_classes: int | None = None,
+    num_threads: int = 1,
+) -> dict:
     """Runs the Keras model and every TFLite file (`{name: (bytes, quantize)}`) on the same images.
 
     Returns `{"images": N, "keras_miou": ..., "models": {name: {"agreement", "miou", ...}}}`;
@@ -54,8 +60,12 @@ def verify_models(keras_model, models: dict, images, masks=None, num_classes: in
     Keras on fewer than 99.9% of the pixels.
     """
     reference = predict_keras(keras_model, images)
-    report = {"images": int(len(images)), "pixels": int(reference.size),
-              "split": "val", "min_float32_agreement": FLOAT32_MIN_AGREEMENT}
+    report = {
+        "images": int(len(images)),
+        "pixels": int(reference.size),
+        "split": "val",
+        "min_float32_agreement": FLOAT32_MIN_AGREEMENT,
+    }
     if masks is not None:
         report["keras_miou"] = mean_iou(reference, masks, num_classes)
     report["models"] = {}
@@ -69,5 +79,6 @@ def verify_models(keras_model, models: dict, images, masks=None, num_classes: in
         if quantize == "none" and figures["agreement"] < FLOAT32_MIN_AGREEMENT:
             raise VerificationError(
                 f"verification: {name} agrees with the Keras model on {figures['agreement']:.4%} "
-                f"of pixels (needs >= {FLOAT32_MIN_AGREEMENT:.1%}); nothing written")
+                f"of pixels (needs >= {FLOAT32_MIN_AGREEMENT:.1%}); nothing written"
+            )
     return report

@@ -30,8 +30,17 @@ from trainers.training import load_initial_weights
 log = logging.getLogger(__name__)
 
 EVALUATION_FILE = "evaluation.json"
-EVALUATION_KEYS = ("miou", "per_class", "class_names", "category_iou", "category_miou",
-                   "pixel_accuracy", "images", "eval_size", "eval_seconds")
+EVALUATION_KEYS = (
+    "miou",
+    "per_class",
+    "class_names",
+    "category_iou",
+    "category_miou",
+    "pixel_accuracy",
+    "images",
+    "eval_size",
+    "eval_seconds",
+)
 
 
 def reproduce(plan: Plan, out: str | Path, resume: bool = False, progress: bool = True) -> dict:
@@ -50,13 +59,18 @@ def reproduce(plan: Plan, out: str | Path, resume: bool = False, progress: bool 
         recipe = dataclasses.replace(plan.recipe.train_config(stage), init_weights=init)
         run_dir = out / "stages" / f"{number}-{stage.name}"
         label = f"stage {number}/{len(stages)} {stage.name}"
-        rows.append({"stage": stage.name, **run_stage(plan.config, recipe, datasets[recipe.data],
-                                                      run_dir, label, progress)})
+        rows.append(
+            {
+                "stage": stage.name,
+                **run_stage(plan.config, recipe, datasets[recipe.data], run_dir, label, progress),
+            }
+        )
         init = str(run_dir)
     log.info("exporting the last stage to %s", out / "export")
     try:
-        exported = export(sources_from_run(init, lambda config: config), out / "export",
-                          ExportOptions())
+        exported = export(
+            sources_from_run(init, lambda config: config), out / "export", ExportOptions()
+        )
     except UserInputError as error:  # e.g. a file that does not compute what Keras computes
         write_report(build_report(plan, rows, {"error": str(error)}, out), out)
         raise
@@ -88,19 +102,41 @@ def run_stage(config, recipe, dataset, run_dir: Path, label: str, progress: bool
         log.info("%s: done earlier (%s)", label, run_dir)
         return read_json(run_dir / EVALUATION_FILE, "stage evaluation")
     if not (run_dir / "metrics.json").is_file():
-        log.info("%s: %s %s, %d steps from %s", label, recipe.data, recipe.train_split,
-                 recipe.steps, recipe.init_weights or "scratch")
-        train(config, recipe, dataset=dataset, out_dir=run_dir, resume=True, progress=progress,
-              label=label)
+        log.info(
+            "%s: %s %s, %d steps from %s",
+            label,
+            recipe.data,
+            recipe.train_split,
+            recipe.steps,
+            recipe.init_weights or "scratch",
+        )
+        train(
+            config,
+            recipe,
+            dataset=dataset,
+            out_dir=run_dir,
+            resume=True,
+            progress=progress,
+            label=label,
+        )
     trained = read_json(run_dir / "metrics.json", "run file")  # its own last evaluation
     stored = dataset.stored_size(recipe.eval_split)
-    evaluation = {**{key: trained[key] for key in EVALUATION_KEYS if key in trained},
-                  "full_resolution": stored is not None and list(stored) == trained["eval_size"],
-                  "run": str(run_dir),
-                  "data": dataset.spec, "train_split": recipe.train_split,
-                  "eval_split": recipe.eval_split, "steps": trained["steps"],
-                  "train_seconds": trained["train_seconds"]}
-    log.info("%s: %s mIOU %.4f at %dx%d", label, recipe.eval_split, evaluation["miou"],
-             *evaluation["eval_size"])
+    evaluation = {
+        **{key: trained[key] for key in EVALUATION_KEYS if key in trained},
+        "full_resolution": stored is not None and list(stored) == trained["eval_size"],
+        "run": str(run_dir),
+        "data": dataset.spec,
+        "train_split": recipe.train_split,
+        "eval_split": recipe.eval_split,
+        "steps": trained["steps"],
+        "train_seconds": trained["train_seconds"],
+    }
+    log.info(
+        "%s: %s mIOU %.4f at %dx%d",
+        label,
+        recipe.eval_split,
+        evaluation["miou"],
+        *evaluation["eval_size"],
+    )
     write_json(run_dir / EVALUATION_FILE, evaluation)
     return evaluation

@@ -85,17 +85,21 @@ class TrialStore:
         try:
             filesystem, base = self._filesystem
             kind = filesystem.get_file_info(base).type
-            holds_files = (kind == pyarrow.fs.FileType.Directory
-                           and bool(filesystem.get_file_info(pyarrow.fs.FileSelector(base))))
+            holds_files = kind == pyarrow.fs.FileType.Directory and bool(
+                filesystem.get_file_info(pyarrow.fs.FileSelector(base))
+            )
         except (OSError, ValueError, pyarrow.ArrowException) as error:
-            raise UserInputError(f"--storage: cannot reach {self.root} "
-                                 f"({first_line(error)})") from None
+            raise UserInputError(
+                f"--storage: cannot reach {self.root} ({first_line(error)})"
+            ) from None
         if kind == pyarrow.fs.FileType.File:
             raise UserInputError(f"--storage: {self.root} is a file, not a folder")
         if new and holds_files:
-            raise UserInputError(f"--storage: {self.root} holds files already (the storage of "
-                                 "a search with the same run folder name?); choose another "
-                                 "--out name or --storage")
+            raise UserInputError(
+                f"--storage: {self.root} holds files already (the storage of "
+                "a search with the same run folder name?); choose another "
+                "--out name or --storage"
+            )
         if isinstance(filesystem, pyarrow.fs.LocalFileSystem):
             _check_writable(Path(base))
 

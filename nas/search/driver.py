@@ -15,8 +15,13 @@ from latency_models.speed import describe_speed, drift_notice, speed_report
 from nas.search.engines import Engine, Search, load_engine
 from nas.search.fidelity import format_ladder
 from nas.search.lock import check_unlocked, run_lock
-from nas.search.options import (SECONDS_PER_PIXEL, SearchOptions, format_duration,
-                                read_search_options, write_search_options)
+from nas.search.options import (
+    SECONDS_PER_PIXEL,
+    SearchOptions,
+    format_duration,
+    read_search_options,
+    write_search_options,
+)
 from nas.search.recorder import TrialRecorder
 from nas.search.stopping import GracefulStop, RunFolderError, SearchStopped
 from nas.search.trial import TrialSettings, cache_backbone_features
@@ -43,8 +48,10 @@ def prepare(options: SearchOptions, run_dir: Path, resume: bool = False) -> Sear
     if resume:
         options = dataclasses.replace(read_search_options(run_dir), address=options.address)
     elif run_dir.exists() and any(run_dir.iterdir()):
-        raise UserInputError(f"--out {run_dir}: the folder exists and is not empty; "
-                             "pass --resume to continue that search, or choose another --out")
+        raise UserInputError(
+            f"--out {run_dir}: the folder exists and is not empty; "
+            "pass --resume to continue that search, or choose another --out"
+        )
     search = _validate(options, run_dir)
     load_engine(options.engine).check(search, resume)
     return search
@@ -61,30 +68,46 @@ def run_search(options: SearchOptions, run_dir: Path, resume: bool = False) -> d
         with run_lock(run_dir):
             if not resume:
                 write_search_options(options, run_dir)
-            log.info("search %s: %s, %s on %s, budget %s, fidelities %s (HxW/steps/batch), "
-                     "latency on %s at %s", run_dir, options.engine, options.algorithm,
-                     options.data, options.limit, _fidelities(options),
-                     options.device, "x".join(map(str, options.latency_input_size)))
+            log.info(
+                "search %s: %s, %s on %s, budget %s, fidelities %s (HxW/steps/batch), "
+                "latency on %s at %s",
+                run_dir,
+                options.engine,
+                options.algorithm,
+                options.data,
+                options.limit,
+                _fidelities(options),
+                options.device,
+                "x".join(map(str, options.latency_input_size)),
+            )
             if search.machine_speed:
                 log.info("latency speed: %s", describe_speed(search.machine_speed))
                 if notice := drift_notice(search.machine_speed):
                     log.warning(notice)
             _log_estimate(options, engine)
             if len(options.ladder) > 1 and search.latency_limit:
-                log.info("only configs up to %.2f ms are trained and promoted",
-                         search.latency_limit)
+                log.info(
+                    "only configs up to %.2f ms are trained and promoted", search.latency_limit
+                )
             recorder, summary = _run_engine(engine, search, resume, stop)
     stopped = stop.interrupted(run_dir) or (
-        recorder.failures.stopped(run_dir) if recorder.failures.tripped else None)
+        recorder.failures.stopped(run_dir) if recorder.failures.tripped else None
+    )
     if stopped:
         raise stopped
-    log.info("search done: %d trials, front of %d, hypervolume %s; results in %s",
-             summary["trials"], len(summary["front"]), summary["hypervolume"], run_dir)
+    log.info(
+        "search done: %d trials, front of %d, hypervolume %s; results in %s",
+        summary["trials"],
+        len(summary["front"]),
+        summary["hypervolume"],
+        run_dir,
+    )
     return summary
 
 
-def _run_engine(engine: Engine, search: Search, resume: bool,
-                stop: GracefulStop) -> tuple[TrialRecorder, dict]:
+def _run_engine(
+    engine: Engine, search: Search, resume: bool, stop: GracefulStop
+) -> tuple[TrialRecorder, dict]:
     """Runs the search's engine and writes the run's report; returns the recorder of the
     trials and the summary. A run folder that cannot be written stops the search
     (SearchStopped)."""
@@ -92,8 +115,10 @@ def _run_engine(engine: Engine, search: Search, resume: bool,
         recorder = engine.run(search, resume, stop)
         return recorder, recorder.write()
     except RunFolderError as error:
-        raise SearchStopped(f"{error}; free some space and continue with "
-                            f"`nas search --resume --out {search.run_dir}`") from None
+        raise SearchStopped(
+            f"{error}; free some space and continue with "
+            f"`nas search --resume --out {search.run_dir}`"
+        ) from None
 
 
 def _log_estimate(options: SearchOptions, engine: Engine) -> None:
@@ -101,9 +126,14 @@ def _log_estimate(options: SearchOptions, engine: Engine) -> None:
     if not options.limit.trials:
         return
     slots = engine.trial_slots(options)
-    log.info("budget %d trained networks, %d at a time: about %s on this machine (%.1f us "
-             "per pixel trained per CPU, from benchmarks/proxy_fidelity.md)", options.limit.trials,
-             slots, format_duration(options.estimated_seconds(slots)), SECONDS_PER_PIXEL * 1e6)
+    log.info(
+        "budget %d trained networks, %d at a time: about %s on this machine (%.1f us "
+        "per pixel trained per CPU, from benchmarks/proxy_fidelity.md)",
+        options.limit.trials,
+        slots,
+        format_duration(options.estimated_seconds(slots)),
+        SECONDS_PER_PIXEL * 1e6,
+    )
 
 
 def _validate(options: SearchOptions, run_dir: Path) -> Search:
@@ -122,30 +152,42 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
     settings = TrialSettings.from_options(options, space, run_dir)
     for split in (settings.recipe.train_split, settings.recipe.eval_split):
         dataset.check(split)
-    preset = get_preset(PRESET).replace(input_size=list(settings.space.input_size),
-                                        num_classes=space.num_classes)
+    preset = get_preset(PRESET).replace(
+        input_size=list(settings.space.input_size), num_classes=space.num_classes
+    )
     if preset in settings.space:
         params = settings.space.params_from_config(preset)
         presets, first_params = {settings.config(params).id: PRESET}, [params]
         # What the table lacks for it (blocks; for `host` on a new machine, its factors) is measured
         # here, once, rather than by trials running side by side.
         paper_ms = latency.predict(preset)
-        log.info("%s: %.2f ms predicted on %s at %dx%d", PRESET, paper_ms, options.device,
-                 *latency.input_size)
+        log.info(
+            "%s: %.2f ms predicted on %s at %dx%d",
+            PRESET,
+            paper_ms,
+            options.device,
+            *latency.input_size,
+        )
     else:
         log.warning("the %s preset is not in this search space: it will not be evaluated", PRESET)
         presets, first_params, paper_ms = {}, [], None
-    _check_latency_table(table, deployed_space.config_from_params(first_params[0])
-                         if first_params else deployed_space.sample(0))
+    _check_latency_table(
+        table,
+        deployed_space.config_from_params(first_params[0])
+        if first_params
+        else deployed_space.sample(0),
+    )
     if settings.cell_proxy:  # once here, not by the first trials side by side
         cache_backbone_features(settings.cell_proxy, dataset)
     limit = _promotion_limit(options, paper_ms)
     if len(options.ladder) > 1:  # a staged search trains only what it could promote, and the
         # paper's network, which `nas export --pareto` always exports as the reference
-        settings = dataclasses.replace(settings, latency_limit=limit,
-                                       always_trained=frozenset(presets))
-    return Search(options, run_dir, settings, presets, first_params, latency, limit,
-                  speed_report(table))
+        settings = dataclasses.replace(
+            settings, latency_limit=limit, always_trained=frozenset(presets)
+        )
+    return Search(
+        options, run_dir, settings, presets, first_params, latency, limit, speed_report(table)
+    )
 
 
 def _promotion_limit(options: SearchOptions, paper_ms: float | None) -> float | None:
@@ -168,17 +210,25 @@ def _on_backbone_of(space: SearchSpace, run: str, dataset) -> SearchSpace:
     if not (folder.path / WEIGHTS_FILE).is_file():
         raise UserInputError(f"--cell-proxy {run}: no {WEIGHTS_FILE} (training not finished?)")
     if config.num_classes != dataset.num_classes:
-        raise UserInputError(f"--cell-proxy {run}: trained for {config.num_classes} classes, "
-                             f"the data has {dataset.num_classes}")
-    return dataclasses.replace(space, backbones={config.backbone: [config.depth_multiplier]},
-                               output_strides=(config.output_stride,), decoders=("none",))
+        raise UserInputError(
+            f"--cell-proxy {run}: trained for {config.num_classes} classes, "
+            f"the data has {dataset.num_classes}"
+        )
+    return dataclasses.replace(
+        space,
+        backbones={config.backbone: [config.depth_multiplier]},
+        output_strides=(config.output_stride,),
+        decoders=("none",),
+    )
 
 
 def _fidelities(options: SearchOptions) -> str:
     if options.cell_proxy:
         proxy = CellProxy()
-        return (f"heads on the features of {options.cell_proxy} at "
-                f"{'x'.join(map(str, proxy.input_size))}/{proxy.steps}/{proxy.batch_size}")
+        return (
+            f"heads on the features of {options.cell_proxy} at "
+            f"{'x'.join(map(str, proxy.input_size))}/{proxy.steps}/{proxy.batch_size}"
+        )
     return format_ladder(options.ladder)
 
 

@@ -27,8 +27,10 @@ from nas.search.recorder import TrialRecorder
 from nas.search.stopping import GracefulStop
 from nas.search.trial import TrialSettings
 
-ENGINES = {"ray": "nas.search.ray_engine.engine",  # --engine -> the module that runs it
-           "keras-tuner": "nas.search.keras_tuner_engine.engine"}
+ENGINES = {
+    "ray": "nas.search.ray_engine.engine",  # --engine -> the module that runs it
+    "keras-tuner": "nas.search.keras_tuner_engine.engine",
+}
 
 
 @dataclasses.dataclass

@@ -35,8 +35,9 @@ class Fidelity:
     def __post_init__(self):
         object.__setattr__(self, "crop", tuple(self.crop))
         if self.steps < 1 or self.batch_size < 1 or min(self.crop) < 32:
-            raise UserInputError(f"fidelity {self}: needs at least 1 step, a batch of 1 and a "
-                                 "crop of at least 32x32")
+            raise UserInputError(
+                f"fidelity {self}: needs at least 1 step, a batch of 1 and a crop of at least 32x32"
+            )
         if not 0 < self.frame_scale <= 4:
             raise UserInputError(f"fidelity {self}: the frame scale must be in (0, 4]")
 
@@ -53,13 +54,19 @@ class Fidelity:
     def recipe(self, base: TrainConfig, init_weights=None) -> TrainConfig:
         """`base` trained at this fidelity, from `init_weights` when given."""
         learning_rate = self.learning_rate or (
-            FINE_TUNE_LEARNING_RATE if init_weights else base.learning_rate)
+            FINE_TUNE_LEARNING_RATE if init_weights else base.learning_rate
+        )
         eval_every = base.eval_every and max(1, self.steps * base.eval_every // base.steps)
-        return dataclasses.replace(base, crop_size=self.crop, steps=self.steps,
-                                   batch_size=self.batch_size, learning_rate=learning_rate,
-                                   frame_scale=self.frame_scale,
-                                   init_weights=None if init_weights is None else str(init_weights),
-                                   eval_every=eval_every)
+        return dataclasses.replace(
+            base,
+            crop_size=self.crop,
+            steps=self.steps,
+            batch_size=self.batch_size,
+            learning_rate=learning_rate,
+            frame_scale=self.frame_scale,
+            init_weights=None if init_weights is None else str(init_weights),
+            eval_every=eval_every,
+        )
 
 
 def parse_fidelity(text: str) -> Fidelity:
@@ -73,8 +80,10 @@ def parse_fidelity(text: str) -> Fidelity:
         learning_rate = float(parts[3]) if len(parts) == 4 else None
         frame_scale = float(scale) if scale else 1.0
     except (ValueError, UserInputError):
-        raise UserInputError(f"--fidelities {text!r}: expected HxW[@SCALE]/STEPS/BATCH[/LR], "
-                             "e.g. 256x256/800/8 or 90x120@0.25/250/16") from None
+        raise UserInputError(
+            f"--fidelities {text!r}: expected HxW[@SCALE]/STEPS/BATCH[/LR], "
+            "e.g. 256x256/800/8 or 90x120@0.25/250/16"
+        ) from None
     return Fidelity(crop, steps, batch_size, learning_rate, frame_scale)
 
 
@@ -85,8 +94,10 @@ def parse_ladder(text: str) -> tuple[Fidelity, ...]:
         raise UserInputError("--fidelities: give at least one fidelity, e.g. 128x128/200/16")
     for lower, higher in zip(ladder, ladder[1:]):
         if higher.pixels < lower.pixels:
-            raise UserInputError(f"--fidelities: {higher} trains on fewer pixels than {lower} "
-                                 "before it; a ladder climbs")
+            raise UserInputError(
+                f"--fidelities: {higher} trains on fewer pixels than {lower} "
+                "before it; a ladder climbs"
+            )
     return ladder
 
 
@@ -105,7 +116,8 @@ def fit_ladder(ladder, last_rung_seconds: float, seconds_per_pixel: float) -> tu
     fitted = [ladder[0]]
     for fidelity in ladder[1:]:
         steps = max(1, math.floor(fidelity.steps * scale))
-        floor = math.ceil(fitted[-1].pixels / (fidelity.crop[0] * fidelity.crop[1]
-                                               * fidelity.batch_size))
+        floor = math.ceil(
+            fitted[-1].pixels / (fidelity.crop[0] * fidelity.crop[1] * fidelity.batch_size)
+        )
         fitted.append(dataclasses.replace(fidelity, steps=max(steps, floor)))
     return tuple(fitted)

@@ -49,8 +49,11 @@ def _acquire(path: Path) -> None:
             owner = _owner(path)
             if owner is not None and _alive(owner):
                 raise UserInputError(_held_message(path.parent, owner)) from None
-            log.warning("%s: taking over a stale lock (%s)", path.parent,
-                        _describe(owner) if owner else "unreadable")
+            log.warning(
+                "%s: taking over a stale lock (%s)",
+                path.parent,
+                _describe(owner) if owner else "unreadable",
+            )
             path.unlink(missing_ok=True)
             continue
         with os.fdopen(descriptor, "w") as handle:
@@ -89,6 +92,8 @@ def _describe(owner: dict) -> str:
 
 
 def _held_message(run_dir, owner: dict) -> str:
-    return (f"--out {run_dir}: another nas search ({_describe(owner)}) is using this run folder; "
-            f"wait for it or stop it (if it runs on another machine and is gone, delete "
-            f"{Path(run_dir) / LOCK_FILE})")
+    return (
+        f"--out {run_dir}: another nas search ({_describe(owner)}) is using this run folder; "
+        f"wait for it or stop it (if it runs on another machine and is gone, delete "
+        f"{Path(run_dir) / LOCK_FILE})"
+    )

@@ -32,22 +32,36 @@ class Proxy:
     def fidelity(self, frame_size: tuple | None = None, **changes) -> Fidelity:
         """The proxy as a Fidelity for frames of `frame_size` (HxW as stored), with `changes`
         (crop, steps, batch_size, learning_rate, frame_scale) replacing its own values."""
-        values = {"crop": self.crop, "steps": self.steps, "batch_size": self.batch_size,
-                  "learning_rate": self.learning_rate, "frame_scale": self.frame_scale}
+        values = {
+            "crop": self.crop,
+            "steps": self.steps,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+            "frame_scale": self.frame_scale,
+        }
         values.update({name: value for name, value in changes.items() if value is not None})
         if values["crop"] is None:
             if frame_size is None:
-                raise UserInputError("the frames proxy needs data whose frames share one size; "
-                                     "give --input-size or --proxy crops")
+                raise UserInputError(
+                    "the frames proxy needs data whose frames share one size; "
+                    "give --input-size or --proxy crops"
+                )
             values["crop"] = scaled_size(frame_size, values["frame_scale"])
         return Fidelity(**values)
 
 
 PROXIES = {
-    "crops": Proxy((64, 64), 1.0, 200, 16, 1e-3,
-                   "64x64 crops of the stored frames, 200 steps, batch 16, lr 1e-3"),
-    "frames": Proxy(None, 0.25, 250, 16, 4e-3,
-                    "whole frames at 1/4 of their size, 250 steps, batch 16, lr 4e-3"),
+    "crops": Proxy(
+        (64, 64),
+        1.0,
+        200,
+        16,
+        1e-3,
+        "64x64 crops of the stored frames, 200 steps, batch 16, lr 1e-3",
+    ),
+    "frames": Proxy(
+        None, 0.25, 250, 16, 4e-3, "whole frames at 1/4 of their size, 250 steps, batch 16, lr 4e-3"
+    ),
 }
 
 

@@ -22,9 +22,17 @@ log = logging.getLogger("nas.search")
 class TrialRecorder:
     """The trial table of one search, one row per trial id (a re-run trial replaces its row)."""
 
-    def __init__(self, run_dir, settings, presets: dict[str, str], latency_targets=(),
-                 budget=None, score_target_ms: float | None = None, failures: int = 0,
-                 machine_speed: dict | None = None):
+    def __init__(
+        self,
+        run_dir,
+        settings,
+        presets: dict[str, str],
+        latency_targets=(),
+        budget=None,
+        score_target_ms: float | None = None,
+        failures: int = 0,
+        machine_speed: dict | None = None,
+    ):
         self.run_dir = str(run_dir)
         self.settings = settings  # nas.search.trial.TrialSettings
         self.presets = presets  # config id -> preset name
@@ -43,18 +51,28 @@ class TrialRecorder:
             table = read_trials(self.run_dir)
         except FileNotFoundError:
             return
-        self.rows = {row["trial_id"]: row for row in table.to_dict("records")
-                     if row["status"] != "running"}
+        self.rows = {
+            row["trial_id"]: row for row in table.to_dict("records") if row["status"] != "running"
+        }
 
     def started(self, trial_id: str, params: dict) -> None:
         self.rows[trial_id] = self._row(trial_id, params, "running")
         self.write(report=False)
 
-    def finished(self, trial_id: str, params: dict, status: str, metrics: dict | None = None,
-                 error: str = "", checkpoint: str = "") -> dict:
+    def finished(
+        self,
+        trial_id: str,
+        params: dict,
+        status: str,
+        metrics: dict | None = None,
+        error: str = "",
+        checkpoint: str = "",
+    ) -> dict:
         """Records a trial that ended; returns the run's summary."""
-        self.rows[trial_id] = {**self._row(trial_id, params, status, metrics or {}, error),
-                               "checkpoint": checkpoint}
+        self.rows[trial_id] = {
+            **self._row(trial_id, params, status, metrics or {}, error),
+            "checkpoint": checkpoint,
+        }
         self.failures.record(trial_id, status, error)
         summary = self.write()
         self.log_progress()
@@ -82,42 +100,70 @@ class TrialRecorder:
             write_study(table, self.run_dir, self.settings.space, self.score_target_ms)
             return write_run_report(self.run_dir, table, self.latency_targets, self.machine_speed)
         except OSError as error:
-            raise RunFolderError(f"cannot write the trial table in {self.run_dir} "
-                                 f"({error.strerror or first_line(error)}); the files there "
-                                 "are as they were before it") from None
+            raise RunFolderError(
+                f"cannot write the trial table in {self.run_dir} "
+                f"({error.strerror or first_line(error)}); the files there "
+                "are as they were before it"
+            ) from None
 
     def log_progress(self) -> None:
         table = self.table()
         summary = summarize(table)
         counts = summary["by_status"]
         best = summary["best"]
-        best_text = (f"best mIOU {best['miou']:.3f} at {best['latency_ms']:.1f} ms"
-                     if best else "no completed trial yet")
-        skipped = (f", {counts['over_limit']} over the latency limit (not trained)"
-                   if counts["over_limit"] else "")
-        log.info("trials: %d done%s, %d running, %d failed | %s | front %d%s",
-                 counts["completed"] + counts["early_stopped"], skipped, counts["running"],
-                 counts["failed"], best_text, len(summary["front"]),
-                 _budget_text(self.budget))
+        best_text = (
+            f"best mIOU {best['miou']:.3f} at {best['latency_ms']:.1f} ms"
+            if best
+            else "no completed trial yet"
+        )
+        skipped = (
+            f", {counts['over_limit']} over the latency limit (not trained)"
+            if counts["over_limit"]
+            else ""
+        )
+        log.info(
+            "trials: %d done%s, %d running, %d failed | %s | front %d%s",
+            counts["completed"] + counts["early_stopped"],
+            skipped,
+            counts["running"],
+            counts["failed"],
+            best_text,
+            len(summary["front"]),
+            _budget_text(self.budget),
+        )
 
-    def _row(self, trial_id: str, params: dict, status: str, metrics: dict | None = None,
-             error: str = "") -> dict:
+    def _row(
+        self, trial_id: str, params: dict, status: str, metrics: dict | None = None, error: str = ""
+    ) -> dict:
         config = self.settings.config(params)
         metrics = metrics or {}
-        row = {"trial_id": trial_id, "status": status, "preset": self.presets.get(config.id, ""),
-               **{name: value for name, value in config.to_dict().items()},
-               "config_id": config.id, "error": error}
+        row = {
+            "trial_id": trial_id,
+            "status": status,
+            "preset": self.presets.get(config.id, ""),
+            **{name: value for name, value in config.to_dict().items()},
+            "config_id": config.id,
+            "error": error,
+        }
         row["dpc_branches"] = json.dumps(row["dpc_branches"]) if config.head == "dpc" else ""
         row["input_size"] = "x".join(str(size) for size in config.input_size)
-        for name in ("miou", "latency_ms", "gflops", "params", "train_seconds", "eval_seconds",
-                     "trial_seconds"):
+        for name in (
+            "miou",
+            "latency_ms",
+            "gflops",
+            "params",
+            "train_seconds",
+            "eval_seconds",
+            "trial_seconds",
+        ):
             row[name] = metrics.get(name)
         row["steps"] = metrics.get("step")
         row["fidelity"] = metrics.get("rung")
         row.update({key: value for key, value in metrics.items() if key.startswith(RUNG_PREFIX)})
         if self.score_target_ms and metrics.get("miou") is not None:
-            row["score"] = latency_score(metrics["miou"], metrics["latency_ms"],
-                                         self.score_target_ms)
+            row["score"] = latency_score(
+                metrics["miou"], metrics["latency_ms"], self.score_target_ms
+            )
         return row
 
 

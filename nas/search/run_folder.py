@@ -36,10 +36,12 @@ class SearchRun:
         if not folder.is_dir():
             raise UserInputError(f"run folder {run}: not found")
         if not is_search_run(folder):
-            raise UserInputError(f"run folder {run}: not a search run (no trials.csv); "
-                                 "nas search --out writes one")
-        options = (read_search_options(folder) if (folder / SEARCH_FILE).is_file()
-                   else SearchOptions())
+            raise UserInputError(
+                f"run folder {run}: not a search run (no trials.csv); nas search --out writes one"
+            )
+        options = (
+            read_search_options(folder) if (folder / SEARCH_FILE).is_file() else SearchOptions()
+        )
         return cls(folder, options, read_trials(folder))
 
     def row(self, trial_id) -> dict:
@@ -47,8 +49,10 @@ class SearchRun:
         rows = [row for row in self.table.to_dict("records") if row["trial_id"] == str(trial_id)]
         if not rows:
             known = ", ".join(self.table["trial_id"].head(10))
-            raise UserInputError(f"trial {trial_id!r} is not in {self.folder}; trials: {known}"
-                                 + (", ..." if len(self.table) > 10 else ""))
+            raise UserInputError(
+                f"trial {trial_id!r} is not in {self.folder}; trials: {known}"
+                + (", ..." if len(self.table) > 10 else "")
+            )
         return rows[0]
 
     def trial_folder(self, row: dict, fetch: bool = True) -> Path:
@@ -73,8 +77,10 @@ class SearchRun:
         try:
             store.fetch(row["checkpoint"], folder, [*RECORD_FILES, WEIGHTS_FILE])
         except OSError as error:
-            raise UserInputError(f"{self.where(row)}: cannot read its files from the search's "
-                                 f"storage {store.root} ({first_line(error)})") from None
+            raise UserInputError(
+                f"{self.where(row)}: cannot read its files from the search's "
+                f"storage {store.root} ({first_line(error)})"
+            ) from None
 
 
 def required_weights(folder: Path, where: str, hint: str) -> Path:

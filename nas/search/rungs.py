@@ -28,12 +28,20 @@ class RungRecords:
         if self.path is not None and self.path.is_file():
             data = read_json(self.path, "rung records")
             for name in ("results", "promoted", "seconds", "estimates"):  # older: no seconds
-                setattr(self, name, {int(rung): value
-                                     for rung, value in data.get(name, {}).items()})
+                setattr(
+                    self, name, {int(rung): value for rung, value in data.get(name, {}).items()}
+                )
 
-    def decide(self, trial_id: str, rung: int, miou: float, latency_ms: float,
-               reduction_factor: float, tie_margin: float = 0.0,
-               latency_limit: float | None = None) -> str | None:
+    def decide(
+        self,
+        trial_id: str,
+        rung: int,
+        miou: float,
+        latency_ms: float,
+        reduction_factor: float,
+        tie_margin: float = 0.0,
+        latency_limit: float | None = None,
+    ) -> str | None:
         """Records a trial's result at `rung` and returns why it is promoted ("rank" or "tie"),
         or None when it stops; a result recorded before keeps its decision. Only the results
         within `latency_limit` compete for the promotions."""
@@ -42,23 +50,32 @@ class RungRecords:
         if trial_id in recorded:
             return promoted.get(trial_id)
         recorded[trial_id] = [float(miou), float(latency_ms)]
-        candidates = {key: value for key, value in recorded.items()
-                      if latency_limit is None or value[1] <= latency_limit}
-        reason = (self._reason(candidates, trial_id, reduction_factor, tie_margin)
-                  if trial_id in candidates else None)
+        candidates = {
+            key: value
+            for key, value in recorded.items()
+            if latency_limit is None or value[1] <= latency_limit
+        }
+        reason = (
+            self._reason(candidates, trial_id, reduction_factor, tie_margin)
+            if trial_id in candidates
+            else None
+        )
         if reason:
             promoted[trial_id] = reason
         self.save()
         return reason
 
     @staticmethod
-    def _reason(recorded: dict, trial_id: str, reduction_factor: float,
-                tie_margin: float) -> str | None:
+    def _reason(
+        recorded: dict, trial_id: str, reduction_factor: float, tie_margin: float
+    ) -> str | None:
         slots = max(1, math.floor(len(recorded) / reduction_factor))
         ids = [trial_id, *(key for key in recorded if key != trial_id)]  # it wins exact ties
         for reason, margin in (("rank", 0.0), ("tie", tie_margin)):
-            points = [(recorded[key][0] + (margin if key == trial_id else 0.0), recorded[key][1])
-                      for key in ids]
+            points = [
+                (recorded[key][0] + (margin if key == trial_id else 0.0), recorded[key][1])
+                for key in ids
+            ]
             best = [ids[index] for index in pareto_order(points)[:slots]]
             if trial_id in best:
                 return reason
@@ -87,8 +104,9 @@ class RungRecords:
     def booked(self, rung: int) -> float:
         """Seconds spent at `rung`, plus those expected of its promotions still running."""
         spent = self.seconds.get(rung, {})
-        return sum(spent.values()) + sum(seconds for key, seconds in
-                                         self.estimates.get(rung, {}).items() if key not in spent)
+        return sum(spent.values()) + sum(
+            seconds for key, seconds in self.estimates.get(rung, {}).items() if key not in spent
+        )
 
     def estimate_scale(self, rung: int) -> float:
         """What the promotions to `rung` that finished took, over what was expected of them."""
@@ -99,5 +117,12 @@ class RungRecords:
 
     def save(self) -> None:
         if self.path is not None:
-            write_json(self.path, {"results": self.results, "promoted": self.promoted,
-                                   "seconds": self.seconds, "estimates": self.estimates})
+            write_json(
+                self.path,
+                {
+                    "results": self.results,
+                    "promoted": self.promoted,
+                    "seconds": self.seconds,
+                    "estimates": self.estimates,
+                },
+            )

@@ -21,14 +21,16 @@ def nsga2_population(budget_trials: int | None) -> int:
     return 50 if budget_trials is None else min(50, max(8, budget_trials // 5))
 
 
-def make_sampler(name: str, seed: int | None = None,
-                 budget_trials: int | None = None) -> optuna.samplers.BaseSampler:
+def make_sampler(
+    name: str, seed: int | None = None, budget_trials: int | None = None
+) -> optuna.samplers.BaseSampler:
     """The sampler called `name` (one of SAMPLERS), seeded."""
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "nsga2":
-        return optuna.samplers.NSGAIISampler(population_size=nsga2_population(budget_trials),
-                                             seed=seed)
+        return optuna.samplers.NSGAIISampler(
+            population_size=nsga2_population(budget_trials), seed=seed
+        )
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
     if name == "tpe-multivariate":

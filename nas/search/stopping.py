@@ -52,10 +52,12 @@ class FailureLimit:
     def stopped(self, run_dir) -> SearchStopped:
         """The error of a tripped limit: its first failure, and how to continue."""
         trial_id, error = self.row[0]
-        return SearchStopped(f"{len(self.row)} trials failed in a row; the first (trial "
-                             f"{trial_id}): {error or 'unknown error'}; the run folder keeps "
-                             "every trial so far: fix the cause and continue with "
-                             f"`nas search --resume --out {run_dir}`")
+        return SearchStopped(
+            f"{len(self.row)} trials failed in a row; the first (trial "
+            f"{trial_id}): {error or 'unknown error'}; the run folder keeps "
+            "every trial so far: fix the cause and continue with "
+            f"`nas search --resume --out {run_dir}`"
+        )
 
 
 class GracefulStop:
@@ -90,9 +92,12 @@ class GracefulStop:
         """The error of a search stopped by a signal (None without one)."""
         if self.signal is None:
             return None
-        return SearchStopped(f"interrupted by {signal.Signals(self.signal).name}: running "
-                             "trials are marked interrupted; continue with `nas search "
-                             f"--resume --out {run_dir}`", exit_code=128 + self.signal)
+        return SearchStopped(
+            f"interrupted by {signal.Signals(self.signal).name}: running "
+            "trials are marked interrupted; continue with `nas search "
+            f"--resume --out {run_dir}`",
+            exit_code=128 + self.signal,
+        )
 
     def __getstate__(self):  # signal handlers belong to this process (Ray Tune pickles it)
         return {"ray_tune": self.ray_tune, "signal": None, "requested": False}
@@ -106,8 +111,9 @@ class GracefulStop:
     def __enter__(self):
         self._previous = {}
         if threading.current_thread() is threading.main_thread():
-            self._previous = {number: signal.signal(number, self._handle)
-                              for number in self.SIGNALS}
+            self._previous = {
+                number: signal.signal(number, self._handle) for number in self.SIGNALS
+            }
         return self
 
     def __exit__(self, *exc_info):

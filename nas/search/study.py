@@ -23,9 +23,11 @@ STUDY_FILE = "study.db"
 STUDY_NAME = "search"
 OBJECTIVES = ("miou", "latency_ms")
 DIRECTIONS = ("maximize", "minimize")
-_FINISHED = {"completed": optuna.trial.TrialState.COMPLETE,
-             "early_stopped": optuna.trial.TrialState.COMPLETE,
-             "failed": optuna.trial.TrialState.FAIL}
+_FINISHED = {
+    "completed": optuna.trial.TrialState.COMPLETE,
+    "early_stopped": optuna.trial.TrialState.COMPLETE,
+    "failed": optuna.trial.TrialState.FAIL,
+}
 
 
 def study_url(run_dir: str | Path) -> str:
@@ -35,8 +37,12 @@ def study_url(run_dir: str | Path) -> str:
 
 def load_search_study(run_dir: str | Path) -> optuna.Study:
     """The study of a run folder (created empty when it has none)."""
-    study = optuna.create_study(storage=study_url(run_dir), study_name=STUDY_NAME,
-                                directions=list(DIRECTIONS), load_if_exists=True)
+    study = optuna.create_study(
+        storage=study_url(run_dir),
+        study_name=STUDY_NAME,
+        directions=list(DIRECTIONS),
+        load_if_exists=True,
+    )
     if study.metric_names is None:
         with warnings.catch_warnings():  # experimental since Optuna 3.2, stable in use
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -60,35 +66,50 @@ def write_study(table, run_dir: str | Path, space, latency_target: float | None 
 
 
 def _frozen_trial(row: dict, space, latency_target: float | None) -> optuna.trial.FrozenTrial:
-    params = space.params_from_config(config_of_row(row).replace(
-        input_size=space.input_size, num_classes=space.num_classes))
+    params = space.params_from_config(
+        config_of_row(row).replace(input_size=space.input_size, num_classes=space.num_classes)
+    )
     choices = space.choices()
-    distributions = {name: optuna.distributions.CategoricalDistribution(choices[name])
-                     for name in params}
+    distributions = {
+        name: optuna.distributions.CategoricalDistribution(choices[name]) for name in params
+    }
     state = _FINISHED[row["status"]]
     values = [row[name] for name in OBJECTIVES]
     complete = state == optuna.trial.TrialState.COMPLETE and all(map(_finite, values))
     system_attrs = {}
     if latency_target and _finite(row["latency_ms"]):
         system_attrs["constraints:latency_ms"] = float(row["latency_ms"]) - latency_target
-    user_attrs = {"trial_id": row["trial_id"], "status": row["status"],
-                  "config_id": row["config_id"], "preset": row.get("preset") or ""}
+    user_attrs = {
+        "trial_id": row["trial_id"],
+        "status": row["status"],
+        "config_id": row["config_id"],
+        "preset": row.get("preset") or "",
+    }
     if row.get("error"):
         user_attrs["error"] = row["error"]
     return optuna.trial.create_trial(
         state=state if complete else optuna.trial.TrialState.FAIL,
         values=[float(value) for value in values] if complete else None,
-        params=params, distributions=distributions, user_attrs=user_attrs,
-        system_attrs=system_attrs)
+        params=params,
+        distributions=distributions,
+        user_attrs=user_attrs,
+        system_attrs=system_attrs,
+    )
 
 
 def config_of_row(row: dict) -> ArchConfig:
     """The `ArchConfig` of a trial-table row."""
     branches = json.loads(row["dpc_branches"]) if row["head"] == "dpc" else []
-    return ArchConfig(backbone=row["backbone"], depth_multiplier=float(row["depth_multiplier"]),
-                      output_stride=int(row["output_stride"]), head=row["head"],
-                      dpc_branches=branches, decoder=row["decoder"],
-                      num_classes=int(row["num_classes"]), input_size=str(row["input_size"]))
+    return ArchConfig(
+        backbone=row["backbone"],
+        depth_multiplier=float(row["depth_multiplier"]),
+        output_stride=int(row["output_stride"]),
+        head=row["head"],
+        dpc_branches=branches,
+        decoder=row["decoder"],
+        num_classes=int(row["num_classes"]),
+        input_size=str(row["input_size"]),
+    )
 
 
 def _finite(value) -> bool:

@@ -28,8 +28,7 @@ from nas.search.options import SearchOptions
 from space import ArchConfig, SearchSpace
 from space.builders import build_model, copy_weights
 from trainers import TrainConfig, load_dataset
-from trainers.cell_proxy import (CellProxy, cache_features, evaluate_head, features_dir,
-                                 train_head)
+from trainers.cell_proxy import CellProxy, cache_features, evaluate_head, features_dir, train_head
 from trainers.runs import WEIGHTS_FILE, RunFolder, load_run
 from trainers.trainer import train
 from trainers.training import configure_threads
@@ -58,19 +57,36 @@ class TrialSettings:
     def from_options(cls, options: SearchOptions, space: SearchSpace, run_dir: Path):
         """The settings of a search with `options` over `space` (classes set)."""
         proxy = options.proxy_fidelity
-        recipe = TrainConfig(data=options.data, crop_size=proxy.crop, steps=proxy.steps,
-                             batch_size=proxy.batch_size, learning_rate=proxy.learning_rate,
-                             frame_scale=proxy.frame_scale, seed=options.seed,
-                             eval_every=options.eval_every, threads=options.cpus_per_trial)
+        recipe = TrainConfig(
+            data=options.data,
+            crop_size=proxy.crop,
+            steps=proxy.steps,
+            batch_size=proxy.batch_size,
+            learning_rate=proxy.learning_rate,
+            frame_scale=proxy.frame_scale,
+            seed=options.seed,
+            eval_every=options.eval_every,
+            threads=options.cpus_per_trial,
+        )
         cell_proxy = CellProxy(run=options.cell_proxy) if options.cell_proxy else None
         # Configs are sampled at the size they train at: the recipe's crop (the cell proxy's
         # feature size for heads trained alone).
-        size, flag = ((cell_proxy.input_size, "--cell-proxy") if cell_proxy
-                      else (recipe.crop_size, "--input-size"))
-        return cls(space.at_size(size, flag), recipe, options.device,
-                   options.latency_input_size, str(run_dir.resolve()), options.gpus_per_trial,
-                   TrialStore.of_search(options.storage, run_dir), ladder=options.ladder,
-                   cell_proxy=cell_proxy)
+        size, flag = (
+            (cell_proxy.input_size, "--cell-proxy")
+            if cell_proxy
+            else (recipe.crop_size, "--input-size")
+        )
+        return cls(
+            space.at_size(size, flag),
+            recipe,
+            options.device,
+            options.latency_input_size,
+            str(run_dir.resolve()),
+            options.gpus_per_trial,
+            TrialStore.of_search(options.storage, run_dir),
+            ladder=options.ladder,
+            cell_proxy=cell_proxy,
+        )
 
     @property
     def rung_recipes(self) -> list:
@@ -79,8 +95,10 @@ class TrialSettings:
             return [self.recipe]
         # Later rungs start from weights (their learning rate says so); `train_trial` gives
         # the path of the trial's file, or none when it resumes from a checkpoint.
-        return [fidelity.recipe(self.recipe, init_weights=PREVIOUS_RUNG_WEIGHTS if rung else None)
-                for rung, fidelity in enumerate(self.ladder)]
+        return [
+            fidelity.recipe(self.recipe, init_weights=PREVIOUS_RUNG_WEIGHTS if rung else None)
+            for rung, fidelity in enumerate(self.ladder)
+        ]
 
     def trial_dir(self, trial_id: str) -> Path:
         """A trial's folder in the run folder (the driver's copy of its record files)."""
@@ -114,16 +132,28 @@ def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=N
         _gpu_memory_growth()
     config = settings.config(params)
     costs = settings.latency.costs(config)
-    if (settings.latency_limit is not None and costs["latency_ms"] > settings.latency_limit
-            and config.id not in settings.always_trained):
+    if (
+        settings.latency_limit is not None
+        and costs["latency_ms"] > settings.latency_limit
+        and config.id not in settings.always_trained
+    ):
         return _over_limit(trial_dir, costs, start)
     if settings.cell_proxy:
         return _train_head_trial(config, settings, trial_dir, costs, start)
     for rung in range(len(finished), len(recipes)):
-        metrics = {**costs, **_train_rung(config, recipes[rung], trial_dir, rung, finished,
-                                          report and functools.partial(_report_step, report, costs)),
-                   "trial_seconds": time.monotonic() - start,
-                   "final": rung == len(recipes) - 1}
+        metrics = {
+            **costs,
+            **_train_rung(
+                config,
+                recipes[rung],
+                trial_dir,
+                rung,
+                finished,
+                report and functools.partial(_report_step, report, costs),
+            ),
+            "trial_seconds": time.monotonic() - start,
+            "final": rung == len(recipes) - 1,
+        }
         finished.append(metrics)
         write_json(trial_dir / RUNG_RESULTS_FILE, finished)
         write_json(trial_dir / RESULT_FILE, metrics)
@@ -137,23 +167,31 @@ def _over_limit(trial_dir: Path, costs: dict, start: float) -> dict:
     latency limit: a staged search never promotes it, so its first rung would buy nothing.
     The sampler is told mIOU 0 (worth nothing to this search), so that it learns to avoid
     such configs; the trial table records `over_limit` and no mIOU."""
-    metrics = {**costs, "miou": 0.0, "over_limit": True,
-               "trial_seconds": time.monotonic() - start, "final": True}
+    metrics = {
+        **costs,
+        "miou": 0.0,
+        "over_limit": True,
+        "trial_seconds": time.monotonic() - start,
+        "final": True,
+    }
     trial_dir.mkdir(parents=True, exist_ok=True)
     write_json(trial_dir / RESULT_FILE, metrics)
     return metrics
 
 
-def _train_rung(config: ArchConfig, recipe: TrainConfig, trial_dir: Path, rung: int,
-                finished: list, report) -> dict:
+def _train_rung(
+    config: ArchConfig, recipe: TrainConfig, trial_dir: Path, rung: int, finished: list, report
+) -> dict:
     """Trains rung `rung` in `trial_dir` (from the previous rung's weights, or from its own
     checkpoint); returns its metrics with the mIOU of every rung so far."""
     if rung and (trial_dir / RESULT_FILE).is_file():  # the previous rung's end: a new run
         _empty_for_rung(trial_dir)
     resumed_from = RunFolder(trial_dir).checkpoint_step()
     if rung:
-        recipe = dataclasses.replace(recipe, init_weights=str(trial_dir / PREVIOUS_RUNG_WEIGHTS)
-                                     if not resumed_from else None)
+        recipe = dataclasses.replace(
+            recipe,
+            init_weights=str(trial_dir / PREVIOUS_RUNG_WEIGHTS) if not resumed_from else None,
+        )
 
     def on_evaluation(evaluation: dict) -> None:
         _check_loss(evaluation["loss"], evaluation["step"])
@@ -163,21 +201,34 @@ def _train_rung(config: ArchConfig, recipe: TrainConfig, trial_dir: Path, rung: 
             report({**evaluation, "rung": rung})
 
     fit_start = time.monotonic()
-    result = train(config, recipe, dataset=_dataset(recipe.data), out_dir=trial_dir,
-                   on_evaluation=on_evaluation, progress=False, resume=True)
+    result = train(
+        config,
+        recipe,
+        dataset=_dataset(recipe.data),
+        out_dir=trial_dir,
+        on_evaluation=on_evaluation,
+        progress=False,
+        resume=True,
+    )
     _check_loss(result.metrics["loss"], result.metrics["steps"])
     miou = float(result.metrics["miou"])
-    return {"miou": miou, "step": int(result.metrics["steps"]),
-            "train_seconds": float(result.metrics["train_seconds"]),
-            "eval_seconds": float(result.metrics["eval_seconds"]),
-            "fit_seconds": time.monotonic() - fit_start,  # the whole `train` call
-            "resumed_from_step": resumed_from, "rung": rung, "rung_end": True,
-            **{f"miou_rung{index}": row["miou"] for index, row in enumerate(finished)},
-            f"miou_rung{rung}": miou}
+    return {
+        "miou": miou,
+        "step": int(result.metrics["steps"]),
+        "train_seconds": float(result.metrics["train_seconds"]),
+        "eval_seconds": float(result.metrics["eval_seconds"]),
+        "fit_seconds": time.monotonic() - fit_start,  # the whole `train` call
+        "resumed_from_step": resumed_from,
+        "rung": rung,
+        "rung_end": True,
+        **{f"miou_rung{index}": row["miou"] for index, row in enumerate(finished)},
+        f"miou_rung{rung}": miou,
+    }
 
 
-def _train_head_trial(config: ArchConfig, settings: TrialSettings, trial_dir: Path,
-                      costs: dict, start: float) -> dict:
+def _train_head_trial(
+    config: ArchConfig, settings: TrialSettings, trial_dir: Path, costs: dict, start: float
+) -> dict:
     """A trial of a cell search: the head alone, trained on the cached backbone features of
     the `--cell-proxy` run (`trainers.cell_proxy`), then saved with that backbone as a whole
     network, which `nas export` and `nas train --trial` take like any trial's."""
@@ -189,16 +240,32 @@ def _train_head_trial(config: ArchConfig, settings: TrialSettings, trial_dir: Pa
     network = build_model(config)
     copy_weights(network, [head, backbone.model])
     folder = RunFolder(trial_dir)
-    folder.start(config, {**settings.recipe.to_dict(), "input_size": list(config.input_size),
-                          "class_names": list(dataset.class_names),
-                          "cell_proxy": proxy.to_dict()},
-                 resume=True)
+    folder.start(
+        config,
+        {
+            **settings.recipe.to_dict(),
+            "input_size": list(config.input_size),
+            "class_names": list(dataset.class_names),
+            "cell_proxy": proxy.to_dict(),
+        },
+        resume=True,
+    )
     folder.save_weights(network)
     fit_seconds = time.monotonic() - fit_start
-    metrics = {**costs, "miou": miou, "step": proxy.steps, "train_seconds": fit_seconds,
-               "eval_seconds": 0.0, "fit_seconds": fit_seconds, "resumed_from_step": 0,
-               "rung": 0, "rung_end": True, "miou_rung0": miou,
-               "trial_seconds": time.monotonic() - start, "final": True}
+    metrics = {
+        **costs,
+        "miou": miou,
+        "step": proxy.steps,
+        "train_seconds": fit_seconds,
+        "eval_seconds": 0.0,
+        "fit_seconds": fit_seconds,
+        "resumed_from_step": 0,
+        "rung": 0,
+        "rung_end": True,
+        "miou_rung0": miou,
+        "trial_seconds": time.monotonic() - start,
+        "final": True,
+    }
     write_json(trial_dir / RUNG_RESULTS_FILE, [metrics])
     write_json(trial_dir / RESULT_FILE, metrics)
     return metrics
@@ -208,8 +275,7 @@ def cache_backbone_features(proxy: CellProxy, dataset):
     """The run of a cell search's backbone and its features on `dataset` (computed once per
     machine, then read from the user cache)."""
     backbone = _backbone_run(proxy.run)
-    return backbone, cache_features(backbone.config, backbone.model, dataset, proxy,
-                                    features_dir())
+    return backbone, cache_features(backbone.config, backbone.model, dataset, proxy, features_dir())
 
 
 @functools.lru_cache(maxsize=1)
@@ -218,9 +284,16 @@ def _backbone_run(path: str):
 
 
 def _report_step(report, costs: dict, evaluation: dict) -> None:
-    report({**costs, "miou": evaluation["miou"], "step": evaluation["step"],
-            "rung": evaluation["rung"], "train_seconds": evaluation["train_seconds"],
-            "final": False})
+    report(
+        {
+            **costs,
+            "miou": evaluation["miou"],
+            "step": evaluation["step"],
+            "rung": evaluation["rung"],
+            "train_seconds": evaluation["train_seconds"],
+            "final": False,
+        }
+    )
 
 
 def _finished_rungs(trial_dir: Path) -> list[dict]:

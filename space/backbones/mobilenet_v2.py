@@ -30,25 +30,42 @@ def _conv_shape(shape, filters, stride):
 
 
 register_block("mobilenet_stem", _conv_shape)
-register_block("inverted_residual",
-               lambda shape, filters, expansion, stride, rate: _conv_shape(shape, filters, stride))
+register_block(
+    "inverted_residual",
+    lambda shape, filters, expansion, stride, rate: _conv_shape(shape, filters, stride),
+)
 
 
 def plan_mobilenet_v2(plan: NetworkPlan, image: str, depth_multiplier: float, output_stride: int):
     """Adds the backbone's blocks; returns (features, stride-4 features) block names."""
-    x = plan.add("mobilenet_stem", "stem", image,
-                 filters=make_divisible(STEM_CHANNELS * depth_multiplier), stride=2)
+    x = plan.add(
+        "mobilenet_stem",
+        "stem",
+        image,
+        filters=make_divisible(STEM_CHANNELS * depth_multiplier),
+        stride=2,
+    )
     nominal_stride, low_level, index = 2, x, 0
     for expansion, channels, repeats, first_stride in INVERTED_RESIDUAL_SETTINGS:
         filters = make_divisible(channels * depth_multiplier)
         for repeat in range(repeats):
             nominal_stride *= first_stride if repeat == 0 else 1
             layer_stride = first_stride if repeat == 0 else 1
-            stride, rate = ((layer_stride, 1) if nominal_stride <= output_stride
-                            else (1, nominal_stride // output_stride))
+            stride, rate = (
+                (layer_stride, 1)
+                if nominal_stride <= output_stride
+                else (1, nominal_stride // output_stride)
+            )
             index += 1
-            x = plan.add("inverted_residual", f"block{index}", x, filters=filters,
-                         expansion=expansion, stride=stride, rate=rate)
+            x = plan.add(
+                "inverted_residual",
+                f"block{index}",
+                x,
+                filters=filters,
+                expansion=expansion,
+                stride=stride,
+                rate=rate,
+            )
             if nominal_stride == 4:
                 low_level = x
     return x, low_level

@@ -12,8 +12,11 @@ STAGE_UNITS = (4, 8, 4)  # down-sampling unit + basic units, stages 2..4
 
 def _stem_shape(shape, channels):
     height, width, _ = shape
-    return (same_padding_size(same_padding_size(height, 2), 2),
-            same_padding_size(same_padding_size(width, 2), 2), channels)
+    return (
+        same_padding_size(same_padding_size(height, 2), 2),
+        same_padding_size(same_padding_size(width, 2), 2),
+        channels,
+    )
 
 
 def _down_unit_shape(shape, out_channels, stride, rate):
@@ -33,9 +36,17 @@ def plan_shufflenet_v2(plan: NetworkPlan, image: str, depth_multiplier: float, o
     channels = STAGE2_CHANNELS[depth_multiplier]
     for stage, units in enumerate(STAGE_UNITS, start=2):
         nominal_stride *= 2
-        stride, rate = (2, 1) if nominal_stride <= output_stride else (1, nominal_stride // output_stride)
-        x = plan.add("shuffle_down_unit", f"stage{stage}_unit1", x,
-                     out_channels=channels, stride=stride, rate=rate)
+        stride, rate = (
+            (2, 1) if nominal_stride <= output_stride else (1, nominal_stride // output_stride)
+        )
+        x = plan.add(
+            "shuffle_down_unit",
+            f"stage{stage}_unit1",
+            x,
+            out_channels=channels,
+            stride=stride,
+            rate=rate,
+        )
         for unit in range(2, units + 1):
             x = plan.add("shuffle_unit", f"stage{stage}_unit{unit}", x, rate=rate)
         channels *= 2

@@ -33,7 +33,9 @@ def build_plan(plan: NetworkPlan, input_tensor):
 
 def build_block_model(block: Block):
     """A standalone Keras model of one block (batch size 1), for profiling its latency."""
-    inputs = [keras.Input(shape=shape, batch_size=1, name=f"input_{index}")
-              for index, shape in enumerate(block.input_shapes)]
+    inputs = [
+        keras.Input(shape=shape, batch_size=1, name=f"input_{index}")
+        for index, shape in enumerate(block.input_shapes)
+    ]
     output = BUILDERS[block.type](list(inputs), block.name, **block.kwargs)
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], output, name=block.type)

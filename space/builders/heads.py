@@ -24,8 +24,9 @@ def image_pooling(x, name, filters, pool_size=None):
     if pool_size is None:
         pooled = keras.layers.GlobalAveragePooling2D(keepdims=True, name=f"{name}_pool")(x)
     else:
-        pooled = keras.layers.AveragePooling2D(pool_size, strides=pool_size, padding="valid",
-                                               name=f"{name}_pool")(x)
+        pooled = keras.layers.AveragePooling2D(
+            pool_size, strides=pool_size, padding="valid", name=f"{name}_pool"
+        )(x)
     pooled = conv_bn(pooled, filters, f"{name}_pool_1x1")
     return ResizeBilinear((height, width), name=f"{name}_pool_resize")(pooled)
 

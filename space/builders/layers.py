@@ -68,19 +68,34 @@ class ArgMax(keras.layers.Layer):
         return tuple(input_shape[:-1])
 
 
-def conv_bn(x, filters: int, name: str, kernel: int = 1, stride: int = 1,
-            activation: str | None = "relu", use_bias: bool = False):
+def conv_bn(
+    x,
+    filters: int,
+    name: str,
+    kernel: int = 1,
+    stride: int = 1,
+    activation: str | None = "relu",
+    use_bias: bool = False,
+):
     """Conv2D + BatchNorm (+ activation)."""
-    x = keras.layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=use_bias,
-                            name=f"{name}_conv")(x)
+    x = keras.layers.Conv2D(
+        filters, kernel, strides=stride, padding="same", use_bias=use_bias, name=f"{name}_conv"
+    )(x)
     return batch_norm(x, name, activation)
 
 
-def depthwise_bn(x, name: str, stride: int = 1, rate=(1, 1), activation: str | None = None,
-                 kernel: int = 3):
+def depthwise_bn(
+    x, name: str, stride: int = 1, rate=(1, 1), activation: str | None = None, kernel: int = 3
+):
     """3x3 depthwise conv (atrous `rate`) + BatchNorm (+ activation)."""
-    x = keras.layers.DepthwiseConv2D(kernel, strides=stride, dilation_rate=tuple(rate),
-                                     padding="same", use_bias=False, name=f"{name}_depthwise")(x)
+    x = keras.layers.DepthwiseConv2D(
+        kernel,
+        strides=stride,
+        dilation_rate=tuple(rate),
+        padding="same",
+        use_bias=False,
+        name=f"{name}_depthwise",
+    )(x)
     return batch_norm(x, f"{name}_depthwise", activation)
 
 
@@ -91,8 +106,9 @@ def separable_conv_bn(x, filters: int, name: str, rate=(1, 1), activation: str =
 
 
 def batch_norm(x, name: str, activation: str | None = None):
-    x = keras.layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, epsilon=BATCH_NORM_EPSILON,
-                                        name=f"{name}_bn")(x)
+    x = keras.layers.BatchNormalization(
+        momentum=BATCH_NORM_MOMENTUM, epsilon=BATCH_NORM_EPSILON, name=f"{name}_bn"
+    )(x)
     if activation == "relu6":
         return keras.layers.ReLU(6.0, name=f"{name}_relu6")(x)
     if activation:

@@ -21,7 +21,9 @@ def inverted_residual(inputs, name, filters, expansion, stride, rate):
     x = inputs[0]
     in_channels = x.shape[-1]
     if expansion > 1:
-        x = conv_bn(x, make_divisible(in_channels * expansion), f"{name}_expand", activation="relu6")
+        x = conv_bn(
+            x, make_divisible(in_channels * expansion), f"{name}_expand", activation="relu6"
+        )
     x = depthwise_bn(x, name, stride=stride, rate=(rate, rate), activation="relu6")
     x = conv_bn(x, filters, f"{name}_project", activation=None)
     if stride == 1 and in_channels == filters:

@@ -15,8 +15,9 @@ from space.network import PIXEL_MEAN, PIXEL_STD, plan_backbone, plan_head_networ
 @builds("preprocess")
 def preprocess(inputs, name):
     """Pixels 0..255 to [-1, 1] (`space.network.normalize_pixels`) as one layer."""
-    return keras.layers.Rescaling(1.0 / PIXEL_STD, offset=-PIXEL_MEAN / PIXEL_STD,
-                                  name=name)(inputs[0])
+    return keras.layers.Rescaling(1.0 / PIXEL_STD, offset=-PIXEL_MEAN / PIXEL_STD, name=name)(
+        inputs[0]
+    )
 
 
 @builds("classifier")
@@ -67,8 +68,11 @@ def build_inference_model(config: ArchConfig, trained=None):
     `trained` (a model from `build_model(config)`) when given.
     """
     image = keras.Input((*config.input_size, 3), batch_size=1, name="image")
-    model = keras.Model(image, build_plan(plan_network(config, inference=True), image),
-                        name=f"inference_{config.id}")
+    model = keras.Model(
+        image,
+        build_plan(plan_network(config, inference=True), image),
+        name=f"inference_{config.id}",
+    )
     if trained is not None and (missed := copy_weights(model, [trained])):
         raise ValueError(f"the trained model lacks layers of {config.id}: {', '.join(missed)}")
     return model
@@ -86,8 +90,9 @@ def copy_weights(model, sources) -> list[str]:
         if not layer.weights:
             continue
         other = layers.get(layer.name)
-        if other is not None and ([tuple(w.shape) for w in other.weights]
-                                  == [tuple(w.shape) for w in layer.weights]):
+        if other is not None and (
+            [tuple(w.shape) for w in other.weights] == [tuple(w.shape) for w in layer.weights]
+        ):
             layer.set_weights(other.get_weights())
         else:
             missed.append(layer.name)

@@ -7,8 +7,9 @@ from space.blocks import NetworkPlan, register_block
 
 DECODER_FILTERS = 256
 
-register_block("deeplabv3plus_decoder",
-               lambda head_shape, low_shape, filters: (*low_shape[:2], filters))
+register_block(
+    "deeplabv3plus_decoder", lambda head_shape, low_shape, filters: (*low_shape[:2], filters)
+)
 
 
 def plan_deeplabv3plus(plan: NetworkPlan, head: str, low_level: str) -> str:

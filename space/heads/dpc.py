@@ -27,8 +27,13 @@ def plan_dpc_head(plan: NetworkPlan, features: str, config) -> str:
             plan.add("dpc_pyramid_pooling", name, source, pool_size=pool_size, filters=HEAD_FILTERS)
         else:
             rate = config.scaled_dpc_rate(branch["rate"])
-            plan.add("dpc_conv", name, source, kernel=branch["kernel"],
-                     rate=rate if branch["kernel"] == 3 else (1, 1), filters=HEAD_FILTERS)
+            plan.add(
+                "dpc_conv",
+                name,
+                source,
+                kernel=branch["kernel"],
+                rate=rate if branch["kernel"] == 3 else (1, 1),
+                filters=HEAD_FILTERS,
+            )
         names.append(name)
     return plan.add("dpc_projection", "head", names, filters=HEAD_FILTERS)
-

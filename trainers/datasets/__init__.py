@@ -11,8 +11,13 @@ from trainers.datasets.coco import CocoDataset
 from trainers.datasets.folder import FolderDataset
 from trainers.datasets.synthetic import SyntheticDataset
 
-KINDS = {"synthetic": SyntheticDataset, "camvid": CamVidDataset, "cityscapes": CityscapesDataset, "coco": CocoDataset,
-         "folder": FolderDataset}
+KINDS = {
+    "synthetic": SyntheticDataset,
+    "camvid": CamVidDataset,
+    "cityscapes": CityscapesDataset,
+    "coco": CocoDataset,
+    "folder": FolderDataset,
+}
 
 
 def load_dataset(spec: "str | SegmentationDataset", **options) -> SegmentationDataset:
@@ -29,8 +34,10 @@ def load_dataset(spec: "str | SegmentationDataset", **options) -> SegmentationDa
             raise UserInputError(f"data {spec!r}: expected synthetic or synthetic:SEED") from None
         return SyntheticDataset(seed=seed, **options)
     if kind not in KINDS:
-        raise UserInputError(f"data {spec!r}: unknown kind {kind!r}; expected synthetic, "
-                             "camvid:PATH, cityscapes:PATH, coco:PATH or folder:PATH")
+        raise UserInputError(
+            f"data {spec!r}: unknown kind {kind!r}; expected synthetic, "
+            "camvid:PATH, cityscapes:PATH, coco:PATH or folder:PATH"
+        )
     if not argument:
         raise UserInputError(f"data {spec!r}: {kind} needs a path, e.g. {kind}:/data/{kind}")
     return KINDS[kind](argument, **options)

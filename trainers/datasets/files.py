@@ -23,8 +23,10 @@ def read_mask(path: Path) -> np.ndarray:
     """A single-channel (L or palette) PNG of class ids as uint8 [H, W]."""
     with _open(path) as mask:
         if mask.mode not in ("L", "P", "I", "I;16"):
-            raise UserInputError(f"{path}: mask has mode {mask.mode}; expected one channel of "
-                                 "class ids (8-bit grey or palette PNG)")
+            raise UserInputError(
+                f"{path}: mask has mode {mask.mode}; expected one channel of "
+                "class ids (8-bit grey or palette PNG)"
+            )
         values = np.asarray(mask)
     if values.max(initial=0) > 255 or values.min(initial=0) < 0:
         raise UserInputError(f"{path}: mask values must be 0..255 (class ids, 255 = ignore)")
@@ -98,14 +100,19 @@ class FilePairDataset(SegmentationDataset):
 
 
 def _size_mismatch(image_path, mask_path, image_hw, mask_hw) -> UserInputError:
-    return UserInputError(f"{mask_path}: mask is {mask_hw[1]}x{mask_hw[0]} (WxH) but its image "
-                          f"{Path(image_path).name} is {image_hw[1]}x{image_hw[0]}")
+    return UserInputError(
+        f"{mask_path}: mask is {mask_hw[1]}x{mask_hw[0]} (WxH) but its image "
+        f"{Path(image_path).name} is {image_hw[1]}x{image_hw[0]}"
+    )
 
 
 def list_images(folder: Path) -> list[Path]:
     """Image files directly in `folder`, sorted by name."""
-    return sorted(path for path in folder.iterdir()
-                  if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(
+        path
+        for path in folder.iterdir()
+        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+    )
 
 
 def require_folder(path: Path, what: str) -> Path:

@@ -26,8 +26,11 @@ class FolderDataset(FilePairDataset):
         images = require_folder(root / "images", "images")
         masks = require_folder(root / "masks", "masks")
         if (images / "train").is_dir():
-            pairs = {split: _pairs(images / split, masks / split)
-                     for split in ("train", "val", "test") if (images / split).is_dir()}
+            pairs = {
+                split: _pairs(images / split, masks / split)
+                for split in ("train", "val", "test")
+                if (images / split).is_dir()
+            }
         else:
             flat = _pairs(images, masks)
             pairs = {"train": flat, "val": flat}

@@ -27,8 +27,13 @@ class SyntheticDataset(SegmentationDataset):
 
     splits = ("train", "val", "test")
 
-    def __init__(self, seed: int = 0, train_size: int = 1000, val_size: int = 100,
-                 default_size: tuple[int, int] = (256, 256)):
+    def __init__(
+        self,
+        seed: int = 0,
+        train_size: int = 1000,
+        val_size: int = 100,
+        default_size: tuple[int, int] = (256, 256),
+    ):
         self.seed = seed
         self.sizes = {"train": train_size, "val": val_size, "test": val_size}
         self.default_size = tuple(default_size)

@@ -17,26 +17,50 @@ log = logging.getLogger(__name__)
 
 
 def add_selection_arguments(parser):
-    parser.add_argument("--space", metavar="default|FILE",
-                        help="every block of a search space (default: default, unless --preset "
-                        "or --config is given)")
-    parser.add_argument("--preset", action="append", default=[], metavar="NAME",
-                        help="the blocks of a preset (repeatable; 'all' for every preset)")
-    parser.add_argument("--config", action="append", default=[], metavar="FILE",
-                        help="the blocks of a config file (repeatable)")
-    parser.add_argument("--samples", type=int, default=0, metavar="N",
-                        help="with --space: only N random configs of it per input size")
+    parser.add_argument(
+        "--space",
+        metavar="default|FILE",
+        help="every block of a search space (default: default, unless --preset "
+        "or --config is given)",
+    )
+    parser.add_argument(
+        "--preset",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="the blocks of a preset (repeatable; 'all' for every preset)",
+    )
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="the blocks of a config file (repeatable)",
+    )
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --space: only N random configs of it per input size",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for --samples")
-    parser.add_argument("--input-size", nargs="+", default=["224x224"], metavar="HxW",
-                        help="input sizes (default: 224x224)")
+    parser.add_argument(
+        "--input-size",
+        nargs="+",
+        default=["224x224"],
+        metavar="HxW",
+        help="input sizes (default: 224x224)",
+    )
 
 
 def selection(args):
     """(blocks, input sizes) chosen by --space / --preset / --config / --samples / --input-size."""
     sizes = [parse_input_size(text) for text in args.input_size]
     names = list_presets() if "all" in args.preset else args.preset
-    configs = [get_preset(name) for name in names] + [ArchConfig.from_file(path)
-                                                      for path in args.config]
+    configs = [get_preset(name) for name in names] + [
+        ArchConfig.from_file(path) for path in args.config
+    ]
     space_name = args.space or (None if configs else "default")
     space = None
     if space_name:
@@ -46,15 +70,28 @@ def selection(args):
     return select_blocks(sizes, space, configs, args.samples, args.seed), sizes
 
 
-def add_timing_arguments(parser, threads: int, warmup_runs: int, runs: int,
-                         threads_help: str = "CPU threads", runs_help: str = "timed runs"):
+def add_timing_arguments(
+    parser,
+    threads: int,
+    warmup_runs: int,
+    runs: int,
+    threads_help: str = "CPU threads",
+    runs_help: str = "timed runs",
+):
     """--threads, --warmup-runs, --runs: how a model is timed."""
-    parser.add_argument("--threads", type=int, default=threads,
-                        help=f"{threads_help} (default: {threads})")
-    parser.add_argument("--warmup-runs", type=int, default=warmup_runs, metavar="N",
-                        help=f"untimed runs before the timed ones (default: {warmup_runs})")
-    parser.add_argument("--runs", type=int, default=runs, metavar="N",
-                        help=f"{runs_help} (default: {runs})")
+    parser.add_argument(
+        "--threads", type=int, default=threads, help=f"{threads_help} (default: {threads})"
+    )
+    parser.add_argument(
+        "--warmup-runs",
+        type=int,
+        default=warmup_runs,
+        metavar="N",
+        help=f"untimed runs before the timed ones (default: {warmup_runs})",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=runs, metavar="N", help=f"{runs_help} (default: {runs})"
+    )
 
 
 def check_timing(args) -> None:
@@ -64,8 +101,9 @@ def check_timing(args) -> None:
 
 def add_table_arguments(parser):
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--device", default="host",
-                        help="a table name (nas latency devices; default: host)")
+    source.add_argument(
+        "--device", default="host", help="a table name (nas latency devices; default: host)"
+    )
     source.add_argument("--lut", metavar="FILE", help="a latency table file")
 
 
@@ -82,21 +120,36 @@ def table(args):
 def add_sampling_arguments(parser, samples: int, seed: int, per: str = ""):
     """Arguments of the commands that time sampled networks end to end against a table."""
     add_table_arguments(parser)
-    parser.add_argument("--samples", type=int, default=samples, metavar="N",
-                        help=f"sampled configs{per} (default: {samples})")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=samples,
+        metavar="N",
+        help=f"sampled configs{per} (default: {samples})",
+    )
     parser.add_argument("--seed", type=int, default=seed, help=f"sampling seed (default: {seed})")
-    parser.add_argument("--input-size", nargs="+", metavar="HxW",
-                        help="input sizes to cycle through (default: the table's sizes)")
+    parser.add_argument(
+        "--input-size",
+        nargs="+",
+        metavar="HxW",
+        help="input sizes to cycle through (default: the table's sizes)",
+    )
     parser.add_argument("--space", metavar="FILE", help="search space JSON (default: default)")
-    parser.add_argument("--runs", type=int, default=50, metavar="N",
-                        help="timed runs per network (default: 50)")
+    parser.add_argument(
+        "--runs", type=int, default=50, metavar="N", help="timed runs per network (default: 50)"
+    )
     add_json_argument(parser)
 
 
 def sampling(args) -> dict:
     """The keyword arguments of validate_table / calibrate_table given by the sampling flags."""
     positive(args.runs, "--runs")
-    return {"samples": args.samples, "seed": args.seed, "runs": args.runs,
-            "input_sizes": ([parse_input_size(text) for text in args.input_size]
-                            if args.input_size else None),
-            "space": SearchSpace.from_file(args.space) if args.space else None}
+    return {
+        "samples": args.samples,
+        "seed": args.seed,
+        "runs": args.runs,
+        "input_sizes": (
+            [parse_input_size(text) for text in args.input_size] if args.input_size else None
+        ),
+        "space": SearchSpace.from_file(args.space) if args.space else None,
+    }

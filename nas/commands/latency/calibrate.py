@@ -6,8 +6,11 @@ on the same networks with their blocks timed here."""
 from __future__ import annotations
 
 from mobile_seg_nas import UserInputError
-from latency_models.calibration import (calibrate_table, fit_machine_calibration,
-                                        machine_calibrations_path)
+from latency_models.calibration import (
+    calibrate_table,
+    fit_machine_calibration,
+    machine_calibrations_path,
+)
 from latency_models.devices import HOST
 from latency_models.machine import describe_machine, measurable_here, measure_this_machine
 from latency_models.table import load_named_table, save_calibration
@@ -16,8 +19,11 @@ from nas.commands.latency.arguments import add_sampling_arguments, sampling, tab
 
 
 def register(commands):
-    parser = commands.add_parser("calibrate", help="per-backbone factors from the sum of "
-                                 "blocks to measured end-to-end latency on this machine")
+    parser = commands.add_parser(
+        "calibrate",
+        help="per-backbone factors from the sum of "
+        "blocks to measured end-to-end latency on this machine",
+    )
     add_sampling_arguments(parser, samples=10, seed=1000, per=" per backbone")
     parser.set_defaults(run=run)
 
@@ -28,26 +34,37 @@ def run(args):
     latencies = table(args)
     if latencies.local is not None:  # `host`: another machine's table
         base = load_named_table(latencies.metadata["table"])
-        calibration = fit_machine_calibration(base, latencies.local,
-                                              **sampling(args))
+        calibration = fit_machine_calibration(base, latencies.local, **sampling(args))
         calibration["own_table"] = latencies.local.metadata["calibration"]["factors"]
         path = machine_calibrations_path()
     elif measurable_here(latencies):
         calibration = calibrate_table(latencies, **sampling(args))
         path = save_calibration(latencies)
     else:
-        raise UserInputError(f"latency table {latencies.device!r} was measured on another "
-                             f"machine ({describe_machine(latencies.metadata)}); calibrate "
-                             "--device host fits this machine's factors against it")
+        raise UserInputError(
+            f"latency table {latencies.device!r} was measured on another "
+            f"machine ({describe_machine(latencies.metadata)}); calibrate "
+            "--device host fits this machine's factors against it"
+        )
     print_result(args, {"device": latencies.device, "path": str(path), **calibration}, _text)
 
 
 def _text(result: dict) -> str:
-    factors = ", ".join(f"{backbone} x{factor:.4f} ({result['configs'][backbone]} configs)"
-                        for backbone, factor in result["factors"].items())
+    factors = ", ".join(
+        f"{backbone} x{factor:.4f} ({result['configs'][backbone]} configs)"
+        for backbone, factor in result["factors"].items()
+    )
     own = result.get("own_table")
-    mine = ("; this machine's own blocks: " + ", ".join(
-        f"{backbone} x{factor:.4f}" for backbone, factor in own.items())) if own else ""
+    mine = (
+        (
+            "; this machine's own blocks: "
+            + ", ".join(f"{backbone} x{factor:.4f}" for backbone, factor in own.items())
+        )
+        if own
+        else ""
+    )
     against = f" of the {result['table']} table" if result.get("table") else ""
-    return (f"{result['device']}: end-to-end / sum of blocks{against}: {factors}{mine}; "
-            f"written to {result['path']}")
+    return (
+        f"{result['device']}: end-to-end / sum of blocks{against}: {factors}{mine}; "
+        f"written to {result['path']}"
+    )

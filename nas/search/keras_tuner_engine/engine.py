@@ -29,9 +29,11 @@ from results.score import latency_score
 log = logging.getLogger("nas.search")
 
 PROJECT = "keras_tuner"
-ORACLES = {"bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
-           "hyperband": keras_tuner.oracles.HyperbandOracle,
-           "random": keras_tuner.oracles.RandomSearchOracle}
+ORACLES = {
+    "bayesian": keras_tuner.oracles.BayesianOptimizationOracle,
+    "hyperband": keras_tuner.oracles.HyperbandOracle,
+    "random": keras_tuner.oracles.RandomSearchOracle,
+}
 
 
 def check(search: Search, resume: bool) -> None:
@@ -54,22 +56,32 @@ def run(search: Search, resume: bool, stop: GracefulStop) -> TrialRecorder:
     """Runs (or, with `resume`, continues) a keras-tuner search to its budget, the failure
     limit or a signal (`stop`, a `GracefulStop`); returns the recorder of its trials."""
     options, settings = search.options, search.settings
-    target = (options.latency_target[0] if options.latency_target
-              else _preset_latency(search))
-    log.info("keras-tuner %s on score = miou * (latency / %.2f ms) ** -0.07", options.algorithm,
-             target)
+    target = options.latency_target[0] if options.latency_target else _preset_latency(search)
+    log.info(
+        "keras-tuner %s on score = miou * (latency / %.2f ms) ** -0.07", options.algorithm, target
+    )
     hyperparameters = keras_tuner.HyperParameters()
     keras_tuner_params(settings.space, hyperparameters)
     oracle_class = _first_values_oracle(ORACLES[options.algorithm])
-    arguments = dict(objective=keras_tuner.Objective("score", "max"), seed=options.seed,
-                     hyperparameters=hyperparameters, max_consecutive_failed_trials=2**31)
+    arguments = dict(
+        objective=keras_tuner.Objective("score", "max"),
+        seed=options.seed,
+        hyperparameters=hyperparameters,
+        max_consecutive_failed_trials=2**31,
+    )
     if options.algorithm == "hyperband":
         arguments.update(max_epochs=options.evaluations_per_trial, hyperband_iterations=None)
     oracle = oracle_class(search.first_params, **arguments)
     oracle.max_trials = options.limit.trials
     with contextlib.redirect_stdout(sys.stderr):  # keras-tuner prints; stdout is for results
-        tuner = SegmentationTuner(search, target, oracle=oracle, directory=str(search.run_dir),
-                                  project_name=PROJECT, overwrite=not resume)
+        tuner = SegmentationTuner(
+            search,
+            target,
+            oracle=oracle,
+            directory=str(search.run_dir),
+            project_name=PROJECT,
+            overwrite=not resume,
+        )
         try:
             tuner.search(verbose=0)
         except KeyboardInterrupt:
@@ -104,23 +116,32 @@ class SegmentationTuner(keras_tuner.Tuner):
         self.target_ms = target_ms
         self.budget = TimeBudget(search.options.limit.seconds, search.run_dir / BUDGET_FILE)
         self.budget.stop_all()  # starts the clock
-        self.recorder = TrialRecorder(search.run_dir, search.settings, search.presets,
-                                      search.options.latency_target, budget=self.budget,
-                                      score_target_ms=target_ms,
-                                      failures=search.options.stop_after_failures,
-                                      machine_speed=search.machine_speed)
+        self.recorder = TrialRecorder(
+            search.run_dir,
+            search.settings,
+            search.presets,
+            search.options.latency_target,
+            budget=self.budget,
+            score_target_ms=target_ms,
+            failures=search.options.stop_after_failures,
+            machine_speed=search.machine_speed,
+        )
         self.recorder.load()
         super().__init__(**kwargs)
 
     def run_trial(self, trial, *args, **kwargs) -> dict:
-        params = {name: value for name, value in trial.hyperparameters.values.items()
-                  if not name.startswith("tuner/")}
+        params = {
+            name: value
+            for name, value in trial.hyperparameters.values.items()
+            if not name.startswith("tuner/")
+        }
         settings = self.search_setup.settings
         epochs = trial.hyperparameters.values.get("tuner/epochs")
         if epochs:  # Hyperband: train for `epochs` evaluation intervals
             recipe = settings.recipe
-            settings = dataclasses.replace(settings, recipe=dataclasses.replace(
-                recipe, steps=int(epochs) * recipe.eval_every))
+            settings = dataclasses.replace(
+                settings, recipe=dataclasses.replace(recipe, steps=int(epochs) * recipe.eval_every)
+            )
         self.recorder.started(trial.trial_id, params)
         try:
             metrics = train_trial(params, settings, settings.trial_dir(trial.trial_id))
@@ -128,8 +149,9 @@ class SegmentationTuner(keras_tuner.Tuner):
             self.recorder.finished(trial.trial_id, params, "interrupted")
             raise
         except Exception as error:
-            self.recorder.finished(trial.trial_id, params, "failed",
-                                   error=f"{type(error).__name__}: {error}")
+            self.recorder.finished(
+                trial.trial_id, params, "failed", error=f"{type(error).__name__}: {error}"
+            )
             raise
         full = metrics["step"] >= self.search_setup.settings.recipe.steps
         status = "completed" if full else "early_stopped"
@@ -144,8 +166,10 @@ class SegmentationTuner(keras_tuner.Tuner):
 
 def _preset_latency(search) -> float:
     if not search.first_params:
-        raise UserInputError("--engine keras-tuner needs --latency-target MS when the paper "
-                             "preset is not in the search space")
+        raise UserInputError(
+            "--engine keras-tuner needs --latency-target MS when the paper "
+            "preset is not in the search space"
+        )
     return search.latency.predict(search.settings.config(search.first_params[0]))
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import ray
 from ray._private.authentication.authentication_token_setup import (
-    maybe_enable_token_auth_if_token_available)
+    maybe_enable_token_auth_if_token_available,
+)
 
 from mobile_seg_nas import UserInputError, first_line
 from mobile_seg_nas.streams import muted_stderr
@@ -24,8 +25,10 @@ from mobile_seg_nas.streams import muted_stderr
 log = logging.getLogger("nas.search")
 
 CONNECT_SECONDS = 5  # Ray retries a refused connection once a second (20 s by default)
-TOKEN_HELP = ("get it on the head node (`ray get-auth-token` prints it) and put it in "
-              "~/.ray/auth_token, or pass it as RAY_AUTH_TOKEN or a file RAY_AUTH_TOKEN_PATH")
+TOKEN_HELP = (
+    "get it on the head node (`ray get-auth-token` prints it) and put it in "
+    "~/.ray/auth_token, or pass it as RAY_AUTH_TOKEN or a file RAY_AUTH_TOKEN_PATH"
+)
 
 
 @contextlib.contextmanager
@@ -39,8 +42,14 @@ def ray_session(address: str | None):
     if address:
         _connect(address)
     else:
-        ray.init(address="local", num_cpus=os.cpu_count(), object_store_memory=200 * 2**20,
-                 include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+        ray.init(
+            address="local",
+            num_cpus=os.cpu_count(),
+            object_store_memory=200 * 2**20,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.ERROR,
+        )
     try:
         yield
     finally:
@@ -51,12 +60,16 @@ def check_resources(options, local: bool) -> None:
     """A trial's CPUs and GPUs must fit one node. On a local Ray that is an error
     (UserInputError); a cluster may still add nodes (autoscaling), so there it is a warning."""
     nodes = [node["Resources"] for node in ray.nodes() if node["Alive"]]
-    for name, flag, needed in (("CPU", "--cpus-per-trial", options.cpus_per_trial),
-                               ("GPU", "--gpus-per-trial", options.gpus_per_trial)):
+    for name, flag, needed in (
+        ("CPU", "--cpus-per-trial", options.cpus_per_trial),
+        ("GPU", "--gpus-per-trial", options.gpus_per_trial),
+    ):
         largest = max((node.get(name, 0) for node in nodes), default=0)
         if needed > largest:
-            message = (f"{flag} {needed:g}: no node of this Ray has that many {name}s (the "
-                       f"largest has {largest:g})")
+            message = (
+                f"{flag} {needed:g}: no node of this Ray has that many {name}s (the "
+                f"largest has {largest:g})"
+            )
             if local:
                 raise UserInputError(message)
             log.warning("%s; trials wait until such a node joins", message)
@@ -86,13 +99,16 @@ def _connect(address: str) -> None:
     _check_reachable(address)
     # As `ray start` decides for a new cluster: token authentication when a token is found
     # and RAY_AUTH_MODE is not set (ray.init turns it on only for address "auto").
-    logging.getLogger(maybe_enable_token_auth_if_token_available.__module__).setLevel(
-        logging.ERROR)
+    logging.getLogger(maybe_enable_token_auth_if_token_available.__module__).setLevel(logging.ERROR)
     maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
     try:
         with muted_stderr(), _connect_retries(CONNECT_SECONDS):
-            ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                     logging_level=logging.ERROR)
+            ray.init(
+                address=address,
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level=logging.ERROR,
+            )
     except (ConnectionError, RuntimeError) as error:
         raise UserInputError(_connection_message(address, error)) from None
 
@@ -106,10 +122,14 @@ def _connection_message(address: str, error: Exception) -> str:
     if "AuthenticationError" in text or "InvalidAuthToken" in text:
         source = token_source()
         if source is None:
-            return (f"--address {address}: the cluster uses token authentication and no Ray "
-                    f"token was found; {TOKEN_HELP}")
-        return (f"--address {address}: the cluster rejected the Ray token from {source}; "
-                f"use the cluster's token: {TOKEN_HELP}")
+            return (
+                f"--address {address}: the cluster uses token authentication and no Ray "
+                f"token was found; {TOKEN_HELP}"
+            )
+        return (
+            f"--address {address}: the cluster rejected the Ray token from {source}; "
+            f"use the cluster's token: {TOKEN_HELP}"
+        )
     return f"--address {address}: cannot connect to Ray ({first_line(error)})"
 
 
@@ -121,9 +141,11 @@ def _check_reachable(address: str) -> None:
     try:
         socket.create_connection((host, int(port)), timeout=CONNECT_SECONDS).close()
     except OSError as error:
-        raise UserInputError(f"--address {address}: nothing answers there "
-                             f"({error.strerror or first_line(error)}); start the cluster's "
-                             "head with `ray start --head` and pass its IP:PORT") from None
+        raise UserInputError(
+            f"--address {address}: nothing answers there "
+            f"({error.strerror or first_line(error)}); start the cluster's "
+            "head with `ray start --head` and pass its IP:PORT"
+        ) from None
 
 
 @contextlib.contextmanager

@@ -45,8 +45,10 @@ def check(search: Search, resume: bool) -> None:
     if search.options.storage is not None:
         store.check(new=not resume)
     if resume and not tune.Tuner.can_restore(store.experiment):
-        raise UserInputError(f"--resume: {store.root} holds no Ray Tune experiment to restore "
-                             f"({EXPERIMENT}/ is missing or incomplete)")
+        raise UserInputError(
+            f"--resume: {store.root} holds no Ray Tune experiment to restore "
+            f"({EXPERIMENT}/ is missing or incomplete)"
+        )
 
 
 @contextlib.contextmanager
@@ -65,21 +67,38 @@ def run(search: Search, resume: bool, stop: GracefulStop) -> TrialRecorder:
     _quiet_ray()
     options, settings = search.options, search.settings
     time_budget = TimeStopper(options.limit.seconds, search.run_dir.resolve() / BUDGET_FILE)
-    recorder = TrialRecorder(search.run_dir.resolve(), settings, search.presets,
-                             options.latency_target, budget=time_budget,
-                             failures=options.stop_after_failures,
-                             machine_speed=search.machine_speed)
+    recorder = TrialRecorder(
+        search.run_dir.resolve(),
+        settings,
+        search.presets,
+        options.latency_target,
+        budget=time_budget,
+        failures=options.stop_after_failures,
+        machine_speed=search.machine_speed,
+    )
     if resume:  # trials that finished report their stored result instead of training again
         recorder.load()
-        settings = dataclasses.replace(settings, finished={
-            trial_id: row["checkpoint"] for trial_id, row in recorder.rows.items()
-            if row["status"] == "completed" and row["checkpoint"]})
-    trainable = tune.with_resources(tune.with_parameters(run_trial, settings=settings),
-                                    {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial})
+        settings = dataclasses.replace(
+            settings,
+            finished={
+                trial_id: row["checkpoint"]
+                for trial_id, row in recorder.rows.items()
+                if row["status"] == "completed" and row["checkpoint"]
+            },
+        )
+    trainable = tune.with_resources(
+        tune.with_parameters(run_trial, settings=settings),
+        {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial},
+    )
     callback = RayRecorder(recorder, stop)
     if resume:
-        tuner = tune.Tuner.restore(settings.store.experiment, trainable, resume_unfinished=True,
-                                   resume_errored=False, restart_errored=False)
+        tuner = tune.Tuner.restore(
+            settings.store.experiment,
+            trainable,
+            resume_unfinished=True,
+            resume_errored=False,
+            restart_errored=False,
+        )
         _attach(tuner, callback, time_budget)
     else:
         tuner = _new_tuner(search, trainable, callback, time_budget)
@@ -89,47 +108,78 @@ def run(search: Search, resume: bool, stop: GracefulStop) -> TrialRecorder:
 
 def _new_tuner(search: Search, trainable, callback, time_budget):
     options = search.options
-    sampler = make_sampler(options.algorithm.removeprefix("asha-"), options.seed,
-                           options.expected_trials)
-    space = OptunaSpace(search.settings.space, search.latency,
-                        (options.latency_target or (None,))[0])
+    sampler = make_sampler(
+        options.algorithm.removeprefix("asha-"), options.seed, options.expected_trials
+    )
+    space = OptunaSpace(
+        search.settings.space, search.latency, (options.latency_target or (None,))[0]
+    )
     searcher = ReuseRepeats(
-        OptunaSearch(space=space, metric=["miou", "latency_ms"], mode=["max", "min"],
-                     sampler=sampler, points_to_evaluate=search.first_params),
-        search.settings.space, search.run_dir.resolve())
+        OptunaSearch(
+            space=space,
+            metric=["miou", "latency_ms"],
+            mode=["max", "min"],
+            sampler=sampler,
+            points_to_evaluate=search.first_params,
+        ),
+        search.settings.space,
+        search.run_dir.resolve(),
+    )
     if options.limit.trials:
-        searcher = TrialBudget(searcher, options.limit.trials,
-                               functools.partial(_will_train, space, search.settings))
+        searcher = TrialBudget(
+            searcher, options.limit.trials, functools.partial(_will_train, space, search.settings)
+        )
     scheduler = None
     if options.algorithm == "asha-random":
-        scheduler = ASHAScheduler(metric="miou", mode="max", time_attr="step",
-                                  max_t=options.proxy_fidelity.steps,
-                                  grace_period=options.eval_every, reduction_factor=2)
+        scheduler = ASHAScheduler(
+            metric="miou",
+            mode="max",
+            time_attr="step",
+            max_t=options.proxy_fidelity.steps,
+            grace_period=options.eval_every,
+            reduction_factor=2,
+        )
     elif len(options.ladder) > 1:
-        scheduler = StagedScheduler(len(options.ladder), options.reduction_factor, SEED_NOISE,
-                                    state_file=search.run_dir.resolve() / RUNGS_FILE,
-                                    rung_pixels=[rung.pixels for rung in options.ladder],
-                                    budget=time_budget, latency_limit=search.latency_limit)
+        scheduler = StagedScheduler(
+            len(options.ladder),
+            options.reduction_factor,
+            SEED_NOISE,
+            state_file=search.run_dir.resolve() / RUNGS_FILE,
+            rung_pixels=[rung.pixels for rung in options.ladder],
+            budget=time_budget,
+            latency_limit=search.latency_limit,
+        )
     store = search.settings.store
     return tune.Tuner(
         trainable,
-        tune_config=tune.TuneConfig(search_alg=searcher, scheduler=scheduler,
-                                    num_samples=-1,  # the budget ends the search
-                                    max_concurrent_trials=trial_slots(options),
-                                    reuse_actors=True),
+        tune_config=tune.TuneConfig(
+            search_alg=searcher,
+            scheduler=scheduler,
+            num_samples=-1,  # the budget ends the search
+            max_concurrent_trials=trial_slots(options),
+            reuse_actors=True,
+        ),
         run_config=tune.RunConfig(
-            name=EXPERIMENT, storage_path=store.root, verbose=0, stop=time_budget,
+            name=EXPERIMENT,
+            storage_path=store.root,
+            verbose=0,
+            stop=time_budget,
             callbacks=[callback],
             checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
-            failure_config=tune.FailureConfig(max_failures=options.trial_retries)))
+            failure_config=tune.FailureConfig(max_failures=options.trial_retries),
+        ),
+    )
 
 
 def _will_train(space: OptunaSpace, settings: TrialSettings, params: dict) -> bool:
     """Whether a trial of `params` trains (a staged search leaves configs slower than its
     latency limit untrained, but for the presets it always trains)."""
     limit = settings.latency_limit
-    return (limit is None or settings.config(params).id in settings.always_trained
-            or space.latency(params) <= limit)
+    return (
+        limit is None
+        or settings.config(params).id in settings.always_trained
+        or space.latency(params) <= limit
+    )
 
 
 def _attach(tuner, callback, time_budget) -> None:
@@ -143,9 +193,12 @@ def _quiet_ray() -> None:
     """Ray Tune's console tables and per-trial loggers off (our progress lines and trial table
     replace them); experiment state saved every few seconds, so a kill loses little; Ctrl-C
     left to the search (`GracefulStop`)."""
-    settings = {"RAY_AIR_NEW_OUTPUT": "0", "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
-                "TUNE_GLOBAL_CHECKPOINT_S": "5",
-                "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "1e9"}
+    settings = {
+        "RAY_AIR_NEW_OUTPUT": "0",
+        "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
+        "TUNE_GLOBAL_CHECKPOINT_S": "5",
+        "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "1e9",
+    }
     for name, value in settings.items():
         os.environ.setdefault(name, value)
     os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"

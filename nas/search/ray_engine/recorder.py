@@ -32,8 +32,10 @@ class RayRecorder(Callback):
     def on_trial_complete(self, iteration, trials, trial, **info):
         result = trial.last_result or {}
         if result.get("over_limit"):  # not trained: its mIOU is only what the sampler was told
-            status, result = "over_limit", {key: value for key, value in result.items()
-                                             if key != "miou"}
+            status, result = (
+                "over_limit",
+                {key: value for key, value in result.items() if key != "miou"},
+            )
         elif result.get("final") or result.get("rung_end"):
             status = "completed"  # every rung it climbed (the staged scheduler stopped it)
         elif "miou" in result and not self.stop.requested and not _exhausted(self.recorder.budget):
@@ -42,15 +44,18 @@ class RayRecorder(Callback):
             status = "interrupted"  # by the end of the budget, a signal or the failure limit
         location = self.store.location(trial.checkpoint) if trial.checkpoint else ""
         if location and status != "interrupted":
-            self.store.fetch(location, self.recorder.settings.trial_dir(trial.trial_id),
-                             RECORD_FILES)
-        summary = self.recorder.finished(trial.trial_id, trial.config, status, result,
-                                         checkpoint=location)
+            self.store.fetch(
+                location, self.recorder.settings.trial_dir(trial.trial_id), RECORD_FILES
+            )
+        summary = self.recorder.finished(
+            trial.trial_id, trial.config, status, result, checkpoint=location
+        )
         self._fetch_front_weights(summary["front"])
 
     def on_trial_error(self, iteration, trials, trial, **info):
-        self.recorder.finished(trial.trial_id, trial.config, "failed", trial.last_result,
-                               error=_error_line(trial))
+        self.recorder.finished(
+            trial.trial_id, trial.config, "failed", trial.last_result, error=_error_line(trial)
+        )
         if self.recorder.failures.tripped:
             self.stop.request()
 

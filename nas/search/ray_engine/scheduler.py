@@ -43,9 +43,16 @@ class StagedScheduler(FIFOScheduler):
     `miou` and `latency_ms` with `rung_end: True` after each rung (see the module
     docstring)."""
 
-    def __init__(self, rungs: int, reduction_factor: float = 3.0, tie_margin: float = 0.0,
-                 state_file: str | Path | None = None, rung_pixels=None, budget=None,
-                 latency_limit: float | None = None):
+    def __init__(
+        self,
+        rungs: int,
+        reduction_factor: float = 3.0,
+        tie_margin: float = 0.0,
+        state_file: str | Path | None = None,
+        rung_pixels=None,
+        budget=None,
+        latency_limit: float | None = None,
+    ):
         super().__init__()
         self.rungs, self.reduction_factor, self.tie_margin = rungs, reduction_factor, tie_margin
         self.latency_limit = latency_limit
@@ -63,8 +70,15 @@ class StagedScheduler(FIFOScheduler):
         self.records.took(trial.trial_id, rung, result.get("fit_seconds", 0.0))
         if rung >= self.rungs - 1:
             return TrialScheduler.CONTINUE
-        reason = self.records.decide(trial.trial_id, rung, result["miou"], result["latency_ms"],
-                                     self.reduction_factor, self.tie_margin, self.latency_limit)
+        reason = self.records.decide(
+            trial.trial_id,
+            rung,
+            result["miou"],
+            result["latency_ms"],
+            self.reduction_factor,
+            self.tie_margin,
+            self.latency_limit,
+        )
         if reason and trial.trial_id not in self.records.estimates.get(rung + 1, {}):
             if not self._affordable(trial.trial_id, result):
                 self.records.withdraw(trial.trial_id, rung)
@@ -78,20 +92,27 @@ class StagedScheduler(FIFOScheduler):
         if self.budget is None or self.budget.seconds is None or not self.rung_pixels:
             return True
         rung = int(result["rung"])
-        needed = (result.get("fit_seconds", 0.0) * self.records.estimate_scale(rung + 1)
-                  * self.rung_pixels[rung + 1] / self.rung_pixels[rung])
+        needed = (
+            result.get("fit_seconds", 0.0)
+            * self.records.estimate_scale(rung + 1)
+            * self.rung_pixels[rung + 1]
+            / self.rung_pixels[rung]
+        )
         self.budget.refresh()
-        if needed > self.budget.remaining or \
-                self.records.booked(rung + 1) + needed > self.records.booked(rung):
+        if needed > self.budget.remaining or self.records.booked(
+            rung + 1
+        ) + needed > self.records.booked(rung):
             return False
         self.records.commit(trial_id, rung + 1, needed)
         return True
 
     def debug_string(self) -> str:
-        counts = ", ".join(f"rung {rung}: {len(self.records.results.get(rung, {}))} recorded, "
-                           f"{len(self.records.promoted.get(rung, {}))} promoted, "
-                           f"{self.records.booked(rung):.0f} s"
-                           for rung in range(self.rungs - 1))
+        counts = ", ".join(
+            f"rung {rung}: {len(self.records.results.get(rung, {}))} recorded, "
+            f"{len(self.records.promoted.get(rung, {}))} promoted, "
+            f"{self.records.booked(rung):.0f} s"
+            for rung in range(self.rungs - 1)
+        )
         return f"StagedScheduler ({counts})"
 
     def __getstate__(self):

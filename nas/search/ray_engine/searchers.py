@@ -93,8 +93,9 @@ class ReuseRepeats(DelegatingSearcher):
         self.searcher.on_trial_result(self.inner_ids.get(trial_id, trial_id), result)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False):
-        self.searcher.on_trial_complete(self.inner_ids.pop(trial_id, trial_id), result=result,
-                                        error=error)
+        self.searcher.on_trial_complete(
+            self.inner_ids.pop(trial_id, trial_id), result=result, error=error
+        )
 
     def get_state(self) -> dict:
         return {"inner_ids": dict(self.inner_ids)}
@@ -112,13 +113,17 @@ class ReuseRepeats(DelegatingSearcher):
         metrics = [self.metric] if isinstance(self.metric, str) else list(self.metric)
         results = {}
         for row in done.to_dict("records"):
-            results.setdefault(row["config_id"], (
-                row["trial_id"], {name: float(row[name]) for name in metrics}))
+            results.setdefault(
+                row["config_id"], (row["trial_id"], {name: float(row[name]) for name in metrics})
+            )
         return results
 
     def _record(self, config_id: str, original: str, result: dict) -> None:
         line = {"config_id": config_id, "reused_trial": original, **result}
         with open(self.run_dir / REPEATS_FILE, "a") as file:
             file.write(json.dumps(line) + "\n")
-        log.info("a suggestion repeated config %s: trial %s's result reused, not trained again",
-                 config_id, original)
+        log.info(
+            "a suggestion repeated config %s: trial %s's result reused, not trained again",
+            config_id,
+            original,
+        )

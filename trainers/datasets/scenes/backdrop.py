@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainers.datasets.scenes.labels import (BUILDING, FENCE, ROAD, SIDEWALK, SKY, TERRAIN,
-                                             VEGETATION, WALL)
+from trainers.datasets.scenes.labels import (
+    BUILDING,
+    FENCE,
+    ROAD,
+    SIDEWALK,
+    SKY,
+    TERRAIN,
+    VEGETATION,
+    WALL,
+)
 from trainers.datasets.scenes.street import ROAD_METRES, Footing
 
 
@@ -37,8 +45,14 @@ def skyline(canvas, street, materials):
                 color = materials.skyline * rng.uniform(0.85, 1.15)
                 canvas.fill(np.ones(ys.shape, bool), BUILDING, color, coarse=0.05, box=box)
                 period = max(street.horizon * 0.06, 2.0)
-                _windows(canvas, ys > top + period * 0.5, (xs - x) / period, (ys - top) / period,
-                         0.6, box=box)
+                _windows(
+                    canvas,
+                    ys > top + period * 0.5,
+                    (xs - x) / period,
+                    (ys - top) / period,
+                    0.6,
+                    box=box,
+                )
         x += block_width
 
 
@@ -50,8 +64,9 @@ def ground(canvas, street, materials):
     depth = np.maximum(y - street.horizon, 1e-3)
     offset = x - street.vanish_x
     road = below & (offset > -street.road[-1] * depth) & (offset < street.road[1] * depth)
-    sidewalk = below & ~road & (offset > -street.kerb[-1] * depth) \
-        & (offset < street.kerb[1] * depth)
+    sidewalk = (
+        below & ~road & (offset > -street.kerb[-1] * depth) & (offset < street.kerb[1] * depth)
+    )
     canvas.fill(road, ROAD, materials.asphalt, coarse=0.08, fine=0.08)
     canvas.fill(sidewalk, SIDEWALK, materials.asphalt, coarse=0.08, fine=0.08)
     metre = (street.road[-1] + street.road[1]) * depth / ROAD_METRES
@@ -60,8 +75,11 @@ def ground(canvas, street, materials):
         kerb = below & (np.abs(offset - edge - side * 0.1 * metre) < 0.1 * metre + 0.2)
         canvas.fill(kerb, SIDEWALK, materials.asphalt * 1.45, coarse=0.03, fine=0.05)
     centre = (street.road[1] - street.road[-1]) / 2 * depth
-    lane = road & (np.abs(offset - centre) < 0.07 * metre + 0.2) \
+    lane = (
+        road
+        & (np.abs(offset - centre) < 0.07 * metre + 0.2)
         & ((street.height * 0.6 / depth) % 1 < 0.5)
+    )
     canvas.image[lane] = rng.uniform(200, 240)
 
 
@@ -75,7 +93,7 @@ def facade(canvas, street, side, materials):
     column = 0
     while column < street.width:
         span = int(street.width * rng.uniform(0.1, 0.35)) + 1
-        ratios[column:column + span] = rng.uniform(2, 7)
+        ratios[column : column + span] = rng.uniform(2, 7)
         column += span
     columns = np.clip(canvas.x.astype(int), 0, street.width - 1)
     ground_depth = reach / street.kerb[side]
@@ -110,10 +128,14 @@ def open_side(canvas, street, side, materials):
     canvas.fill(terrain, TERRAIN, materials.green, coarse=0.15, fine=0.1)
     if rng.random() < 0.7:
         crown = street.height * rng.uniform(0.03, 0.12) * (1 + 0.6 * canvas.coarse)
-        treeline = (reach > street.width * 0.03) & (depth > -crown) & (
-            depth < 0.3 * reach / street.kerb[side])
-        canvas.fill(treeline, VEGETATION, materials.green * rng.uniform(0.8, 1.0),
-                    coarse=0.15, fine=0.1)
+        treeline = (
+            (reach > street.width * 0.03)
+            & (depth > -crown)
+            & (depth < 0.3 * reach / street.kerb[side])
+        )
+        canvas.fill(
+            treeline, VEGETATION, materials.green * rng.uniform(0.8, 1.0), coarse=0.15, fine=0.1
+        )
     start = 0.0
     while start < 1.0:
         end = start + rng.uniform(0.15, 0.5)
@@ -152,6 +174,8 @@ def _fence(canvas, street, side, where, start, end):
     along = ROAD_METRES * footing.below / np.maximum(foot, 1e-3) / footing.road_slopes
     slat = (along * 3) % 1 < 0.35
     rail = (np.abs(depth - (foot - 0.2 * metre)) < 0.05 * metre + 0.3) | (
-        np.abs(depth - (foot - (height_m - 0.1) * metre)) < 0.05 * metre + 0.3)
-    canvas.fill(footing.span & footing.under(height_m) & (slat | rail), FENCE, color,
-                coarse=0.03, fine=0.05)
+        np.abs(depth - (foot - (height_m - 0.1) * metre)) < 0.05 * metre + 0.3
+    )
+    canvas.fill(
+        footing.span & footing.under(height_m) & (slat | rail), FENCE, color, coarse=0.03, fine=0.05
+    )

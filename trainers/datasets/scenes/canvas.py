@@ -15,7 +15,7 @@ class Canvas:
         self.height, self.width = size
         self.image = np.zeros((*size, 3), np.float32)
         self.labels = np.zeros(size, np.uint8)
-        self.y, self.x = np.mgrid[0:self.height, 0:self.width].astype(np.float32) + 0.5
+        self.y, self.x = np.mgrid[0 : self.height, 0 : self.width].astype(np.float32) + 0.5
         self.coarse = _smooth_noise(rng, size, cells=8)
         self.fine = rng.standard_normal(size).astype(np.float32)
 
@@ -49,25 +49,41 @@ def _smooth_noise(rng, size, cells):
 
 
 def ellipse(canvas, center_y, center_x, radius_y, radius_x, label, color, ragged=0.0, **texture):
-    box = canvas.box(center_y - radius_y * 1.3, center_y + radius_y * 1.3,
-                     center_x - radius_x * 1.3, center_x + radius_x * 1.3)
+    box = canvas.box(
+        center_y - radius_y * 1.3,
+        center_y + radius_y * 1.3,
+        center_x - radius_x * 1.3,
+        center_x + radius_x * 1.3,
+    )
     if box:
         ys, xs = canvas.grid(box)
         y0, y1, x0, x1 = box
-        distance = (((ys - center_y) / max(radius_y, 0.5)) ** 2
-                    + ((xs - center_x) / max(radius_x, 0.5)) ** 2)
-        canvas.fill(distance < 1 + ragged * canvas.coarse[y0:y1, x0:x1], label, color, box=box,
-                    **texture)
+        distance = ((ys - center_y) / max(radius_y, 0.5)) ** 2 + (
+            (xs - center_x) / max(radius_x, 0.5)
+        ) ** 2
+        canvas.fill(
+            distance < 1 + ragged * canvas.coarse[y0:y1, x0:x1], label, color, box=box, **texture
+        )
 
 
 def ring(canvas, center_y, center_x, radius, thickness, label, color):
-    box = canvas.box(center_y - radius - thickness, center_y + radius + thickness,
-                     center_x - radius - thickness, center_x + radius + thickness)
+    box = canvas.box(
+        center_y - radius - thickness,
+        center_y + radius + thickness,
+        center_x - radius - thickness,
+        center_x + radius + thickness,
+    )
     if box:
         ys, xs = canvas.grid(box)
         distance = np.hypot(ys - center_y, xs - center_x)
-        canvas.fill(np.abs(distance - radius) < max(thickness / 2, 0.5), label, color, box=box,
-                    coarse=0.02, fine=0.03)
+        canvas.fill(
+            np.abs(distance - radius) < max(thickness / 2, 0.5),
+            label,
+            color,
+            box=box,
+            coarse=0.02,
+            fine=0.03,
+        )
 
 
 def rectangle(canvas, top, bottom, left, right, label, color, **texture):
@@ -82,12 +98,13 @@ def rectangle(canvas, top, bottom, left, right, label, color, **texture):
 
 def line(canvas, y0, x0, y1, x1, width, label, color):
     """A straight bar between two points, `width` pixels wide (at least one)."""
-    box = canvas.box(min(y0, y1) - width, max(y0, y1) + width, min(x0, x1) - width,
-                     max(x0, x1) + width)
+    box = canvas.box(
+        min(y0, y1) - width, max(y0, y1) + width, min(x0, x1) - width, max(x0, x1) + width
+    )
     if box:
         ys, xs = canvas.grid(box)
         dy, dx = y1 - y0, x1 - x0
         length = max(np.hypot(dy, dx), 1e-3)
-        t = np.clip(((ys - y0) * dy + (xs - x0) * dx) / length ** 2, 0, 1)
+        t = np.clip(((ys - y0) * dy + (xs - x0) * dx) / length**2, 0, 1)
         distance = np.hypot(ys - (y0 + t * dy), xs - (x0 + t * dx))
         canvas.fill(distance < max(width / 2, 0.5), label, color, box=box, coarse=0.02, fine=0.03)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 ROAD_METRES = 7.0
-FACADES = np.array([[150, 150, 150], [170, 150, 110], [150, 85, 60], [210, 200, 170],
-                    [110, 110, 125]], np.float32)
+FACADES = np.array(
+    [[150, 150, 150], [170, 150, 110], [150, 85, 60], [210, 200, 170], [110, 110, 125]], np.float32
+)
 
 
 class Street:
@@ -48,8 +49,12 @@ class Footing:
         self.below = street.height - street.horizon
         self.road_slopes = street.road[-1] + street.road[1]
         self.metre = self.road_slopes * np.maximum(self.foot, 1e-3) / ROAD_METRES
-        self.span = (reach > 0) & (self.depth < self.foot) \
-            & (self.foot > start * self.below) & (self.foot < end * self.below)
+        self.span = (
+            (reach > 0)
+            & (self.depth < self.foot)
+            & (self.foot > start * self.below)
+            & (self.foot < end * self.below)
+        )
 
     def under(self, height_m):
         """Pixels lower than `height_m` above the foot."""
@@ -63,6 +68,7 @@ class Materials:
         tone = rng.uniform(65, 120)
         self.asphalt = np.array([tone, tone, tone * 1.04])  # road and sidewalk
         self.green = np.array([70, 120, 45]) * rng.uniform(0.75, 1.25) * rng.uniform(0.9, 1.1, 3)
-        self.facades = {side: FACADES[rng.integers(len(FACADES))] * rng.uniform(0.75, 1.15)
-                        for side in (-1, 1)}  # buildings and walls of each side
+        self.facades = {
+            side: FACADES[rng.integers(len(FACADES))] * rng.uniform(0.75, 1.15) for side in (-1, 1)
+        }  # buildings and walls of each side
         self.skyline = FACADES[rng.integers(len(FACADES))] * rng.uniform(0.75, 1.15)
