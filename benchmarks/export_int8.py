@@ -37,23 +37,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "export"
-        weights = ["--weights", args.weights] if args.weights else []
-        code = nas(
-            [
-                "export",
-                "--preset",
-                args.preset,
-                "--input-size",
-                args.input_size,
-                *weights,
-                "--quantize",
-                "int8",
-                "--threads",
-                str(args.threads),
-                "--out",
-                str(out),
-            ]
-        )
+        code = nas(_export_argv(args, out))
         if code:
             raise SystemExit(code)
         metadata = json.loads((out / "metadata.json").read_text())
@@ -67,9 +51,33 @@ def main():
             medians[name].append(timing["latency_ms"])
     load_after = os.getloadavg()[0]
 
+    _print_results(args, metadata, medians, load_before, load_after)
+
+
+def _export_argv(args, out: Path) -> list[str]:
+    """The `nas export` arguments: the preset at the input size, float32 + int8, into `out`."""
+    weights = ["--weights", args.weights] if args.weights else []
+    return [
+        "export",
+        "--preset",
+        args.preset,
+        "--input-size",
+        args.input_size,
+        *weights,
+        "--quantize",
+        "int8",
+        "--threads",
+        str(args.threads),
+        "--out",
+        str(out),
+    ]
+
+
+def _print_results(args, metadata: dict, medians: dict, load_before: float, load_after: float):
+    """The timing conditions, a Markdown table of the two files, the speed-up and size ratio."""
     float_ms = statistics.median(medians["model.tflite"])
     int8_ms = statistics.median(medians["model_int8.tflite"])
-    float_bytes, int8_bytes = (metadata["files"][name]["bytes"] for name in files)
+    float_bytes, int8_bytes = (metadata["files"][name]["bytes"] for name in medians)
     print(
         f"{args.preset} at {args.input_size}, LiteRT {args.threads} thread(s), "
         f"{args.rounds} rounds x {args.runs} runs, load {load_before:.2f} -> {load_after:.2f}, "

@@ -327,27 +327,75 @@ def report(
     benchmark = benchmark or benchmark_for(data)
     panel = panel or benchmark.panel
     reference_setting = benchmark.reference
-    settings = (*benchmark.settings, *benchmark.by_name_only)
     version = data_version(data)
     reference = seed_table(cache, version, reference_setting, seeds, panel, first_seed_only=True)
     if reference is None:
-        done = sum(
-            cache.get(version, config, reference_setting, seed) is not None
-            for config in panel.values()
-            for seed in seeds
-        )
-        return {
-            "data": version,
-            "reference": reference_setting.to_dict(),
-            "status": f"reference incomplete: {done} of {len(panel) * len(seeds)} runs",
-        }
+        return _incomplete_report(cache, version, reference_setting, seeds, panel)
     names = list(panel)
     reference_means = [float(np.mean(reference[name])) for name in names]
     first = {name: cache.get(version, panel[name], reference_setting, seeds[0]) for name in names}
     gflops = [first[name]["gflops"] for name in names]
     params = [first[name]["params"] for name in names]
+    entries, tables = _setting_entries(
+        cache, version, benchmark, seeds, panel, reference, gflops, default
+    )
+    reference_rows = [
+        row
+        for name in names
+        for seed in seeds
+        if (row := cache.get(version, panel[name], reference_setting, seed))
+    ]
+    reference_seconds = round_or_none(np.mean([run_seconds(r) for r in reference_rows]), 1)
+    decisions = decision_table(reference, tables, benchmark.decisions)
+    gflops_no_decoder = no_decoder_spearman(gflops, reference_means, panel)
+    for entry in entries:
+        entry["decision_signs"] = decision_signs(decisions, entry["setting"]["name"])
+        entry["targets"] = targets(entry, gflops_no_decoder, reference_seconds)
+    return {
+        "data": version,
+        "seeds": list(seeds),
+        "reference": _reference_summary(
+            reference, reference_rows, reference_seconds, reference_setting, benchmark.decisions
+        ),
+        "panel": _panel_rows(panel, reference, first),
+        **_baselines(gflops, params, reference_means),
+        "gflops_no_decoder_spearman": gflops_no_decoder,
+        "settings": entries,
+        "decisions": decisions,
+    }
+
+
+def _incomplete_report(
+    cache: RunCache, version: str, reference_setting: Setting, seeds, panel: dict
+) -> dict:
+    """The report while the reference lacks runs: how many of its runs are done."""
+    done = sum(
+        cache.get(version, config, reference_setting, seed) is not None
+        for config in panel.values()
+        for seed in seeds
+    )
+    return {
+        "data": version,
+        "reference": reference_setting.to_dict(),
+        "status": f"reference incomplete: {done} of {len(panel) * len(seeds)} runs",
+    }
+
+
+def _setting_entries(
+    cache: RunCache,
+    version: str,
+    benchmark: Benchmark,
+    seeds,
+    panel: dict,
+    reference: dict,
+    gflops: list,
+    default: str | None,
+) -> tuple[list[dict], dict]:
+    """(report lines, {name: seed table}) of the settings with two seeds of every config."""
+    reference_setting = benchmark.reference
+    names = list(panel)
     entries, tables = [], {}
-    for setting in settings:
+    for setting in (*benchmark.settings, *benchmark.by_name_only):
         table = seed_table(cache, version, setting, seeds, panel) if len(seeds) > 1 else None
         if table is None:  # a proxy's rank statistics need two seeds of every config
             continue
@@ -362,47 +410,49 @@ def report(
                 "default": setting.name == default,
             }
         )
-    reference_rows = [
-        row
-        for name in names
-        for seed in seeds
-        if (row := cache.get(version, panel[name], reference_setting, seed))
-    ]
-    reference_seconds = round_or_none(np.mean([run_seconds(r) for r in reference_rows]), 1)
-    decisions = decision_table(reference, tables, benchmark.decisions)
-    gflops_no_decoder = no_decoder_spearman(gflops, reference_means, panel)
-    for entry in entries:
-        entry["decision_signs"] = decision_signs(decisions, entry["setting"]["name"])
-        entry["targets"] = targets(entry, gflops_no_decoder, reference_seconds)
+    return entries, tables
+
+
+def _reference_summary(
+    reference: dict,
+    reference_rows: list[dict],
+    reference_seconds: float | None,
+    reference_setting: Setting,
+    decision_pairs: dict,
+) -> dict:
+    """The report's reference: its setting, seeds, seed agreement, cost and data checks."""
     both = [values for values in reference.values() if len(values) > 1]
     return {
-        "data": version,
-        "seeds": list(seeds),
-        "reference": {
-            "setting": reference_setting.to_dict(),
-            "seeds_per_config": {name: len(values) for name, values in reference.items()},
-            "seed_spearman": rank_agreement(*zip(*both))["spearman"] if len(both) > 2 else None,
-            "seconds_per_trial": reference_seconds,
-            "load_average": round_or_none(np.mean([r["load_average"] for r in reference_rows]), 2),
-            **data_checks(reference, benchmark.decisions),
-        },
-        "panel": [
-            {
-                "name": name,
-                "config": panel[name].to_dict(),
-                "reference_miou": reference[name],
-                "gflops": round_or_none(first[name]["gflops"]),
-                "params": first[name]["params"],
-            }
-            for name in names
-        ],
+        "setting": reference_setting.to_dict(),
+        "seeds_per_config": {name: len(values) for name, values in reference.items()},
+        "seed_spearman": rank_agreement(*zip(*both))["spearman"] if len(both) > 2 else None,
+        "seconds_per_trial": reference_seconds,
+        "load_average": round_or_none(np.mean([r["load_average"] for r in reference_rows]), 2),
+        **data_checks(reference, decision_pairs),
+    }
+
+
+def _panel_rows(panel: dict, reference: dict, first: dict) -> list[dict]:
+    """The report's panel: each config with its reference mIOUs, GFLOPs and parameters."""
+    return [
+        {
+            "name": name,
+            "config": panel[name].to_dict(),
+            "reference_miou": reference[name],
+            "gflops": round_or_none(first[name]["gflops"]),
+            "params": first[name]["params"],
+        }
+        for name in panel
+    ]
+
+
+def _baselines(gflops: list, params: list, reference_means: list) -> dict:
+    """GFLOPs' and parameters' Spearman and Kendall tau against the reference means."""
+    return {
         "gflops_spearman": rank_agreement(gflops, reference_means)["spearman"],
         "gflops_kendall": rank_agreement(gflops, reference_means)["kendall"],
         "params_spearman": rank_agreement(params, reference_means)["spearman"],
         "params_kendall": rank_agreement(params, reference_means)["kendall"],
-        "gflops_no_decoder_spearman": gflops_no_decoder,
-        "settings": entries,
-        "decisions": decisions,
     }
 
 

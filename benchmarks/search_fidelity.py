@@ -348,7 +348,9 @@ def compare_seed(
     }
 
 
-def main(argv=None) -> None:
+def _parser() -> argparse.ArgumentParser:
+    """The benchmark's command line: the searches to run now, the data, the reference setting
+    and the files."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", default="1h")
     parser.add_argument(
@@ -380,6 +382,11 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--out", type=Path, help=f"the report (default: {REPORT.name})")
+    return parser
+
+
+def main(argv=None) -> None:
+    parser = _parser()
     args = parser.parse_args(argv)
     if parse_budget(args.budget).seconds is None:
         parser.error("--budget must be a time (the modes get equal wall-clock), e.g. 1h")

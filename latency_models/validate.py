@@ -105,25 +105,7 @@ def measure_samples(
         measured = timed[config]
         summed = predict_latency(config, table, calibrated=False)  # at the speed of `predicted`
         loads.append(load_average())
-        rows.append(
-            {
-                "config_id": config.id,
-                "backbone": config.backbone,
-                "depth_multiplier": config.depth_multiplier,
-                "output_stride": config.output_stride,
-                "head": config.head,
-                "decoder": config.decoder,
-                "input_size": list(config.input_size),
-                "summed_ms": round(summed, 4),
-                "predicted_ms": round(predict_latency(config, table), 4),
-                "measured_ms": round(measured["latency_ms"], 4),
-                "measured_p90_ms": round(measured["p90_ms"], 4),
-                "measured_wall_ms": round(measured["wall_ms"], 4),
-                "measured_min_ms": round(measured["min_ms"], 4),
-                "reference_ms": measured["reference_ms"],
-                "config": config.to_dict(),
-            }
-        )
+        rows.append(_sample_row(config, table, summed, measured))
     report = {
         "device": table.device,
         "samples": samples,
@@ -134,6 +116,28 @@ def measure_samples(
         "max_load_average": max((load for load in loads if load is not None), default=None),
     }
     return rows, report
+
+
+def _sample_row(config, table: LatencyTable, summed: float, measured: dict) -> dict:
+    """One sampled config's row: its fields, the summed blocks (`summed`), the table's
+    prediction and the measured latencies (`measured`, from `measure_config`)."""
+    return {
+        "config_id": config.id,
+        "backbone": config.backbone,
+        "depth_multiplier": config.depth_multiplier,
+        "output_stride": config.output_stride,
+        "head": config.head,
+        "decoder": config.decoder,
+        "input_size": list(config.input_size),
+        "summed_ms": round(summed, 4),
+        "predicted_ms": round(predict_latency(config, table), 4),
+        "measured_ms": round(measured["latency_ms"], 4),
+        "measured_p90_ms": round(measured["p90_ms"], 4),
+        "measured_wall_ms": round(measured["wall_ms"], 4),
+        "measured_min_ms": round(measured["min_ms"], 4),
+        "reference_ms": measured["reference_ms"],
+        "config": config.to_dict(),
+    }
 
 
 def table_space(table: LatencyTable) -> SearchSpace:

@@ -190,29 +190,9 @@ def write_pareto_png(
             linestyle=style,
             label=name,
         )
-    finalists = finalist_trials(done)
-    if 0 < len(finalists) < len(done):
-        axes.scatter(
-            finalists["latency_ms"],
-            finalists["miou"],
-            s=150,
-            facecolors="none",
-            edgecolors="black",
-            label=f"finalists: last rung ({len(finalists)})",
-        )
+    _draw_finalists(axes, done)
     if latency_target is not None:
-        over = done[done["latency_ms"] > latency_target]
-        axes.axvline(
-            latency_target, color="red", linestyle="--", label=f"target {latency_target:g} ms"
-        )
-        axes.scatter(
-            over["latency_ms"],
-            over["miou"],
-            marker="x",
-            color="red",
-            s=80,
-            label=f"infeasible ({len(over)})",
-        )
+        _draw_latency_target(axes, done, latency_target)
     for _, row in done[done["preset"] != ""].iterrows():
         axes.annotate(
             row["preset"],
@@ -229,3 +209,31 @@ def write_pareto_png(
         atomic_write(path, figure.savefig)
     finally:
         plt.close(figure)
+
+
+def _draw_finalists(axes, done: pd.DataFrame) -> None:
+    """Rings the finalists (trials of the last rung), unless none or all trials are."""
+    finalists = finalist_trials(done)
+    if 0 < len(finalists) < len(done):
+        axes.scatter(
+            finalists["latency_ms"],
+            finalists["miou"],
+            s=150,
+            facecolors="none",
+            edgecolors="black",
+            label=f"finalists: last rung ({len(finalists)})",
+        )
+
+
+def _draw_latency_target(axes, done: pd.DataFrame, latency_target: float) -> None:
+    """Draws the latency target as a vertical line and crosses the trials over it."""
+    over = done[done["latency_ms"] > latency_target]
+    axes.axvline(latency_target, color="red", linestyle="--", label=f"target {latency_target:g} ms")
+    axes.scatter(
+        over["latency_ms"],
+        over["miou"],
+        marker="x",
+        color="red",
+        s=80,
+        label=f"infeasible ({len(over)})",
+    )

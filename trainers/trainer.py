@@ -229,17 +229,7 @@ def train(
     config = trained_config(config, recipe, dataset)
     dataset.check(recipe.train_split)
     dataset.check(recipe.eval_split)
-    run = RunFolder(out_dir) if out_dir is not None else None
-    if run is not None:
-        run.start(
-            config,
-            {
-                **recipe.to_dict(),
-                "input_size": list(config.input_size),
-                "class_names": list(dataset.class_names),
-            },
-            resume,
-        )
+    run = _start_run(out_dir, config, recipe, dataset, resume)
     trainer = Trainer(config, recipe, dataset, run)
     if run is not None:
         if resume:
@@ -249,6 +239,40 @@ def train(
             trainer.close()
             return TrainResult(trainer.model, config, recorded, trainer.history, run.path)
     last, stopped = _train_steps(trainer, on_evaluation, progress, label)
+    final = _final_metrics(trainer, last, stopped)
+    if stopped:
+        log.info("stopped early at step %d (mIOU %.4f)", trainer.steps_done, final["miou"])
+    if run is not None:
+        run.save_weights(trainer.model)
+        run.write_json("metrics.json", final)
+    return TrainResult(
+        trainer.model, config, final, trainer.history, run.path if run is not None else None
+    )
+
+
+def _start_run(
+    out_dir: str | Path | None, config: ArchConfig, recipe: TrainConfig, dataset, resume: bool
+) -> RunFolder | None:
+    """The run folder at `out_dir`, started (or resumed) with the recipe, input size and class
+    names; None without `out_dir`."""
+    if out_dir is None:
+        return None
+    run = RunFolder(out_dir)
+    run.start(
+        config,
+        {
+            **recipe.to_dict(),
+            "input_size": list(config.input_size),
+            "class_names": list(dataset.class_names),
+        },
+        resume,
+    )
+    return run
+
+
+def _final_metrics(trainer: Trainer, last: dict | None, stopped: bool) -> dict:
+    """The final evaluation (the last one if it was at the last step, else a new unrecorded
+    one) with the step count, whether it stopped early and the training throughput."""
     final = (
         last
         if last is not None and last["step"] == trainer.steps_done
@@ -259,17 +283,10 @@ def train(
         steps=trainer.steps_done,
         stopped_early=stopped,
         images_per_second=(
-            trainer.steps_done * recipe.batch_size / train_seconds if train_seconds else 0.0
+            trainer.steps_done * trainer.recipe.batch_size / train_seconds if train_seconds else 0.0
         ),
     )
-    if stopped:
-        log.info("stopped early at step %d (mIOU %.4f)", trainer.steps_done, final["miou"])
-    if run is not None:
-        run.save_weights(trainer.model)
-        run.write_json("metrics.json", final)
-    return TrainResult(
-        trainer.model, config, final, trainer.history, run.path if run is not None else None
-    )
+    return final
 
 
 def _recorded_final(run: RunFolder, trainer: Trainer) -> dict | None:

@@ -20,20 +20,7 @@ def import_probes(probe_dir: str | Path, device: str) -> LatencyTable:
     """A latency table from a probe folder's benchmark_model outputs."""
     check_device_name(device)
     probe_dir = Path(probe_dir)
-    manifest_path = probe_dir / "probes.json"
-    if not manifest_path.is_file():
-        raise UserInputError(
-            f"{probe_dir}: no probes.json; create the folder with "
-            "`nas latency probes --device NAME --out DIR` and run its script"
-        )
-    manifest = read_json(manifest_path, "probe manifest")
-    if not isinstance(manifest, dict) or manifest.get("format") != PROBES_FORMAT:
-        raise UserInputError(f"{manifest_path}: not a probe manifest")
-    if manifest.get("version") != PROBES_VERSION:
-        raise UserInputError(
-            f"{manifest_path}: version {manifest.get('version')!r} is not "
-            f"supported (expected {PROBES_VERSION}); re-create the probes"
-        )
+    manifest = _read_manifest(probe_dir)
     outputs = probe_dir / "outputs"
     entries, missing, lines_read = {}, [], set()
     for name, signature in manifest["models"].items():
@@ -79,6 +66,25 @@ def import_probes(probe_dir: str | Path, device: str) -> LatencyTable:
         "invoke_overhead_ms": round(overhead.mean_us / 1000, 5) if overhead else 0.0,
     }
     return LatencyTable(device, metadata, entries)
+
+
+def _read_manifest(probe_dir: Path) -> dict:
+    """The probe folder's `probes.json`, checked to be a probe manifest of this version."""
+    manifest_path = probe_dir / "probes.json"
+    if not manifest_path.is_file():
+        raise UserInputError(
+            f"{probe_dir}: no probes.json; create the folder with "
+            "`nas latency probes --device NAME --out DIR` and run its script"
+        )
+    manifest = read_json(manifest_path, "probe manifest")
+    if not isinstance(manifest, dict) or manifest.get("format") != PROBES_FORMAT:
+        raise UserInputError(f"{manifest_path}: not a probe manifest")
+    if manifest.get("version") != PROBES_VERSION:
+        raise UserInputError(
+            f"{manifest_path}: version {manifest.get('version')!r} is not "
+            f"supported (expected {PROBES_VERSION}); re-create the probes"
+        )
+    return manifest
 
 
 def _entry(reading: BenchmarkReading) -> dict:

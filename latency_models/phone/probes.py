@@ -77,6 +77,14 @@ def write_probes(
         "models": signatures,
     }
     write_json(out_dir / "probes.json", manifest, indent=1)
+    return _write_run_script(out_dir, threads, warmup_runs, runs, use_gpu, cpu_mask)
+
+
+def _write_run_script(
+    out_dir: Path, threads: int, warmup_runs: int, runs: int, use_gpu: bool, cpu_mask: str
+) -> Path:
+    """Writes the probe folder's executable `run_probes.sh` (resumable, recording the phone's
+    identity); returns its path."""
     script = write_text(
         out_dir / "run_probes.sh",
         adb_benchmark_script(

@@ -26,6 +26,20 @@ def register(subparsers):
         "metadata.json and benchmark_on_phone.sh, after checking the files against Keras.",
     )
     add_config_arguments(parser, required=False)
+    _add_source_arguments(parser)
+    _add_model_arguments(parser)
+    _add_check_arguments(parser)
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="output folder (default: export/<name>, or <run>/export[/<trial>|/pareto])",
+    )
+    add_json_argument(parser)
+    parser.set_defaults(run=run)
+
+
+def _add_source_arguments(parser) -> None:
+    """--run, and --trial or --pareto: what to export from a training or search run."""
     parser.add_argument(
         "--run",
         dest="run_dir",
@@ -41,6 +55,10 @@ def register(subparsers):
         help="every model on a search run's Pareto front and the search's "
         "paper-dpc trial (the reference, even when dominated), plus an index",
     )
+
+
+def _add_model_arguments(parser) -> None:
+    """--quantize, --weights and --data: the files written, their weights and their data."""
     parser.add_argument(
         "--quantize",
         nargs="+",
@@ -60,6 +78,11 @@ def register(subparsers):
         help="dataset for int8 calibration and the "
         "checks (default: the run's, synthetic otherwise)",
     )
+
+
+def _add_check_arguments(parser) -> None:
+    """--device, --threads, --verify-images, --calibration-images: the predicted and host
+    latencies, the checks against Keras and the int8 calibration."""
     parser.add_argument(
         "--device",
         metavar="NAME",
@@ -86,13 +109,6 @@ def register(subparsers):
         metavar="N",
         help="training images for int8 calibration (default 32)",
     )
-    parser.add_argument(
-        "--out",
-        metavar="DIR",
-        help="output folder (default: export/<name>, or <run>/export[/<trial>|/pareto])",
-    )
-    add_json_argument(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args):

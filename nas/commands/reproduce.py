@@ -26,6 +26,23 @@ def register(subparsers):
         "and exports the last stage (float32 TFLite with metadata).",
     )
     add_config_arguments(parser, required=False)
+    _add_stage_arguments(parser)
+    _add_setting_arguments(parser)
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="run folder (default: runs/reproduce-PRESET-RECIPE)"
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the reproduction in --out (after a crash or kill); finished stages are kept",
+    )
+    add_json_argument(parser, "the report as one JSON object on stdout")
+    parser.set_defaults(run=run)
+
+
+def _add_stage_arguments(parser) -> None:
+    """The recipe and its stages: --recipe, a data folder per role, --init, --steps-scale,
+    --skip and --demo."""
     parser.add_argument(
         "--recipe",
         default="paper",
@@ -65,22 +82,17 @@ def register(subparsers):
         f"steps x{DEMO['steps_scale']}, crop {crop}, batch "
         f"{DEMO['settings']['batch_size']}: the whole flow in minutes",
     )
+
+
+def _add_setting_arguments(parser) -> None:
+    """Settings that override every stage's: --batch-size, --crop-size, --eval-images and
+    --threads."""
     parser.add_argument("--batch-size", type=int, metavar="N", help="every stage's batch size")
     parser.add_argument("--crop-size", metavar="HxW", help="every stage's training crop")
     parser.add_argument(
         "--eval-images", type=int, metavar="N", help="evaluate on the first N val images only"
     )
     parser.add_argument("--threads", type=int, metavar="N", help="TensorFlow threads")
-    parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="run folder (default: runs/reproduce-PRESET-RECIPE)"
-    )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue the reproduction in --out (after a crash or kill); finished stages are kept",
-    )
-    add_json_argument(parser, "the report as one JSON object on stdout")
-    parser.set_defaults(run=run)
 
 
 def run(args):

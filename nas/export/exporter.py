@@ -102,16 +102,7 @@ def export_model(source, folder: Path, options: ExportOptions, export_key: str) 
     """Writes one model's export into the empty `folder`; returns its metadata. Phases: read
     the data, build, convert, verify against Keras, time on LiteRT, write."""
     config = source.config
-    data_spec = options.data_spec or source.data_spec or DEFAULT_DATA
-    dataset = load_dataset(data_spec)
-    with_miou = source.trained and dataset.num_classes == config.num_classes
-    if source.trained and not with_miou:
-        log.warning(
-            "%s has %d classes, the model %d: no mIOU, agreement only",
-            data_spec,
-            dataset.num_classes,
-            config.num_classes,
-        )
+    data_spec, dataset, with_miou = _export_data(source, options)
     log.info(
         "%s: building %s at %dx%d (%s)",
         source.name,
@@ -162,6 +153,23 @@ def export_model(source, folder: Path, options: ExportOptions, export_key: str) 
     }
     write_json(folder / "metadata.json", metadata)
     return metadata
+
+
+def _export_data(source, options: ExportOptions) -> tuple[str, object, bool]:
+    """The data spec for calibration and checks, its dataset, and whether the check measures
+    mIOU (trained weights and the model's class count); warns when the class counts differ."""
+    config = source.config
+    data_spec = options.data_spec or source.data_spec or DEFAULT_DATA
+    dataset = load_dataset(data_spec)
+    with_miou = source.trained and dataset.num_classes == config.num_classes
+    if source.trained and not with_miou:
+        log.warning(
+            "%s has %d classes, the model %d: no mIOU, agreement only",
+            data_spec,
+            dataset.num_classes,
+            config.num_classes,
+        )
+    return data_spec, dataset, with_miou
 
 
 def _convert(model, name: str, dataset, options: ExportOptions) -> dict:

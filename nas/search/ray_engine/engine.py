@@ -107,6 +107,35 @@ def run(search: Search, resume: bool, stop: GracefulStop) -> TrialRecorder:
 
 
 def _new_tuner(search: Search, trainable, callback, time_budget):
+    """A Ray Tune tuner for a new search: the searcher, the scheduler and the run settings."""
+    options = search.options
+    searcher = _searcher(search)
+    scheduler = _scheduler(search, time_budget)
+    store = search.settings.store
+    return tune.Tuner(
+        trainable,
+        tune_config=tune.TuneConfig(
+            search_alg=searcher,
+            scheduler=scheduler,
+            num_samples=-1,  # the budget ends the search
+            max_concurrent_trials=trial_slots(options),
+            reuse_actors=True,
+        ),
+        run_config=tune.RunConfig(
+            name=EXPERIMENT,
+            storage_path=store.root,
+            verbose=0,
+            stop=time_budget,
+            callbacks=[callback],
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+            failure_config=tune.FailureConfig(max_failures=options.trial_retries),
+        ),
+    )
+
+
+def _searcher(search: Search):
+    """The Optuna searcher on mIOU and latency behind `ReuseRepeats`, and `TrialBudget` when
+    the search has a trial limit."""
     options = search.options
     sampler = make_sampler(
         options.algorithm.removeprefix("asha-"), options.seed, options.expected_trials
@@ -129,9 +158,14 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
         searcher = TrialBudget(
             searcher, options.limit.trials, functools.partial(_will_train, space, search.settings)
         )
-    scheduler = None
+    return searcher
+
+
+def _scheduler(search: Search, time_budget):
+    """ASHA on mIOU (`asha-random`), the staged scheduler (a ladder of several rungs), or None."""
+    options = search.options
     if options.algorithm == "asha-random":
-        scheduler = ASHAScheduler(
+        return ASHAScheduler(
             metric="miou",
             mode="max",
             time_attr="step",
@@ -139,8 +173,8 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
             grace_period=options.eval_every,
             reduction_factor=2,
         )
-    elif len(options.ladder) > 1:
-        scheduler = StagedScheduler(
+    if len(options.ladder) > 1:
+        return StagedScheduler(
             len(options.ladder),
             options.reduction_factor,
             SEED_NOISE,
@@ -149,26 +183,7 @@ def _new_tuner(search: Search, trainable, callback, time_budget):
             budget=time_budget,
             latency_limit=search.latency_limit,
         )
-    store = search.settings.store
-    return tune.Tuner(
-        trainable,
-        tune_config=tune.TuneConfig(
-            search_alg=searcher,
-            scheduler=scheduler,
-            num_samples=-1,  # the budget ends the search
-            max_concurrent_trials=trial_slots(options),
-            reuse_actors=True,
-        ),
-        run_config=tune.RunConfig(
-            name=EXPERIMENT,
-            storage_path=store.root,
-            verbose=0,
-            stop=time_budget,
-            callbacks=[callback],
-            checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
-            failure_config=tune.FailureConfig(max_failures=options.trial_retries),
-        ),
-    )
+    return None
 
 
 def _will_train(space: OptunaSpace, settings: TrialSettings, params: dict) -> bool:
