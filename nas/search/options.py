@@ -67,8 +67,11 @@ class SearchOptions:
         "the first rung's training: crops (64x64 crops, 200 steps, "
         "batch 16, lr 1e-3), frames (whole frames at 1/4 of their size, 250 "
         "steps, batch 16, lr 4e-3), or auto: frames for data whose frames "
-        "share one size, crops otherwise; the flags below change its parts "
-        "(nas.search.proxies, measured in benchmarks/proxy_fidelity.md)",
+        "share one size, crops otherwise; the flags below change its parts. On real frames "
+        "(CamVid) frames is the best measured but meets only two of the six targets for a "
+        "real-data proxy (the reference's sign on every resolved decision; above GFLOPs "
+        "without a decoder) and misses Spearman, seed agreement, rank beyond GFLOPs and "
+        "cost: benchmarks/proxy_fidelity.md, CamVid",
         metavar="auto|crops|frames",
     )
     input_size: tuple | None = setting(

@@ -4,8 +4,9 @@
 `frames` trains whole frames downscaled with their aspect ratio kept, so that any data whose
 frames share one size (CamVid's 360x480, a user's own `folder:`) gets a proxy of its own shape.
 `auto`, the default, takes `frames` for such data and `crops` otherwise. Both were chosen by
-`benchmarks/proxy_fidelity.py` (synthetic and `--data camvid:PATH`); see
-`benchmarks/proxy_fidelity.md` for how well each ranks networks like the reference.
+`benchmarks/proxy_fidelity.py` (synthetic, and `--data camvid:PATH`, where `frames` is the
+quarter-frames candidate, the best of four); `benchmarks/proxy_fidelity.md` says how well each
+ranks networks like the reference and which targets `frames` misses.
 """
 
 from __future__ import annotations
