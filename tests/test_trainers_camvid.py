@@ -104,31 +104,30 @@ def test_refusals_reach_the_library_as_user_input_errors(tmp_path):
         load_dataset(f"camvid:{root}").check("train")
 
 
-@pytest.mark.slow
-def test_training_evaluates_at_the_stored_frame_size(tmp_path, capsys):
-    root = make_camvid(tmp_path / "camvid", scale=12)  # 36x48 frames
-    code = main(
+TINY_TRAINING = "--set depth_multiplier=0.5 --input-size 32x32 --steps 2 --batch-size 2 --threads 1"
+
+
+def train_tiny(root, out, *extra) -> int:
+    """`nas train` of a half-width paper-basic on the CamVid tree `root`, 2 steps of 32x32."""
+    return main(
         [
             "train",
             "--preset",
             "paper-basic",
-            "--set",
-            "depth_multiplier=0.5",
             "--data",
             f"camvid:{root}",
-            "--input-size",
-            "32x32",
-            "--steps",
-            "2",
-            "--batch-size",
-            "2",
-            "--threads",
-            "1",
+            *TINY_TRAINING.split(),
             "--out",
-            str(tmp_path / "run"),
-            "--json",
+            str(out),
+            *extra,
         ]
     )
+
+
+@pytest.mark.slow
+def test_training_evaluates_at_the_stored_frame_size(tmp_path, capsys):
+    root = make_camvid(tmp_path / "camvid", scale=12)  # 36x48 frames
+    code = train_tiny(root, tmp_path / "run", "--json")
     captured = capsys.readouterr()
     assert code == 0, captured.err
     metrics = json.loads(captured.out)
@@ -141,27 +140,7 @@ def test_a_frame_truncated_on_disk_ends_training_with_one_line(tmp_path, capsys)
     frame = root / "train" / "0001TP_006690.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (36, 48, 3), np.uint8)).save(frame)
     frame.write_bytes(frame.read_bytes()[:200])  # the header reads, the pixels do not
-    code = main(
-        [
-            "train",
-            "--preset",
-            "paper-basic",
-            "--set",
-            "depth_multiplier=0.5",
-            "--data",
-            f"camvid:{root}",
-            "--input-size",
-            "32x32",
-            "--steps",
-            "2",
-            "--batch-size",
-            "2",
-            "--threads",
-            "1",
-            "--out",
-            str(tmp_path / "run"),
-        ]
-    )
+    code = train_tiny(root, tmp_path / "run")
     err = capsys.readouterr().err
     errors = [line for line in err.splitlines() if line.startswith("nas train: error")]
     assert code == 2 and len(errors) == 1 and "Traceback" not in err  # beside the progress bar
