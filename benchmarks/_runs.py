@@ -99,6 +99,24 @@ class RunCache:
     def get(self, data: str, config: ArchConfig, setting: Setting, seed: int) -> dict | None:
         return self.rows.get(_key(data, config.id, setting.key, seed))
 
+    def record(
+        self, data: str, name: str, config: ArchConfig, setting: Setting, seed: int, **measured
+    ) -> None:
+        """Adds the training of `config` (the panel's `name`) at `setting` and `seed` on
+        `data` (its `data_version`), with what it `measured`."""
+        self.add(
+            {
+                "data": data,
+                "config_id": config.id,
+                "name": name,
+                "config": config.to_dict(),
+                "setting": setting.key,
+                "setting_name": setting.name,
+                "seed": seed,
+                **measured,
+            }
+        )
+
     def add(self, row: dict) -> None:
         """Appends one finished training (a single write, so concurrent workers do not mix)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -207,18 +225,8 @@ def run_missing(
         log(f"[{number}/{len(todo)}] {setting.name} {name} seed {seed}")
         try:
             measured = train_one(config, setting, seed, data, work_dir, threads)
-            cache.add(
-                {
-                    "data": version,
-                    "config_id": config.id,
-                    "name": name,
-                    "config": config.to_dict(),
-                    "setting": setting.key,
-                    "setting_name": setting.name,
-                    "seed": seed,
-                    **costs(config, cost_size),
-                    **measured,
-                }
+            cache.record(
+                version, name, config, setting, seed, **costs(config, cost_size), **measured
             )
         finally:
             claim.unlink(missing_ok=True)

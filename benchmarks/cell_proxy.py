@@ -145,17 +145,7 @@ def score_missing(
                 continue
             try:
                 scored = score_head(config, cached, proxy, seed)
-                cache.add(
-                    {
-                        "data": version,
-                        "config_id": config.id,
-                        "name": name,
-                        "config": config.to_dict(),
-                        "setting": setting.key,
-                        "seed": seed,
-                        **scored,
-                    }
-                )
+                cache.record(version, name, config, setting, seed, **scored)
             finally:
                 claim.unlink(missing_ok=True)
             print(

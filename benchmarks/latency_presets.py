@@ -10,6 +10,7 @@ import argparse
 import os
 
 from latency_models import load_table, measure_config, predict_latency
+from latency_models.measure import Timing
 from space import get_preset, parse_input_size
 
 PAPER_ORDER = ("paper-basic", "paper-dpc", "mobilenetv2-basic", "mobilenetv2-dpc")
@@ -35,7 +36,9 @@ def main():
     rows = {}
     for name in PAPER_ORDER:
         config = get_preset(name).replace(input_size=size)
-        measured = measure_config(config, warmup_runs=20, runs=args.runs)
+        measured = measure_config(
+            config, timing=Timing(warmup_runs=20, runs=args.runs, max_seconds=None)
+        )
         rows[name] = (predict_latency(config, table), measured["latency_ms"], measured["p90_ms"])
     print(
         f"{'preset':<18} {'predicted':>10} {'measured':>10} {'p90':>8} {'error':>7} {'paper A6':>9}"

@@ -13,7 +13,8 @@ import os
 
 from latency_models import load_table
 from latency_models.predictor import covering_table
-from latency_models.validate import accuracy, validate_table
+from latency_models.measure import Timing
+from latency_models.validate import NetworkSample, accuracy, validate_table
 from space import ArchConfig, plan_network
 
 
@@ -26,7 +27,9 @@ def main():
     args = parser.parse_args()
     print(f"load average at start {os.getloadavg()[0]:.2f}")
     table = load_table("host")
-    report = validate_table(table, args.samples, args.seed, runs=args.runs)
+    report = validate_table(
+        table, NetworkSample(args.samples, args.seed, timing=Timing(runs=args.runs))
+    )
     if args.out:
         with open(args.out, "w") as file:
             json.dump(report, file, indent=1)

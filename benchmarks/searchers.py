@@ -21,9 +21,11 @@ surrogate of our own space (the NAS-Bench-301 method), in seconds instead of day
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -132,15 +134,18 @@ def held_out_spearman(means: pd.DataFrame, space: SearchSpace, make, folds: int 
     return float(stats.spearmanr(predicted, miou).statistic)
 
 
-def simulate(
-    sampler_name: str,
-    evaluate,
-    space: SearchSpace,
-    budgets,
-    seed: int,
-    reference_ms: float,
-    noise_std: float,
-) -> dict:
+@dataclasses.dataclass(frozen=True)
+class Replay:
+    """What a simulated search runs against: `evaluate(params) -> (mIOU, latency)` on `space`,
+    the hypervolume's reference latency and the seed noise added to each observed mIOU."""
+
+    evaluate: Callable[[dict], tuple[float, float]]
+    space: SearchSpace
+    reference_ms: float
+    noise_std: float
+
+
+def simulate(sampler_name: str, replay: Replay, budgets, seed: int) -> dict:
     """One simulated search of max(budgets) trials; after each budget, the hypervolume and
     the share of the trials within its reference latency (`in_box`). A name ending in `BOXED`
     sets the latency constraint `latency - reference` on every trial, as `nas search
@@ -154,43 +159,32 @@ def simulate(
     result = {}
     for number in range(1, max(budgets) + 1):
         trial = study.ask()
-        miou, latency = evaluate(space.suggest(trial.suggest_categorical))
+        miou, latency = replay.evaluate(replay.space.suggest(trial.suggest_categorical))
         if name != sampler_name:
-            trial.set_constraint(CONSTRAINT, latency - reference_ms)
-        in_box += latency <= reference_ms
-        noisy = miou + rng.normal(0, noise_std)
+            trial.set_constraint(CONSTRAINT, latency - replay.reference_ms)
+        in_box += latency <= replay.reference_ms
+        noisy = miou + rng.normal(0, replay.noise_std)
         study.tell(trial, [noisy, latency])
         observed.append((noisy, latency))
         true.append((miou, latency))
         if number in budgets:
             front = np.flatnonzero(nondominated_ranks(observed) == 0)
             result[number] = {
-                "hypervolume": hypervolume([true[i] for i in front], reference_ms),
+                "hypervolume": hypervolume([true[i] for i in front], replay.reference_ms),
                 "in_box": in_box / number,
             }
     return result
 
 
-def sampler_curve(
-    sampler_name: str,
-    evaluate,
-    space: SearchSpace,
-    budgets,
-    seed: int,
-    reference_ms: float,
-    noise_std: float,
-) -> dict:
+def sampler_curve(sampler_name: str, replay: Replay, budgets, seed: int) -> dict:
     """`simulate`'s results after each budget: one search of the largest budget, or, for a
     sampler sized to its budget (NSGA-II's population), one search per budget, as `nas search`
     runs."""
     if sampler_name.removesuffix(BOXED) in BUDGET_SIZED:
         return {
-            budget: simulate(
-                sampler_name, evaluate, space, [budget], seed, reference_ms, noise_std
-            )[budget]
-            for budget in budgets
+            budget: simulate(sampler_name, replay, [budget], seed)[budget] for budget in budgets
         }
-    return simulate(sampler_name, evaluate, space, budgets, seed, reference_ms, noise_std)
+    return simulate(sampler_name, replay, budgets, seed)
 
 
 def main(argv=None) -> None:
@@ -234,14 +228,11 @@ def run(
     best = max(fits, key=fits.get)
     surrogate = fit_surrogate(means, space, candidates[best])
     noise = noise if noise is not None else seed_noise(table)
-    evaluate, reference_ms = objective(surrogate, space)
+    replay = Replay(*objective(surrogate, space), noise)
     curves = {}
     for name in samplers:
         started = time.monotonic()
-        runs = [
-            sampler_curve(name, evaluate, space, budgets, seed, reference_ms, noise)
-            for seed in range(seeds)
-        ]
+        runs = [sampler_curve(name, replay, budgets, seed) for seed in range(seeds)]
         curves[name] = {
             "seconds": round(time.monotonic() - started, 1),
             **{str(budget): _over_seeds([run[budget] for run in runs]) for budget in budgets},
@@ -252,7 +243,7 @@ def run(
         "held_out_spearman": fits,
         "noise_std": noise,
         "seed_difference": seed_difference(table),
-        "reference_latency_ms": reference_ms,
+        "reference_latency_ms": replay.reference_ms,
         "seeds": seeds,
         "budgets": list(budgets),
         "samplers": curves,
@@ -296,7 +287,8 @@ def seed_difference(table: pd.DataFrame) -> dict:
 
 
 def objective(surrogate: Surrogate, space: SearchSpace):
-    """(evaluate(params) -> (surrogate mIOU, latency), hypervolume reference latency)."""
+    """(evaluate(params) -> (surrogate mIOU, latency), `space`, hypervolume reference
+    latency)."""
     from latency_models import load_table, predict_latency
 
     table = load_table(LATENCY_TABLE)
@@ -310,7 +302,7 @@ def objective(surrogate: Surrogate, space: SearchSpace):
         ms = latency(space.config_from_params(params))
         return float(surrogate.predict([params], [ms])[0]), ms
 
-    return evaluate, REFERENCE_FACTOR * latency(get_preset("paper-dpc"))
+    return evaluate, space, REFERENCE_FACTOR * latency(get_preset("paper-dpc"))
 
 
 def format_table(result: dict) -> str:

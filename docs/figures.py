@@ -62,17 +62,11 @@ def searchers() -> None:
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xscale("log")
     ax.set_xticks(budgets, [str(b) for b in budgets])
-    ax.set_xlabel("trials")
-    ax.set_ylabel("hypervolume vs random search (%)")
-    ax.set_title(
+    title = (
         f"Samplers on a surrogate of the space ({data['configs']} configs, "
         f"mean of {len(data['samplers']['random'][str(budgets[0])]['runs'])} seeds)"
     )
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(IMG / "benchmarks" / "searchers.png")
-    plt.close(fig)
+    _save(fig, ax, title, "trials", "hypervolume vs random search (%)", "searchers", legend=True)
 
 
 def latency() -> None:
@@ -94,17 +88,11 @@ def latency() -> None:
     )
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
-    ax.set_xlabel("measured end to end (ms)")
-    ax.set_ylabel("predicted (ms)")
-    ax.set_title(
+    title = (
         f"host, 224x224: {100 * data['within_5pct']:.1f}% within 5%, "
         f"{100 * data['within_10pct']:.0f}% within 10%"
     )
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(IMG / "benchmarks" / "latency.png")
-    plt.close(fig)
+    _save(fig, ax, title, "measured end to end (ms)", "predicted (ms)", "latency", legend=True)
 
 
 def cell_proxy() -> None:
@@ -124,15 +112,23 @@ def cell_proxy() -> None:
     ax.plot([low, high], [low, high], color="grey", lw=0.8)
     ax.set_xlim(low, high)
     ax.set_ylim(low, high)
-    ax.set_xlabel("mIOU, seed 0")
-    ax.set_ylabel("mIOU, seed 1")
-    ax.set_title(
+    title = (
         f"Cell proxy, output stride 8: {data['count']} heads, "
         f"seed Spearman {data['seed_spearman']:.2f}"
     )
+    _save(fig, ax, title, "mIOU, seed 0", "mIOU, seed 1", "cell_proxy", legend=False)
+
+
+def _save(fig, ax, title: str, xlabel: str, ylabel: str, name: str, legend: bool) -> None:
+    """Titles and labels `ax`, grids it and writes `fig` as docs/img/benchmarks/`name`.png."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
+    if legend:
+        ax.legend()
     fig.tight_layout()
-    fig.savefig(IMG / "benchmarks" / "cell_proxy.png")
+    fig.savefig(IMG / "benchmarks" / f"{name}.png")
     plt.close(fig)
 
 

@@ -6,7 +6,7 @@ phone probes and the import of their `benchmark_model` outputs."""
 
 from latency_models.devices import load_table
 from latency_models.machine import measurable_here
-from latency_models.measure import measure_config, measure_model
+from latency_models.measure import Timing, measure_config, measure_model
 from latency_models.model import LatencyModel
 from latency_models.predictor import MissingEntries, latency_breakdown, predict_latency
 from latency_models.table import LatencyTable, known_devices, user_dir
@@ -15,6 +15,7 @@ __all__ = [
     "LatencyModel",
     "LatencyTable",
     "MissingEntries",
+    "Timing",
     "known_devices",
     "latency_breakdown",
     "load_table",

@@ -27,7 +27,6 @@ from pathlib import Path
 
 from mobile_seg_nas import UserInputError, read_json
 from space import ArchConfig
-from space.search_space import SearchSpace
 
 from latency_models.machine import (
     is_this_machine,
@@ -40,33 +39,26 @@ from latency_models.measure import utc_now
 from latency_models.predictor import sum_of_blocks
 from latency_models.profiler import measure_blocks, unique_blocks
 from latency_models.table import LatencyTable, save_calibration, save_measurements, table_reference
-from latency_models.validate import measure_samples, table_space
+from latency_models.measure import Timing
+from latency_models.validate import NetworkSample, measure_samples, table_space
 
 CALIBRATION_SEED = 1000  # `nas latency validate` samples with seed 0
 # A new machine's first calibration against a shipped table: networks per backbone cycling
 # through the table's sizes, each timed briefly (3 warm-up runs, then 20 runs or 2 s).
-QUICK = {"samples": 6, "warmup_runs": 3, "runs": 20, "max_seconds": 2.0}
+QUICK = NetworkSample(samples=6, seed=CALIBRATION_SEED, timing=Timing(3, 20, 2.0))
 CACHE_FORMAT = "mobile-seg-nas/machine-calibrations"
 CACHE_FILE = "calibrations.json"
 
 
 def calibrate_table(
     table: LatencyTable,
-    samples: int = 10,
-    seed: int = CALIBRATION_SEED,
-    input_sizes=None,
-    space: SearchSpace | None = None,
-    warmup_runs: int = 5,
-    runs: int = 50,
-    max_seconds: float = 10.0,
+    sample: NetworkSample = NetworkSample(seed=CALIBRATION_SEED),
     progress: bool = True,
 ) -> dict:
-    """Measures `samples` sampled configs of each backbone of `space` (default: the table's
-    space) end to end on this machine and sets `table.metadata["calibration"]` (per-backbone
+    """Measures `sample`'s networks of each backbone of its space (default: the table's space)
+    end to end on this machine and sets `table.metadata["calibration"]` (per-backbone
     factors); returns it. Does not save."""
-    networks = measure_networks(
-        table, samples, seed, input_sizes, space, warmup_runs, runs, max_seconds, progress
-    )
+    networks = measure_networks(table, sample, progress)
     table.metadata["calibration"] = fit_factors(
         table, networks, table_reference(table.metadata)["ms"]
     )
@@ -84,34 +76,21 @@ class TimedNetworks:
 
 
 def measure_networks(
-    table: LatencyTable,
-    samples: int,
-    seed: int = CALIBRATION_SEED,
-    input_sizes=None,
-    space: SearchSpace | None = None,
-    warmup_runs: int = 5,
-    runs: int = 50,
-    max_seconds: float = 10.0,
-    progress: bool = True,
+    table: LatencyTable, sample: NetworkSample = QUICK, progress: bool = True
 ) -> TimedNetworks:
-    """`samples` sampled networks of each backbone of `space` (default: `table`'s), timed end
-    to end on this machine."""
-    space = space or table_space(table)
+    """`sample`'s networks of each backbone of its space (default: `table`'s), timed end to end
+    on this machine."""
+    space = sample.space or table_space(table)
     rows, report = {}, {"input_sizes": []}
     for backbone, multipliers in sorted(space.backbones.items()):
+        one_backbone = dataclasses.replace(space, backbones={backbone: multipliers})
         rows[backbone], report = measure_samples(
             table,
-            samples,
-            seed,
-            input_sizes,
-            dataclasses.replace(space, backbones={backbone: multipliers}),
-            warmup_runs,
-            runs,
-            max_seconds,
-            progress=progress,
-            verb=f"calibrating {backbone} on",
+            dataclasses.replace(sample, space=one_backbone),
+            progress,
+            f"calibrating {backbone} on",
         )
-    return TimedNetworks(rows, seed, report["input_sizes"], runs)
+    return TimedNetworks(rows, sample.seed, report["input_sizes"], sample.timing.runs)
 
 
 def fit_factors(table: LatencyTable, networks: TimedNetworks, reference_ms: float) -> dict:
@@ -155,13 +134,16 @@ def machine_calibration(table: LatencyTable) -> dict | None:
 
 
 def fit_machine_calibration(
-    table: LatencyTable, own: LatencyTable | None = None, progress: bool = True, **settings
+    table: LatencyTable,
+    own: LatencyTable | None = None,
+    progress: bool = True,
+    sample: NetworkSample = QUICK,
 ) -> dict:
     """Fits this machine's factors against `table`, a table of another machine,
-    from networks timed here (`measure_networks(**settings)`, default: QUICK), and caches them;
+    from `sample`'s networks timed here (default: QUICK), and caches them;
     returns them. With `own`, this machine's table, the networks' blocks are timed here too
     and `own`'s factors fitted from the same networks and saved."""
-    networks = measure_networks(table, progress=progress, **(settings or QUICK))
+    networks = measure_networks(table, sample, progress)
     reference = reference_now()
     calibration = fit_factors(table, networks, reference["ms"])
     calibration.update(

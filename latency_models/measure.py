@@ -13,6 +13,7 @@ stay within ~5%). With more threads the wall clock (`perf_counter_ns`) is used.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gc
 import time
@@ -24,6 +25,16 @@ from space.tflite import convert_to_tflite, make_interpreter
 MIN_RUNS = 5  # a time limit never cuts the timed runs below this
 BLOCK_WARMUP_RUNS = 5  # defaults for profiling blocks
 BLOCK_RUNS = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class Timing:
+    """How a whole network is timed: `warmup_runs` untimed invokes, then `runs` timed ones, or
+    fewer (at least `MIN_RUNS`) once `max_seconds` of wall time is spent."""
+
+    warmup_runs: int = 5
+    runs: int = 50
+    max_seconds: float | None = 10.0
 
 
 def measure_model(
@@ -98,13 +109,7 @@ def _random_input(detail, rng):
     return rng.uniform(0.0, 255.0, shape).astype(dtype)
 
 
-def measure_config(
-    config,
-    num_threads: int = 1,
-    warmup_runs: int = 5,
-    runs: int = 50,
-    max_seconds: float | None = None,
-) -> dict:
+def measure_config(config, num_threads: int = 1, timing: Timing = Timing(max_seconds=None)) -> dict:
     """End-to-end latency of a config as exported: the float32 inference model (batch 1,
     preprocessing and argmax inside) converted to TFLite and timed by `measure_model`."""
     import keras  # building needs TensorFlow; timing does not
@@ -113,7 +118,7 @@ def measure_config(
 
     content = convert_to_tflite(build_inference_model(config))
     keras.backend.clear_session()
-    stats = measure_model(content, num_threads, warmup_runs, runs, max_seconds)
+    stats = measure_model(content, num_threads, **dataclasses.asdict(timing))
     return {**stats, "tflite_bytes": len(content)}
 
 

@@ -22,6 +22,7 @@ from latency_models.benchmark_output import BenchmarkReading, parse_benchmark_ou
 from latency_models.measure import utc_now
 from latency_models.predictor import predict_latency
 from latency_models.table import LatencyTable
+from latency_models.validate import config_fields
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +109,7 @@ def compare_runs(runs: list[PhoneRun], table: LatencyTable) -> list[dict]:
         rows.append(
             {
                 "name": run.name,
-                "config_id": config.id,
-                "backbone": config.backbone,
-                "depth_multiplier": config.depth_multiplier,
-                "output_stride": config.output_stride,
-                "head": config.head,
-                "decoder": config.decoder,
-                "input_size": list(config.input_size),
+                **config_fields(config),
                 "summed_ms": round(predict_latency(config, table, False, False), 6),
                 "predicted_ms": round(predict_latency(config, table, False), 6),
                 "measured_ms": round(run.reading.mean_us / 1000, 6),

@@ -35,7 +35,7 @@ from typing import Callable
 
 from filelock import FileLock
 
-from mobile_seg_nas import UserInputError, read_json, write_text
+from mobile_seg_nas import UserInputError, check_format, read_json, write_text
 from latency_models.fingerprint import Fingerprint
 
 log = logging.getLogger(__name__)
@@ -134,13 +134,7 @@ def read_table_file(path: str | Path) -> LatencyTable:
     """Reads and checks one table file; corrupt or wrong-version files raise one clear line."""
     data = read_json(path, "latency table")
     where = f"latency table {path}"
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise UserInputError(f'{where}: not a latency table (expected "format": "{FORMAT}")')
-    if data.get("version") != VERSION:
-        raise UserInputError(
-            f"{where}: version {data.get('version')!r} is not supported (this "
-            f"toolkit reads version {VERSION}); re-profile or re-import it"
-        )
+    check_format(data, where, "latency table", FORMAT, VERSION, "re-profile or re-import it")
     entries, metadata = data.get("entries"), data.get("metadata")
     if not isinstance(entries, dict) or not isinstance(metadata, dict):
         raise UserInputError(f'{where}: "entries" and "metadata" must be JSON objects')

@@ -9,28 +9,31 @@ import numpy as np
 from tqdm import tqdm
 
 from mobile_seg_nas import UserInputError
+from space import HEADLINE_FIELDS
 from space.search_space import SearchSpace
 
 from latency_models.machine import describe_machine, load_average, reference_now
-from latency_models.measure import measure_config
+from latency_models.measure import Timing, measure_config
 from latency_models.predictor import predict_latency, predicts_here
 from latency_models.table import LatencyTable
 
 
-def validate_table(
-    table: LatencyTable,
-    samples: int,
-    seed: int = 0,
-    input_sizes=None,
-    space: SearchSpace | None = None,
-    warmup_runs: int = 5,
-    runs: int = 50,
-    max_seconds: float = 10.0,
-    progress: bool = True,
-) -> dict:
-    """Samples `samples` configs of `space` (default: the table's space), cycling through
-    `input_sizes` (default: the table's sizes), and compares the table's prediction with the
-    measured end-to-end latency (median) of each exported network on this machine.
+@dataclasses.dataclass(frozen=True)
+class NetworkSample:
+    """Which networks to time end to end, and how: `samples` configs drawn with `seed` from
+    `space` (default: the table's space), cycling through `input_sizes` (default: the table's
+    sizes), each timed by `timing`."""
+
+    samples: int = 10
+    seed: int = 0
+    input_sizes: list | None = None
+    space: SearchSpace | None = None
+    timing: Timing = Timing()
+
+
+def validate_table(table: LatencyTable, sample: NetworkSample, progress: bool = True) -> dict:
+    """Compares the table's prediction with the measured end-to-end latency (median) of each
+    exported network of `sample` on this machine.
 
     Returns the fractions within 5% and 10%, the RMS and mean relative error (%), Spearman's
     rank correlation and one row per config.
@@ -43,18 +46,7 @@ def validate_table(
         )
     if table.calibrate_here is not None:  # this machine's factors, before timing the samples
         table.calibrate_here()
-    rows, report = measure_samples(
-        table,
-        samples,
-        seed,
-        input_sizes,
-        space,
-        warmup_runs,
-        runs,
-        max_seconds,
-        progress,
-        "validating",
-    )
+    rows, report = measure_samples(table, sample, progress, "validating")
     return {
         **report,
         **compare(rows),
@@ -71,35 +63,26 @@ def compare(rows: list[dict]) -> dict:
 
 
 def measure_samples(
-    table: LatencyTable,
-    samples: int,
-    seed: int,
-    input_sizes=None,
-    space: SearchSpace | None = None,
-    warmup_runs: int = 5,
-    runs: int = 50,
-    max_seconds: float = 10.0,
-    progress: bool = True,
-    verb: str = "measuring",
+    table: LatencyTable, sample: NetworkSample, progress: bool = True, verb: str = "measuring"
 ) -> tuple[list[dict], dict]:
     """Sampled configs' sum of blocks (`summed_ms`, uncalibrated), prediction, measured
     end-to-end latency on this machine and the reference network's latency beside it
     (`reference_ms`, `latency_models.speed`): (one row per config, the run's settings)."""
-    if samples < 2:
-        raise UserInputError(f"--samples {samples}: at least 2 configs are needed")
-    sizes = [tuple(size) for size in (input_sizes or table.input_sizes or [(224, 224)])]
-    space = space or table_space(table)
+    if sample.samples < 2:
+        raise UserInputError(f"--samples {sample.samples}: at least 2 configs are needed")
+    sizes = [tuple(size) for size in (sample.input_sizes or table.input_sizes or [(224, 224)])]
+    space = sample.space or table_space(table)
     spaces = {size: dataclasses.replace(space, input_size=size) for size in sizes}
-    rng = random.Random(seed)
+    rng = random.Random(sample.seed)
     threads = int(table.metadata.get("threads", 1))
     rows, loads, timed = [], [], {}
     for index in tqdm(
-        range(samples), desc=f"{verb} {table.device}", unit="config", disable=not progress
+        range(sample.samples), desc=f"{verb} {table.device}", unit="config", disable=not progress
     ):
         config = spaces[sizes[index % len(sizes)]].sample(rng)
         if config not in timed:  # a config sampled again (small spaces) is timed once
             timed[config] = {
-                **measure_config(config, threads, warmup_runs, runs, max_seconds),
+                **measure_config(config, threads, sample.timing),
                 "reference_ms": reference_now()["ms"],
             }
         measured = timed[config]
@@ -108,8 +91,8 @@ def measure_samples(
         rows.append(_sample_row(config, table, summed, measured))
     report = {
         "device": table.device,
-        "samples": samples,
-        "seed": seed,
+        "samples": sample.samples,
+        "seed": sample.seed,
         "input_sizes": [list(size) for size in sizes],
         "threads": threads,
         "clock": table.metadata.get("clock"),
@@ -118,17 +101,20 @@ def measure_samples(
     return rows, report
 
 
+def config_fields(config) -> dict:
+    """The fields of a validation row that say which network it is."""
+    fields = config.to_dict()
+    return {
+        "config_id": config.id,
+        **{name: fields[name] for name in (*HEADLINE_FIELDS, "input_size")},
+    }
+
+
 def _sample_row(config, table: LatencyTable, summed: float, measured: dict) -> dict:
     """One sampled config's row: its fields, the summed blocks (`summed`), the table's
     prediction and the measured latencies (`measured`, from `measure_config`)."""
     return {
-        "config_id": config.id,
-        "backbone": config.backbone,
-        "depth_multiplier": config.depth_multiplier,
-        "output_stride": config.output_stride,
-        "head": config.head,
-        "decoder": config.decoder,
-        "input_size": list(config.input_size),
+        **config_fields(config),
         "summed_ms": round(summed, 4),
         "predicted_ms": round(predict_latency(config, table), 4),
         "measured_ms": round(measured["latency_ms"], 4),

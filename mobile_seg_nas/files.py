@@ -53,3 +53,15 @@ def read_json(path: str | Path, what: str):
         raise UserInputError(f"{what} {path}: cannot read ({error.strerror})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UserInputError(f"{what} {path}: not valid JSON ({error})") from None
+
+
+def check_format(data, where: str, what: str, format: str, version: int, remedy: str) -> None:
+    """Raises one clear line unless `data` (read from `where`) is a JSON object of `format`
+    (a `what`) at `version`; `remedy` tells how to get a file of this version."""
+    if not isinstance(data, dict) or data.get("format") != format:
+        raise UserInputError(f'{where}: not a {what} (expected "format": "{format}")')
+    if data.get("version") != version:
+        raise UserInputError(
+            f"{where}: version {data.get('version')!r} is not supported (this toolkit reads "
+            f"version {version}); {remedy}"
+        )

@@ -76,6 +76,13 @@ def add_json_argument(parser, help: str = "one JSON object on stdout") -> None:
     parser.add_argument("--json", action="store_true", help=help)
 
 
+def add_count_argument(parser, flag: str, default: int, what: str) -> None:
+    """An integer flag (`N`) whose help is `what` and its default."""
+    parser.add_argument(
+        flag, type=int, default=default, metavar="N", help=f"{what} (default: {default})"
+    )
+
+
 def print_json(data) -> None:
     json.dump(data, sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -62,20 +62,14 @@ def pareto_figure(
         )
     finalists = finalist_trials(done)
     if 0 < len(finalists) < len(done):
-        figure.add_trace(
-            go.Scatter(
-                x=finalists["latency_ms"],
-                y=finalists["miou"],
-                mode="markers",
-                hoverinfo="skip",
-                marker={
-                    "symbol": "circle-open",
-                    "size": 16,
-                    "color": "black",
-                    "line": {"width": 2},
-                },
-                name=f"finalists: last rung ({len(finalists)})",
-            )
+        _add_markers(
+            figure,
+            finalists,
+            f"finalists: last rung ({len(finalists)})",
+            symbol="circle-open",
+            size=16,
+            color="black",
+            line={"width": 2},
         )
     if latency_target is not None:
         _mark_infeasible(figure, done, latency_target)
@@ -108,14 +102,21 @@ def _mark_infeasible(figure: go.Figure, done: pd.DataFrame, latency_target: floa
         line_color="red",
         annotation_text=f"latency target {latency_target:g} ms",
     )
+    _add_markers(
+        figure, over, f"infeasible ({len(over)})", symbol="x-thin-open", size=14, color="red"
+    )
+
+
+def _add_markers(figure: go.Figure, rows: pd.DataFrame, name: str, **marker) -> None:
+    """`rows` drawn over the trials as markers (latency, mIOU) of one legend entry, `name`."""
     figure.add_trace(
         go.Scatter(
-            x=over["latency_ms"],
-            y=over["miou"],
+            x=rows["latency_ms"],
+            y=rows["miou"],
             mode="markers",
             hoverinfo="skip",
-            name=f"infeasible ({len(over)})",
-            marker={"symbol": "x-thin-open", "size": 14, "color": "red"},
+            name=name,
+            marker=marker,
         )
     )
 

@@ -14,17 +14,19 @@ from results.pareto import (
     reference_latency,
     ties_with_front,
 )
-from results.table import STATUSES, completed_trials, finalist_trials
+from space import HEADLINE_FIELDS
+
+from results.table import (
+    STATUSES,
+    completed_trials,
+    finalist_trials,
+)
 
 TRIAL_FIELDS = (
     "trial_id",
     "config_id",
     "preset",
-    "backbone",
-    "depth_multiplier",
-    "output_stride",
-    "head",
-    "decoder",
+    *HEADLINE_FIELDS,
     "miou",
     "latency_ms",
     "gflops",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from mobile_seg_nas import UserInputError, atomic_write, first_line
+from space import HEADLINE_FIELDS
 
 # Trial states in the table. Only `completed` trials (trained for every step they were given)
 # enter the Pareto front; `early_stopped` ones (stopped by ASHA) keep their last evaluation;
@@ -23,31 +24,6 @@ CONFIG_COLUMNS = (
     "num_classes",
     "input_size",
 )
-TRIAL_COLUMNS = (
-    "trial_id",
-    "status",
-    "preset",
-    *CONFIG_COLUMNS,
-    "config_id",
-    "miou",
-    "latency_ms",
-    "gflops",
-    "params",
-    "fidelity",
-    "steps",
-    "train_seconds",
-    "eval_seconds",
-    "trial_seconds",
-    "score",
-    "error",
-    "checkpoint",
-)
-# `miou`: at the highest rung the trial reached in a staged search, `fidelity` (0 the proxy);
-# each rung's mIOU is in its own column, `miou_rung0`, `miou_rung1`, ...
-RUNG_PREFIX = "miou_rung"
-# `checkpoint`: where the trial's last checkpoint is in the search's storage
-# (`nas.search.artifacts`), relative to its root.
-TEXT_COLUMNS = ("trial_id", "config_id", "preset", "error", "checkpoint")
 NUMERIC_COLUMNS = (
     "miou",
     "latency_ms",
@@ -60,6 +36,34 @@ NUMERIC_COLUMNS = (
     "trial_seconds",
     "score",
 )
+TRIAL_COLUMNS = (
+    "trial_id",
+    "status",
+    "preset",
+    *CONFIG_COLUMNS,
+    "config_id",
+    *NUMERIC_COLUMNS,
+    "error",
+    "checkpoint",
+)
+# `nas results show`'s columns of the front.
+SHOW_COLUMNS = (
+    "trial_id",
+    "status",
+    "preset",
+    *HEADLINE_FIELDS,
+    "miou",
+    "latency_ms",
+    "gflops",
+    "fidelity",
+    "score",
+)
+# `miou`: at the highest rung the trial reached in a staged search, `fidelity` (0 the proxy);
+# each rung's mIOU is in its own column, `miou_rung0`, `miou_rung1`, ...
+RUNG_PREFIX = "miou_rung"
+# `checkpoint`: where the trial's last checkpoint is in the search's storage
+# (`nas.search.artifacts`), relative to its root.
+TEXT_COLUMNS = ("trial_id", "config_id", "preset", "error", "checkpoint")
 
 
 def trials_path(run_dir: str | Path, suffix: str = ".parquet") -> Path:

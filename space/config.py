@@ -25,6 +25,8 @@ DPC_KERNELS = (1, 3)
 DPC_RATES = (1, 3, 6, 9, 12, 15, 18, 21)
 DPC_GRIDS = (1, 2, 4, 8)
 DPC_NUM_BRANCHES_MAX = 8
+# The fields of a config a person reads first (tables of trials, summaries, validation rows).
+HEADLINE_FIELDS = ("backbone", "depth_multiplier", "output_stride", "head", "decoder")
 
 # The paper's cell: DeepLab's dense_prediction_cell_branch5_top1_cityscapes.json.
 PAPER_DPC_BRANCHES = (

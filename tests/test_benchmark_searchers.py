@@ -69,10 +69,7 @@ def test_a_boxed_sampler_is_steered_under_the_reference_latency():
     surrogate = searchers.fit_surrogate(
         searchers.config_means(table, space), space, searchers.regressors()["random-forest"]
     )
-    evaluate, reference_ms = searchers.objective(surrogate, space)
-    runs = {
-        name: searchers.simulate(name, evaluate, space, [40], 0, reference_ms, 0.005)[40]
-        for name in ("tpe", "tpe+box")
-    }
+    replay = searchers.Replay(*searchers.objective(surrogate, space), noise_std=0.005)
+    runs = {name: searchers.simulate(name, replay, [40], 0)[40] for name in ("tpe", "tpe+box")}
     assert 0 < runs["tpe"]["in_box"] < runs["tpe+box"]["in_box"] <= 1
     assert runs["tpe+box"]["hypervolume"] > 0

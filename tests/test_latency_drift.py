@@ -18,7 +18,7 @@ from latency_models import table as tables
 from latency_models.calibration import calibrate_table
 from latency_models.machine import REFERENCE_MAX_AGE_S, host_metadata, this_machine
 from latency_models.speed import drift_notice, speed_report
-from latency_models.validate import validate_table
+from latency_models.validate import NetworkSample, validate_table
 from nas.cli import main
 from results import write_run_report
 from results.table import as_table
@@ -129,13 +129,13 @@ def test_a_calibration_from_networks_timed_at_changing_speeds_finds_the_quiet_fa
     )
     table = load_table("host")
     drifting.network_speeds = itertools.cycle([1.2, 1.35, 1.1, 1.25])
-    calibration = calibrate_table(table, samples=4, input_sizes=[SIZE], space=space, progress=False)
+    calibration = calibrate_table(
+        table, NetworkSample(4, input_sizes=[SIZE], space=space), progress=False
+    )
     assert calibration["factors"]["shufflenet_v2"] == pytest.approx(END_TO_END_FACTOR, rel=2e-3)
 
     drifting.network_speeds = itertools.cycle([1.15, 0.9, 1.25])
-    report = validate_table(
-        table, samples=4, seed=3, input_sizes=[SIZE], space=space, progress=False
-    )
+    report = validate_table(table, NetworkSample(4, 3, [SIZE], space), progress=False)
     assert len(set(drifting.timed_at.values())) > 2
     assert report["within_5pct"] == 1.0 and abs(report["mean_error_pct"]) < 0.5
     for row in report["configs"]:  # each network with the reference timed beside it

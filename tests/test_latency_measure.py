@@ -8,7 +8,7 @@ import pytest
 
 from latency_models import measure_config, measure_model
 from latency_models.machine import host_metadata
-from latency_models.measure import invoke_overhead_ms
+from latency_models.measure import Timing, invoke_overhead_ms
 from latency_models.profiler import measure_block
 from space import get_preset, plan_network
 from space.tflite import convert_to_tflite
@@ -64,7 +64,7 @@ def test_host_metadata_describes_runtime_and_cpu():
 @pytest.mark.slow
 def test_measure_config_times_the_exported_network():
     config = get_preset("paper-dpc").replace(input_size=[64, 64], num_classes=4)
-    stats = measure_config(config, warmup_runs=1, runs=5)
+    stats = measure_config(config, timing=Timing(warmup_runs=1, runs=5))
     assert stats["runs"] == 5 and stats["latency_ms"] > 0 and stats["tflite_bytes"] > 100_000
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from mobile_seg_nas import UserInputError, read_json
+from mobile_seg_nas import UserInputError, check_format, read_json
 from latency_models.benchmark_output import BenchmarkReading, parse_benchmark_output
 from latency_models.measure import utc_now
 from latency_models.phone.probes import OVERHEAD_MODEL, PROBES_FORMAT, PROBES_VERSION
@@ -77,13 +77,9 @@ def _read_manifest(probe_dir: Path) -> dict:
             "`nas latency probes --device NAME --out DIR` and run its script"
         )
     manifest = read_json(manifest_path, "probe manifest")
-    if not isinstance(manifest, dict) or manifest.get("format") != PROBES_FORMAT:
-        raise UserInputError(f"{manifest_path}: not a probe manifest")
-    if manifest.get("version") != PROBES_VERSION:
-        raise UserInputError(
-            f"{manifest_path}: version {manifest.get('version')!r} is not "
-            f"supported (expected {PROBES_VERSION}); re-create the probes"
-        )
+    check_format(
+        manifest, manifest_path, "probe manifest", PROBES_FORMAT, PROBES_VERSION, "re-create them"
+    )
     return manifest
 
 

@@ -10,6 +10,7 @@ import logging
 from mobile_seg_nas import UserInputError
 from nas.arguments import (
     add_config_arguments,
+    add_count_argument,
     add_json_argument,
     check_one_source,
     config_from_arguments,
@@ -88,27 +89,11 @@ def _add_check_arguments(parser) -> None:
         metavar="NAME",
         help="latency table for the predicted latency (default: the search's device, else host)",
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        metavar="N",
-        help="LiteRT threads for the host timing and the phone script (default 1)",
+    add_count_argument(
+        parser, "--threads", 1, "LiteRT threads for the host timing and the phone script"
     )
-    parser.add_argument(
-        "--verify-images",
-        type=int,
-        default=16,
-        metavar="N",
-        help="validation images for the checks (default 16)",
-    )
-    parser.add_argument(
-        "--calibration-images",
-        type=int,
-        default=32,
-        metavar="N",
-        help="training images for int8 calibration (default 32)",
-    )
+    add_count_argument(parser, "--verify-images", 16, "validation images for the checks")
+    add_count_argument(parser, "--calibration-images", 32, "training images for int8 calibration")
 
 
 def run(args):

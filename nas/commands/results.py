@@ -8,22 +8,6 @@ from mobile_seg_nas import UserInputError
 from nas.arguments import add_json_argument, print_result
 from nas.search.options import SEARCH_FILE, read_search_options
 
-SHOW_COLUMNS = [
-    "trial_id",
-    "status",
-    "preset",
-    "backbone",
-    "depth_multiplier",
-    "output_stride",
-    "head",
-    "decoder",
-    "miou",
-    "latency_ms",
-    "gflops",
-    "fidelity",
-    "score",
-]
-
 
 def register(subparsers):
     results = subparsers.add_parser("results", help="show or compare search run folders")
@@ -132,6 +116,8 @@ def _summary_text(run_dir: Path, summary: dict, front) -> str:
     if summary["finalists"]:
         lines.append(f"finalists (trained at the last rung): {', '.join(summary['finalists'])}")
     lines.append(f"Pareto front ({len(front)} trials):")
+    from results.table import SHOW_COLUMNS
+
     columns = [column for column in SHOW_COLUMNS if front[column].notna().any()]
     lines.append(front[columns].to_string(index=False) if len(front) else "  (no completed trial)")
     return "\n".join(lines)

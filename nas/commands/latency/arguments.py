@@ -8,9 +8,11 @@ import logging
 from mobile_seg_nas import UserInputError
 from latency_models.profiler import select_blocks
 from latency_models.devices import load_table
+from latency_models.measure import Timing
 from latency_models.speed import drift_notice, speed_report
 from latency_models.table import read_table_file
-from nas.arguments import add_json_argument, positive
+from latency_models.validate import NetworkSample
+from nas.arguments import add_count_argument, add_json_argument, positive
 from space import ArchConfig, SearchSpace, get_preset, list_presets, parse_input_size
 
 log = logging.getLogger(__name__)
@@ -37,12 +39,8 @@ def add_selection_arguments(parser):
         metavar="FILE",
         help="the blocks of a config file (repeatable)",
     )
-    parser.add_argument(
-        "--samples",
-        type=int,
-        default=0,
-        metavar="N",
-        help="with --space: only N random configs of it per input size",
+    add_count_argument(
+        parser, "--samples", 0, "with --space: only N random configs of it per input size"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for --samples")
     parser.add_argument(
@@ -55,7 +53,9 @@ def add_selection_arguments(parser):
 
 
 def selection(args):
-    """(blocks, input sizes) chosen by --space / --preset / --config / --samples / --input-size."""
+    """(blocks, input sizes) chosen by --space / --preset / --config / --samples / --input-size,
+    the timing flags checked first."""
+    check_timing(args)
     sizes = [parse_input_size(text) for text in args.input_size]
     names = list_presets() if "all" in args.preset else args.preset
     configs = [get_preset(name) for name in names] + [
@@ -82,16 +82,8 @@ def add_timing_arguments(
     parser.add_argument(
         "--threads", type=int, default=threads, help=f"{threads_help} (default: {threads})"
     )
-    parser.add_argument(
-        "--warmup-runs",
-        type=int,
-        default=warmup_runs,
-        metavar="N",
-        help=f"untimed runs before the timed ones (default: {warmup_runs})",
-    )
-    parser.add_argument(
-        "--runs", type=int, default=runs, metavar="N", help=f"{runs_help} (default: {runs})"
-    )
+    add_count_argument(parser, "--warmup-runs", warmup_runs, "untimed runs before the timed ones")
+    add_count_argument(parser, "--runs", runs, runs_help)
 
 
 def check_timing(args) -> None:
@@ -120,13 +112,7 @@ def table(args):
 def add_sampling_arguments(parser, samples: int, seed: int, per: str = ""):
     """Arguments of the commands that time sampled networks end to end against a table."""
     add_table_arguments(parser)
-    parser.add_argument(
-        "--samples",
-        type=int,
-        default=samples,
-        metavar="N",
-        help=f"sampled configs{per} (default: {samples})",
-    )
+    add_count_argument(parser, "--samples", samples, f"sampled configs{per}")
     parser.add_argument("--seed", type=int, default=seed, help=f"sampling seed (default: {seed})")
     parser.add_argument(
         "--input-size",
@@ -135,21 +121,19 @@ def add_sampling_arguments(parser, samples: int, seed: int, per: str = ""):
         help="input sizes to cycle through (default: the table's sizes)",
     )
     parser.add_argument("--space", metavar="FILE", help="search space JSON (default: default)")
-    parser.add_argument(
-        "--runs", type=int, default=50, metavar="N", help="timed runs per network (default: 50)"
-    )
+    add_count_argument(parser, "--runs", 50, "timed runs per network")
     add_json_argument(parser)
 
 
-def sampling(args) -> dict:
-    """The keyword arguments of validate_table / calibrate_table given by the sampling flags."""
+def sampling(args) -> NetworkSample:
+    """The networks validate_table / calibrate_table time, given by the sampling flags."""
     positive(args.runs, "--runs")
-    return {
-        "samples": args.samples,
-        "seed": args.seed,
-        "runs": args.runs,
-        "input_sizes": (
-            [parse_input_size(text) for text in args.input_size] if args.input_size else None
-        ),
-        "space": SearchSpace.from_file(args.space) if args.space else None,
-    }
+    return NetworkSample(
+        samples=args.samples,
+        seed=args.seed,
+        input_sizes=[parse_input_size(text) for text in args.input_size]
+        if args.input_size
+        else None,
+        space=SearchSpace.from_file(args.space) if args.space else None,
+        timing=Timing(runs=args.runs),
+    )

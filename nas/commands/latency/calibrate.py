@@ -34,11 +34,11 @@ def run(args):
     latencies = table(args)
     if latencies.local is not None:  # `host`: another machine's table
         base = load_named_table(latencies.metadata["table"])
-        calibration = fit_machine_calibration(base, latencies.local, **sampling(args))
+        calibration = fit_machine_calibration(base, latencies.local, sample=sampling(args))
         calibration["own_table"] = latencies.local.metadata["calibration"]["factors"]
         path = machine_calibrations_path()
     elif measurable_here(latencies):
-        calibration = calibrate_table(latencies, **sampling(args))
+        calibration = calibrate_table(latencies, sampling(args))
         path = save_calibration(latencies)
     else:
         raise UserInputError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from latency_models.machine import cpu_description
-from latency_models.measure import measure_config
+from latency_models.measure import Timing, measure_config
 from nas.arguments import (
     add_config_arguments,
     add_json_argument,
@@ -33,7 +33,9 @@ def run(args):
     config = config_from_arguments(args)
     height, width = config.input_size
     log.info("building, converting and timing %s at %dx%d", config.id, height, width)
-    stats = measure_config(config, args.threads, args.warmup_runs, args.runs)
+    stats = measure_config(
+        config, args.threads, Timing(args.warmup_runs, args.runs, max_seconds=None)
+    )
     result = {
         key: round(value, 4) if isinstance(value, float) else value for key, value in stats.items()
     }

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from latency_models.phone.probes import write_probes
-from nas.commands.latency.arguments import (
-    add_selection_arguments,
-    add_timing_arguments,
-    check_timing,
-    selection,
-)
+from nas.commands.latency.arguments import add_selection_arguments, add_timing_arguments, selection
 
 
 def register(commands):
@@ -29,7 +24,6 @@ def register(commands):
 
 
 def run(args):
-    check_timing(args)
     blocks, sizes = selection(args)
     script = write_probes(
         blocks,

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from latency_models.profiler import profile_device
 from nas.arguments import add_json_argument, print_result
-from nas.commands.latency.arguments import (
-    add_selection_arguments,
-    add_timing_arguments,
-    check_timing,
-    selection,
-)
+from nas.commands.latency.arguments import add_selection_arguments, add_timing_arguments, selection
 
 
 def register(commands):
@@ -30,7 +25,6 @@ def register(commands):
 
 
 def run(args):
-    check_timing(args)
     blocks, sizes = selection(args)
     summary = profile_device(
         args.device,

@@ -39,7 +39,7 @@ def run(args):
             "configs": rows,
         }
     else:
-        result = validate_table(table(args), **sampling(args))
+        result = validate_table(table(args), sampling(args))
     print_result(args, result, _text)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from trainers.datasets.scenes.canvas import rectangle
@@ -47,6 +49,30 @@ def _wheels(canvas, ground_y, x, metre, half_track, label, height=0.65, width=0.
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class _Frame:
+    """Where one vehicle stands: its canvas, ground row, centre column, pixels per metre and
+    width in pixels."""
+
+    canvas: object
+    ground_y: float
+    x: float
+    metre: float
+    width: float
+
+    def up(self, metres: float) -> float:
+        """The row `metres` above the ground."""
+        return self.ground_y - metres * self.metre
+
+    def box(self, top, bottom, share, label, color, texture=None, offset=0.0):
+        """A box from row `top` to `bottom`, `share` of the width each side of the centre
+        (moved by `offset` of the width), textured (coarse and fine noise) by `texture`."""
+        noise = {} if texture is None else {"coarse": texture, "fine": texture}
+        x = self.x + offset * self.width if offset else self.x
+        left, right = x - share * self.width, x + share * self.width
+        rectangle(self.canvas, top, bottom, left, right, label, color, **noise)
+
+
 def car(canvas, street, materials, ground_y, x):
     """A car seen from behind: body, cabin with its rear window, wheels."""
     rng = canvas.rng
@@ -55,124 +81,44 @@ def car(canvas, street, materials, ground_y, x):
     color = paint(rng)
     _shadow(canvas, ground_y, x, metre, width)
     _wheels(canvas, ground_y, x, metre, 0.33 * width, CAR)
-    rectangle(
-        canvas,
-        ground_y - 1.0 * metre,
-        ground_y - 0.3 * metre,
-        x - width / 2,
-        x + width / 2,
-        CAR,
-        color,
-        coarse=0.03,
-        fine=0.03,
-    )
-    rectangle(
-        canvas,
-        ground_y - 1.5 * metre,
-        ground_y - 0.95 * metre,
-        x - 0.4 * width,
-        x + 0.4 * width,
-        CAR,
-        color * 0.9,
-        coarse=0.03,
-        fine=0.03,
-    )
-    rectangle(
-        canvas,
-        ground_y - 1.42 * metre,
-        ground_y - 1.02 * metre,
-        x - 0.34 * width,
-        x + 0.34 * width,
-        CAR,
-        (40, 50, 60),
-        coarse=0.05,
-        fine=0.05,
-    )
+    frame = _Frame(canvas, ground_y, x, metre, width)
+    frame.box(frame.up(1.0), frame.up(0.3), 0.5, CAR, color, 0.03)
+    frame.box(frame.up(1.5), frame.up(0.95), 0.4, CAR, color * 0.9, 0.03)
+    frame.box(frame.up(1.42), frame.up(1.02), 0.34, CAR, (40, 50, 60), 0.05)
 
 
-def _large_vehicle(canvas, street, ground_y, x, label, width_m, heights_m, wheel_size_m):
-    """The shadow and wheels of a truck or bus seen from behind; returns (pixels per metre,
-    width, top row)."""
+def _large_vehicle(
+    canvas, street, ground_y, x, label, width_m, heights_m, wheel_size_m, clearance_m
+):
+    """The shadow, wheels and painted box (its bottom `clearance_m` above the ground) of a
+    truck or bus seen from behind; returns (its `_Frame`, top row)."""
     metre = street.metres(ground_y)
     width = width_m * metre
     top = ground_y - canvas.rng.uniform(*heights_m) * metre
     _shadow(canvas, ground_y, x, metre, width)
     _wheels(canvas, ground_y, x, metre, 0.36 * width, label, *wheel_size_m)
-    return metre, width, top
+    frame = _Frame(canvas, ground_y, x, metre, width)
+    frame.box(top, frame.up(clearance_m), 0.5, label, paint(canvas.rng), 0.03)
+    return frame, top
 
 
 def truck(canvas, street, materials, ground_y, x):
     """A truck seen from behind: a tall closed box in the same paints as cars, door seams,
     a dark bumper and wheels."""
-    metre, width, top = _large_vehicle(
-        canvas, street, ground_y, x, TRUCK, 2.5, (3.2, 3.9), (0.9, 0.4)
+    frame, top = _large_vehicle(
+        canvas, street, ground_y, x, TRUCK, 2.5, (3.2, 3.9), (0.9, 0.4), 0.9
     )
-    rectangle(
-        canvas,
-        top,
-        ground_y - 0.9 * metre,
-        x - width / 2,
-        x + width / 2,
-        TRUCK,
-        paint(canvas.rng),
-        coarse=0.03,
-        fine=0.03,
-    )
-    rectangle(
-        canvas,
-        ground_y - 1.0 * metre,
-        ground_y - 0.75 * metre,
-        x - width / 2,
-        x + width / 2,
-        TRUCK,
-        (35, 35, 35),
-    )
+    frame.box(frame.up(1.0), frame.up(0.75), 0.5, TRUCK, (35, 35, 35))
     for seam in (-0.01, 0.01):
-        rectangle(
-            canvas,
-            top + 0.1 * metre,
-            ground_y - 1.0 * metre,
-            x + seam * width,
-            x + seam * width,
-            TRUCK,
-            (50, 50, 50),
-        )
+        frame.box(top + 0.1 * frame.metre, frame.up(1.0), 0.0, TRUCK, (50, 50, 50), offset=seam)
 
 
 def bus(canvas, street, materials, ground_y, x):
     """A bus seen from behind: the same paints, a large dark rear window high up and a lit
     destination band."""
-    metre, width, top = _large_vehicle(
-        canvas, street, ground_y, x, BUS, 2.55, (3.0, 3.3), (0.8, 0.35)
+    frame, top = _large_vehicle(
+        canvas, street, ground_y, x, BUS, 2.55, (3.0, 3.3), (0.8, 0.35), 0.35
     )
-    rectangle(
-        canvas,
-        top,
-        ground_y - 0.35 * metre,
-        x - width / 2,
-        x + width / 2,
-        BUS,
-        paint(canvas.rng),
-        coarse=0.03,
-        fine=0.03,
-    )
-    rectangle(
-        canvas,
-        top + 0.35 * metre,
-        ground_y - 1.9 * metre,
-        x - 0.42 * width,
-        x + 0.42 * width,
-        BUS,
-        (40, 50, 60),
-        coarse=0.05,
-        fine=0.05,
-    )
-    rectangle(
-        canvas,
-        top + 0.08 * metre,
-        top + 0.28 * metre,
-        x - 0.3 * width,
-        x + 0.3 * width,
-        BUS,
-        (230, 170, 40),
-    )
+    metre = frame.metre
+    frame.box(top + 0.35 * metre, frame.up(1.9), 0.42, BUS, (40, 50, 60), 0.05)
+    frame.box(top + 0.08 * metre, top + 0.28 * metre, 0.3, BUS, (230, 170, 40))
