@@ -46,11 +46,10 @@ def pareto() -> None:
         shutil.copyfile(run / "pareto.png", IMG / "pareto.png")
 
 
-def searchers() -> None:
-    data = json.loads((DATA / "searchers.json").read_text())
+def searchers(ax) -> tuple[str, str, str]:
+    data = _data("searchers.json")
     budgets = data["budgets"]
     random = [data["samplers"]["random"][str(b)]["mean"] for b in budgets]
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
     for name, sampler in data["samplers"].items():
         means = [sampler[str(b)]["mean"] for b in budgets]
         ax.plot(
@@ -62,17 +61,14 @@ def searchers() -> None:
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xscale("log")
     ax.set_xticks(budgets, [str(b) for b in budgets])
-    title = (
-        f"Samplers on a surrogate of the space ({data['configs']} configs, "
-        f"mean of {len(data['samplers']['random'][str(budgets[0])]['runs'])} seeds)"
-    )
-    _save(fig, ax, title, "trials", "hypervolume vs random search (%)", "searchers", legend=True)
+    seeds = len(data["samplers"]["random"][str(budgets[0])]["runs"])
+    title = f"Samplers on a surrogate of the space ({data['configs']} configs, {seeds} seeds)"
+    return title, "trials", "hypervolume vs random search (%)"
 
 
-def latency() -> None:
-    data = json.loads((DATA / "host_validate_224_own_blocks_20261126.json").read_text())
+def latency(ax) -> tuple[str, str, str]:
+    data = _data("host_validate_224_own_blocks_20261126.json")
     configs = data["configs"]
-    fig, ax = plt.subplots(figsize=(5.5, 5), dpi=120)
     for backbone in sorted({c["backbone"] for c in configs}):
         chosen = [c for c in configs if c["backbone"] == backbone]
         ax.scatter(
@@ -88,17 +84,14 @@ def latency() -> None:
     )
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
-    title = (
-        f"host, 224x224: {100 * data['within_5pct']:.1f}% within 5%, "
-        f"{100 * data['within_10pct']:.0f}% within 10%"
-    )
-    _save(fig, ax, title, "measured end to end (ms)", "predicted (ms)", "latency", legend=True)
+    within = f"{100 * data['within_5pct']:.1f}% within 5%, {100 * data['within_10pct']:.0f}%"
+    title = f"host, 224x224: {within} within 10%"
+    return title, "measured end to end (ms)", "predicted (ms)"
 
 
-def cell_proxy() -> None:
-    data = json.loads((DATA / "cell_proxy_os8.json").read_text())
+def cell_proxy(ax) -> tuple[str, str, str]:
+    data = _data("cell_proxy_os8.json")
     heads = data["heads"]
-    fig, ax = plt.subplots(figsize=(5.5, 5), dpi=120)
     panel = set(data.get("panel", {}).get("heads", []))
     for name, head in heads.items():
         first, second = head["miou"][:2]
@@ -116,14 +109,20 @@ def cell_proxy() -> None:
         f"Cell proxy, output stride 8: {data['count']} heads, "
         f"seed Spearman {data['seed_spearman']:.2f}"
     )
-    _save(fig, ax, title, "mIOU, seed 0", "mIOU, seed 1", "cell_proxy", legend=False)
+    return title, "mIOU, seed 0", "mIOU, seed 1"
 
 
-def _save(fig, ax, title: str, xlabel: str, ylabel: str, name: str, legend: bool) -> None:
-    """Titles and labels `ax`, grids it and writes `fig` as docs/img/benchmarks/`name`.png."""
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+def _data(name: str) -> dict:
+    """A benchmark's shipped result, benchmarks/data/`name`."""
+    return json.loads((DATA / name).read_text())
+
+
+def _figure(name: str, size: tuple, draw, legend: bool = True) -> None:
+    """Draws one figure (`draw(ax)` returns its title and axis labels), grids it and writes it
+    as docs/img/benchmarks/`name`.png."""
+    fig, ax = plt.subplots(figsize=size, dpi=120)
+    title, xlabel, ylabel = draw(ax)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.grid(alpha=0.3)
     if legend:
         ax.legend()
@@ -135,9 +134,9 @@ def _save(fig, ax, title: str, xlabel: str, ylabel: str, name: str, legend: bool
 def main() -> None:
     (IMG / "benchmarks").mkdir(parents=True, exist_ok=True)
     pareto()
-    searchers()
-    latency()
-    cell_proxy()
+    _figure("searchers", (7, 4), searchers)
+    _figure("latency", (5.5, 5), latency)
+    _figure("cell_proxy", (5.5, 5), cell_proxy, legend=False)
 
 
 if __name__ == "__main__":
