@@ -1,11 +1,13 @@
-"""The summary of a run: counts, best trials, front size and hypervolume."""
+"""The summary of a run: counts, best trials, front size and hypervolume, its answers."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 
+from results.answer import answers
 from results.pareto import (
     REFERENCE_FACTOR,
     SEED_NOISE,
@@ -14,35 +16,12 @@ from results.pareto import (
     reference_latency,
     ties_with_front,
 )
-from space import HEADLINE_FIELDS
-
 from results.table import (
+    trial_record,
     STATUSES,
     completed_trials,
     finalist_trials,
 )
-
-TRIAL_FIELDS = (
-    "trial_id",
-    "config_id",
-    "preset",
-    *HEADLINE_FIELDS,
-    "miou",
-    "latency_ms",
-    "gflops",
-    "params",
-    "fidelity",
-)
-
-
-def trial_record(row: pd.Series) -> dict:
-    """The JSON-ready essentials of one trial row."""
-    record = {}
-    for field in TRIAL_FIELDS:
-        value = row[field]
-        value = value.item() if hasattr(value, "item") else value
-        record[field] = None if isinstance(value, float) and math.isnan(value) else value
-    return record
 
 
 def best_under_target(table: pd.DataFrame, target_ms: float) -> dict | None:
@@ -57,10 +36,12 @@ def summarize(
     latency_targets: list[float] = (),
     reference_latency_ms: float | None = None,
     seed_noise: float | None = SEED_NOISE,
+    run_dir: str | Path | None = None,
 ) -> dict:
     """Counts by status, the best and paper trials, the front and its hypervolume, the best
-    trial under each latency target and, given the proxy's `seed_noise`, the trials that tie
-    with the front. The hypervolume's reference point is (mIOU 0, `reference_latency_ms`), by
+    trial under each latency target, given the proxy's `seed_noise` the trials that tie with
+    the front, and the answers in plain words (`results.answer.answers`; their commands name
+    `run_dir`). The hypervolume's reference point is (mIOU 0, `reference_latency_ms`), by
     default REFERENCE_FACTOR x the paper preset's latency."""
     done = completed_trials(table)
     front = pareto_front(table)
@@ -90,6 +71,7 @@ def summarize(
         "train_seconds": _sum(table["train_seconds"]),
         "eval_seconds": _sum(table["eval_seconds"]),
         "trial_seconds": _sum(table["trial_seconds"]),
+        "answers": answers(table, latency_targets, seed_noise, run_dir),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -64,6 +65,28 @@ RUNG_PREFIX = "miou_rung"
 # `checkpoint`: where the trial's last checkpoint is in the search's storage
 # (`nas.search.artifacts`), relative to its root.
 TEXT_COLUMNS = ("trial_id", "config_id", "preset", "error", "checkpoint")
+
+TRIAL_FIELDS = (
+    "trial_id",
+    "config_id",
+    "preset",
+    *HEADLINE_FIELDS,
+    "miou",
+    "latency_ms",
+    "gflops",
+    "params",
+    "fidelity",
+)
+
+
+def trial_record(row: pd.Series) -> dict:
+    """The JSON-ready essentials of one trial row."""
+    record = {}
+    for field in TRIAL_FIELDS:
+        value = row[field]
+        value = value.item() if hasattr(value, "item") else value
+        record[field] = None if isinstance(value, float) and math.isnan(value) else value
+    return record
 
 
 def trials_path(run_dir: str | Path, suffix: str = ".parquet") -> Path:

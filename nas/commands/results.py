@@ -56,9 +56,24 @@ def read_run(run_dir: Path):
 
 def latency_targets(run_dir: Path) -> list[float]:
     """The search's latency targets (none for a folder without `search.json`)."""
-    if not (run_dir / SEARCH_FILE).is_file():
-        return []
-    return list(read_search_options(run_dir).latency_target)
+    options = _search_options(run_dir)
+    return list(options.latency_target) if options else []
+
+
+def plot_subtitle(run_dir: Path) -> str:
+    """The search's context for its plots' titles: dataset, latency device and deployment size
+    (empty for a folder without `search.json`)."""
+    from results.report import search_subtitle
+
+    options = _search_options(run_dir)
+    return (
+        search_subtitle(options.data, options.device, options.latency_input_size) if options else ""
+    )
+
+
+def _search_options(run_dir: Path):
+    """The options the search of `run_dir` was started with (None without `search.json`)."""
+    return read_search_options(run_dir) if (run_dir / SEARCH_FILE).is_file() else None
 
 
 def run_show(args):
@@ -68,7 +83,7 @@ def run_show(args):
 
     table = read_run(args.run_dir)
     summary = {
-        **summarize(table, latency_targets(args.run_dir)),
+        **summarize(table, latency_targets(args.run_dir), run_dir=args.run_dir),
         "repeats_reused": count_repeats(args.run_dir),
     }
     print_result(
@@ -77,10 +92,13 @@ def run_show(args):
 
 
 def _summary_text(run_dir: Path, summary: dict, front) -> str:
+    from results.answer import answer_text
+
     counts = ", ".join(
         f"{count} {status}" for status, count in summary["by_status"].items() if count
     )
     lines = [f"run {run_dir}: {summary['trials']} trials ({counts or 'none'})"]
+    lines += [answer_text(answer) for answer in summary["answers"]]
     if summary.get("repeats_reused"):
         lines.append(
             f"{summary['repeats_reused']} suggestions repeated a trained config: its "
@@ -127,7 +145,9 @@ def run_plot(args):
     from results import write_run_report
 
     table = read_run(args.run_dir)
-    summary = write_run_report(args.run_dir, table, latency_targets(args.run_dir))
+    summary = write_run_report(
+        args.run_dir, table, latency_targets(args.run_dir), subtitle=plot_subtitle(args.run_dir)
+    )
     print(
         f"{args.run_dir}: pareto.csv, pareto.html, pareto.png, summary.json "
         f"(front of {len(summary['front'])})"

@@ -13,6 +13,7 @@ from nas.search.options import format_duration
 from nas.search.study import write_study
 from nas.search.stopping import FailureLimit, RunFolderError
 from results import read_trials, summarize, write_run_report, write_trials
+from results.report import search_subtitle
 from results.score import latency_score
 from results.table import RUNG_PREFIX, as_table
 
@@ -98,13 +99,21 @@ class TrialRecorder:
             if not report:
                 return None
             write_study(table, self.run_dir, self.settings.space, self.score_target_ms)
-            return write_run_report(self.run_dir, table, self.latency_targets, self.machine_speed)
+            return write_run_report(
+                self.run_dir, table, self.latency_targets, self.machine_speed, self.subtitle
+            )
         except OSError as error:
             raise RunFolderError(
                 f"cannot write the trial table in {self.run_dir} "
                 f"({error.strerror or first_line(error)}); the files there "
                 "are as they were before it"
             ) from None
+
+    @property
+    def subtitle(self) -> str:
+        """The search's context in its plots' titles: dataset, latency device and size."""
+        settings = self.settings
+        return search_subtitle(settings.recipe.data, settings.device, settings.latency_input_size)
 
     def log_progress(self) -> None:
         table = self.table()
