@@ -1,7 +1,8 @@
 """Which sampler finds the best mIOU / latency front for the budgets users run, measured on a
 surrogate of our own space (the NAS-Bench-301 method), in seconds instead of days.
 
-    python -m benchmarks.searchers [--seeds 20] [--budgets 10 25 50 100 200]
+    python -m benchmarks.searchers [--table synthetic|camvid|PATH] [--seeds 20]
+        [--budgets 10 25 50 100 200]
 
 1. The surrogate: a scikit-learn regressor of a config's proxy mIOU (mean over seeds) from its
    conditional parameters and predicted latency, fitted on `benchmarks/data/space_table.parquet`
@@ -16,6 +17,25 @@ surrogate of our own space (the NAS-Bench-301 method), in seconds instead of day
 3. `--samplers NAME+box`: the same sampler told the latency constraint `latency - reference`
    on every trial (what `--latency-target` does in a search), to measure whether steering the
    sampler into the hypervolume's box pays; each curve also gives the share of trials inside it.
+4. Two fidelities (`--table camvid`: `data/camvid_space_table.parquet`, written to
+   `data/searchers_camvid.json`; any table with reference rows): one surrogate per fidelity,
+   the reference's with the proxy surrogate's prediction as one more feature (`Surrogate.base`;
+   a linear model of that prediction and latency is a candidate too), each the best of its
+   candidates by held-out Spearman (`surrogate_spearman`). The surrogates answer everywhere,
+   also for configs the table holds (measured means carry one or two trainings' noise, and
+   would not agree with the other fidelity's surrogate); only paper-dpc's reference mIOU in
+   `beat_the_paper` is measured. Every search is scored at the reference: the front chosen on
+   what it observed (noisy proxy mIOU; a staged search's: its promoted trials' noisy reference
+   mIOU), scored with their reference surrogate mIOU. Latency is the shipped CPU table's at
+   224x224 throughout (the table's `latency_ms`), not `host_latency_ms`. Budgets count proxy
+   trainings; methods: the samplers, `random+box-draw` (configs over the reference latency
+   drawn again before training, at no cost: latency is known before training) and
+   `NAME+staged` (`staged`: the staged search's MO-ASHA replayed, a promotion costing
+   `--reference-cost` proxy trainings, by default the table's ratio of training seconds). Each
+   row of `results` compares a method with random search over the same seeds (gain of the mean,
+   paired Wilcoxon signed-rank p-value); `beat_the_paper` scores random search of
+   `--budget-trials` trials (a 1-hour search's) against paper-dpc for
+   `benchmarks/beat_the_paper.py`.
 """
 
 from __future__ import annotations
@@ -35,24 +55,55 @@ from scipy import stats
 
 from nas.search.param_space import CONSTRAINT
 from nas.search.samplers import SAMPLERS, make_sampler
+from nas.search.rungs import RungRecords
 from results.pareto import REFERENCE_FACTOR, hypervolume, nondominated_ranks
 from space import SearchSpace, get_preset
 
 HERE = Path(__file__).resolve().parent
-TABLE = HERE / "data" / "space_table.parquet"
-REPORT = HERE / "data" / "searchers.json"
+TABLES = {  # --table NAME: (the space table, the report)
+    "synthetic": (HERE / "data" / "space_table.parquet", HERE / "data" / "searchers.json"),
+    "camvid": (
+        HERE / "data" / "camvid_space_table.parquet",
+        HERE / "data" / "searchers_camvid.json",
+    ),
+}
+TABLE, REPORT = TABLES["synthetic"]
 BUDGETS = (10, 25, 50, 100, 200)
 LATENCY_TABLE = "amd-epyc-2vcpu-2026-11-24"  # the shipped CPU table: the same on every machine
 BUDGET_SIZED = ("nsga2",)  # samplers whose settings depend on the budget
 BOXED = "+box"  # a sampler name with this suffix: constrained to the hypervolume's box
+BOX_DRAW = "+box-draw"  # configs over the hypervolume's reference latency drawn again
+STAGED = "+staged"  # the staged search (`staged`) with this sampler
+PROXY, REFERENCE = "proxy", "reference"  # `space_table`'s fidelities (its `fidelity` column)
+FIDELITY_METHODS = (*SAMPLERS, "random+box-draw", "random+staged", "tpe-multivariate+staged")
+REDUCTION_FACTOR = 3.0  # the staged search's default: the best third is promoted
+REFERENCE_COST = 3.5  # a reference training in proxy trainings, where the table has no seconds
+BUDGET_TRIALS = 60  # trials of a 1-hour search (`beat_the_paper`)
+MAX_DRAWS = 100  # configs over the reference latency in a row before a box draw gives up
+
+
+def one_thread(function):
+    """`function` run with one thread per native library: the surrogate predicts one config at
+    a time, and scikit-learn's OpenMP threads made that 150x slower on a busy 2-core machine."""
+
+    @functools.wraps(function)
+    def limited(*args, **kwargs):
+        import sklearn.ensemble  # noqa: F401  OpenMP loaded first: the limit reaches loaded ones
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return function(*args, **kwargs)
+
+    return limited
 
 
 class Surrogate:
-    """A regressor of the proxy mIOU of a config from its parameters (ordinal codes, missing
-    where the config does not use the parameter) and its predicted latency."""
+    """A regressor of a config's mIOU at one fidelity from its parameters (ordinal codes,
+    missing where the config does not use the parameter), its predicted latency and, with
+    `base` (the proxy's surrogate, for the reference's), the mIOU `base` predicts for it."""
 
-    def __init__(self, space: SearchSpace, regressor):
-        self.space, self.regressor = space, regressor
+    def __init__(self, space: SearchSpace, regressor, base: Surrogate | None = None):
+        self.space, self.regressor, self.base = space, regressor, base
         self.choices = space.choices()
 
     def features(self, params: list[dict], latency_ms) -> np.ndarray:
@@ -60,14 +111,17 @@ class Surrogate:
             [_code(options, row.get(name)) for row in params]
             for name, options in self.choices.items()
         ]
-        return np.column_stack([*columns, np.log(np.asarray(latency_ms, float))])
+        based = [] if self.base is None else [self.base.predict(params, latency_ms)]
+        return np.column_stack([*columns, np.log(np.asarray(latency_ms, float)), *based])
 
     def fit(self, params: list[dict], latency_ms, miou) -> "Surrogate":
-        self.regressor.fit(self.features(params, latency_ms), miou)
+        features = self.features(params, latency_ms)
+        self.used = ~np.isnan(features).all(axis=0)  # a parameter no config here uses: left out
+        self.regressor.fit(features[:, self.used], miou)
         return self
 
     def predict(self, params: list[dict], latency_ms) -> np.ndarray:
-        return self.regressor.predict(self.features(params, latency_ms))
+        return self.regressor.predict(self.features(params, latency_ms)[:, self.used])
 
 
 def _code(options: list, value) -> float:
@@ -87,6 +141,20 @@ def regressors() -> dict:
         "random-forest": lambda: RandomForestRegressor(
             n_estimators=300, min_samples_leaf=2, random_state=0
         ),
+    }
+
+
+def reference_regressors() -> dict:
+    """The reference's candidates: `regressors()` and a linear model of the last two features,
+    log latency and the proxy surrogate's mIOU (the reference rows are few)."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    last_two = FunctionTransformer(lambda features: features[:, -2:])
+    return {
+        **regressors(),
+        "linear-on-proxy": lambda: make_pipeline(last_two, LinearRegression()),
     }
 
 
@@ -113,103 +181,240 @@ def params_of(rows: pd.DataFrame, space: SearchSpace) -> list[dict]:
     return result
 
 
-def fit_surrogate(means: pd.DataFrame, space: SearchSpace, make) -> Surrogate:
+def fit_surrogate(means: pd.DataFrame, space: SearchSpace, make, base=None) -> Surrogate:
     """A `Surrogate` with the regressor `make()` fitted on all of `config_means`' rows."""
-    return Surrogate(space, make()).fit(
+    return Surrogate(space, make(), base).fit(
         params_of(means, space), means["latency_ms"].to_numpy(), means["miou"].to_numpy()
     )
 
 
-def held_out_spearman(means: pd.DataFrame, space: SearchSpace, make, folds: int = 5) -> float:
+def held_out_spearman(
+    means: pd.DataFrame, space: SearchSpace, make, folds: int = 5, base=None
+) -> float:
     """Spearman of out-of-fold predictions against the measured mean mIOU."""
     from sklearn.model_selection import KFold
 
     params, latency = params_of(means, space), means["latency_ms"].to_numpy()
     miou, predicted = means["miou"].to_numpy(), np.zeros(len(means))
-    for train, test in KFold(folds, shuffle=True, random_state=0).split(params):
-        model = Surrogate(space, make()).fit(
+    for train, test in KFold(min(folds, len(means)), shuffle=True, random_state=0).split(params):
+        model = Surrogate(space, make(), base).fit(
             [params[i] for i in train], latency[train], miou[train]
         )
         predicted[test] = model.predict([params[i] for i in test], latency[test])
     return float(stats.spearmanr(predicted, miou).statistic)
 
 
+def best_surrogate(means: pd.DataFrame, space: SearchSpace, candidates: dict, base=None):
+    """(the candidate with the best held-out Spearman fitted on all of `means`, its name, every
+    candidate's Spearman)."""
+    fits = {
+        name: held_out_spearman(means, space, make, base=base) for name, make in candidates.items()
+    }
+    best = max(fits, key=lambda name: np.nan_to_num(fits[name], nan=-1.0))
+    return fit_surrogate(means, space, candidates[best], base), best, fits
+
+
 @dataclasses.dataclass(frozen=True)
 class Replay:
-    """What a simulated search runs against: `evaluate(params) -> (mIOU, latency)` on `space`,
-    the hypervolume's reference latency and the seed noise added to each observed mIOU."""
+    """What a simulated search runs against: `evaluate(params) -> (mIOU, latency)` on `space`
+    (the proxy's mIOU), the hypervolume's reference latency and the seed noise added to each
+    observed mIOU. With two fidelities, `reference(params) -> mIOU` at the reference (the truth
+    a search is scored by; without it the proxy's mIOU is), its seed noise and the cost of one
+    reference training in proxy trainings."""
 
     evaluate: Callable[[dict], tuple[float, float]]
     space: SearchSpace
     reference_ms: float
     noise_std: float
+    reference: Callable[[dict], float] | None = None
+    reference_noise_std: float = 0.0
+    reference_cost: float = REFERENCE_COST
+
+    def truth(self, params: dict, miou: float) -> float:
+        """The mIOU a search's front is scored by, of a config of proxy mIOU `miou`."""
+        return miou if self.reference is None else self.reference(params)
+
+
+def sampler_of(method: str) -> str:
+    """The Optuna sampler of a method (`tpe`, `random+box-draw`, `tpe-multivariate+staged`)."""
+    return method.split("+")[0]
+
+
+def _study(sampler_name: str, seed: int, budget: int) -> optuna.Study:
+    return optuna.create_study(
+        directions=["maximize", "minimize"], sampler=make_sampler(sampler_name, seed, budget)
+    )
+
+
+def draw(study: optuna.Study, replay: Replay, box: bool):
+    """(trial, params, proxy mIOU, latency) of the next trial `study` asks for. With `box`, a
+    config over the reference latency is not trained: the sampler is told mIOU 0, as a staged
+    search's trial does (`nas.search.trial`), and the next one is asked."""
+    for _ in range(MAX_DRAWS):
+        trial = study.ask()
+        params = replay.space.suggest(trial.suggest_categorical)
+        miou, latency = replay.evaluate(params)
+        if not box or latency <= replay.reference_ms:
+            return trial, params, miou, latency
+        study.tell(trial, [0.0, latency])
+    raise RuntimeError(f"{MAX_DRAWS} configs in a row over {replay.reference_ms:.2f} ms")
+
+
+def scored(observed: list, true: list, replay: Replay, **extra) -> dict:
+    """The hypervolume of the front chosen on the `observed` (mIOU, latency) of the trials,
+    computed with their `true` ones; that front's true points (`front`), and `extra`."""
+    front = [true[i] for i in np.flatnonzero(nondominated_ranks(observed) == 0)]
+    return {"hypervolume": hypervolume(front, replay.reference_ms), "front": front, **extra}
 
 
 def simulate(sampler_name: str, replay: Replay, budgets, seed: int) -> dict:
-    """One simulated search of max(budgets) trials; after each budget, the hypervolume and
-    the share of the trials within its reference latency (`in_box`). A name ending in `BOXED`
-    sets the latency constraint `latency - reference` on every trial, as `nas search
-    --latency-target` does, at the hypervolume's reference latency."""
+    """One simulated single-fidelity search of max(budgets) trials; after each budget, `scored`
+    on the noisy proxy mIOU observed and `Replay.truth`, with the share of the trials within
+    the reference latency (`in_box`). A name ending in `BOXED` sets the latency constraint
+    `latency - reference` on every trial, as `nas search --latency-target` does, at the
+    hypervolume's reference latency; one ending in `BOX_DRAW` draws again a config over it
+    before training (`draw`)."""
     rng = np.random.default_rng(seed)
-    name = sampler_name.removesuffix(BOXED)
-    study = optuna.create_study(
-        directions=["maximize", "minimize"], sampler=make_sampler(name, seed, max(budgets))
-    )
+    study = _study(sampler_of(sampler_name), seed, max(budgets))
     observed, true, in_box = [], [], 0
     result = {}
     for number in range(1, max(budgets) + 1):
-        trial = study.ask()
-        miou, latency = replay.evaluate(replay.space.suggest(trial.suggest_categorical))
-        if name != sampler_name:
+        trial, params, miou, latency = draw(study, replay, sampler_name.endswith(BOX_DRAW))
+        if sampler_name.endswith(BOXED):
             trial.set_constraint(CONSTRAINT, latency - replay.reference_ms)
         in_box += latency <= replay.reference_ms
         noisy = miou + rng.normal(0, replay.noise_std)
         study.tell(trial, [noisy, latency])
         observed.append((noisy, latency))
-        true.append((miou, latency))
+        true.append((replay.truth(params, miou), latency))
         if number in budgets:
-            front = np.flatnonzero(nondominated_ranks(observed) == 0)
-            result[number] = {
-                "hypervolume": hypervolume([true[i] for i in front], replay.reference_ms),
-                "in_box": in_box / number,
-            }
+            result[number] = scored(observed, true, replay, in_box=in_box / number)
     return result
+
+
+def staged(method: str, replay: Replay, budget: int, seed: int) -> dict:
+    """One simulated staged search costing at most `budget` proxy trainings, as `nas search`'s
+    `StagedScheduler` runs it, simplified: a config over the reference latency is not trained
+    (`draw`); a trained one's noisy proxy mIOU is told to the sampler and ranked among the
+    proxy results so far (`RungRecords.decide`: the best 1 / REDUCTION_FACTOR by non-dominated
+    sorting, then crowding distance; no tie margin). A promoted trial trains at the reference,
+    for `Replay.reference_cost`, when the budget pays: it fits in what is left and the reference
+    never spends more than the proxy has (`StagedScheduler._affordable`'s rule). `scored` on
+    the promoted trials' noisy reference mIOU; `trained` and `promoted` count the trainings at
+    each fidelity; the sampler is told the proxy results only."""
+    rng = np.random.default_rng(seed)
+    study, rungs = _study(sampler_of(method), seed, budget), RungRecords()
+    observed, true, trained, cost = [], [], 0, replay.reference_cost
+    while trained + cost * len(true) + 1 <= budget:
+        trial, params, miou, latency = draw(study, replay, box=True)
+        noisy = miou + rng.normal(0, replay.noise_std)
+        study.tell(trial, [noisy, latency])
+        trained += 1
+        promoted = rungs.decide(
+            str(trial.number), 0, noisy, latency, REDUCTION_FACTOR, 0.0, replay.reference_ms
+        )
+        spent = cost * (len(true) + 1)
+        if promoted and trained + spent <= budget and spent <= trained:
+            truth = replay.truth(params, miou)
+            observed.append((truth + rng.normal(0, replay.reference_noise_std), latency))
+            true.append((truth, latency))
+    return scored(observed, true, replay, in_box=1.0, trained=trained, promoted=len(true))
 
 
 def sampler_curve(sampler_name: str, replay: Replay, budgets, seed: int) -> dict:
     """`simulate`'s results after each budget: one search of the largest budget, or, for a
-    sampler sized to its budget (NSGA-II's population), one search per budget, as `nas search`
-    runs."""
-    if sampler_name.removesuffix(BOXED) in BUDGET_SIZED:
+    sampler sized to its budget (NSGA-II's population) and a staged search (whose promotions
+    must fit in the budget), one search per budget, as `nas search` runs."""
+    if sampler_name.endswith(STAGED):
+        return {budget: staged(sampler_name, replay, budget, seed) for budget in budgets}
+    if sampler_of(sampler_name) in BUDGET_SIZED:
         return {
             budget: simulate(sampler_name, replay, [budget], seed)[budget] for budget in budgets
         }
     return simulate(sampler_name, replay, budgets, seed)
 
 
-def main(argv=None) -> None:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--table", type=Path, default=TABLE)
+    parser.add_argument(
+        "--table", default="synthetic", help=f"{' or '.join(TABLES)}, or a space table's path"
+    )
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--budgets", type=int, nargs="+", default=list(BUDGETS))
     parser.add_argument(
         "--samplers",
         nargs="+",
-        default=list(SAMPLERS),
-        help=f"sampler names; NAME{BOXED}: constrained to the hypervolume's reference latency",
+        help=f"methods (default: {', '.join(SAMPLERS)}; on a table with reference rows "
+        f"{', '.join(FIDELITY_METHODS)}): sampler names; NAME{BOXED}: constrained to the "
+        f"hypervolume's reference latency; NAME{BOX_DRAW}: configs over it drawn again; "
+        f"NAME{STAGED}: the staged search (two fidelities)",
     )
     parser.add_argument(
         "--noise",
         type=float,
         help="seed noise std of the proxy (default: measured, from the table's two seeds)",
     )
-    parser.add_argument("--out", type=Path, default=REPORT)
-    args = parser.parse_args(argv)
-    result = run(pd.read_parquet(args.table), args.samplers, args.budgets, args.seeds, args.noise)
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    parser.add_argument(
+        "--reference-cost",
+        type=float,
+        help="proxy trainings one reference training costs (default: the table's ratio of "
+        f"training seconds, else {REFERENCE_COST})",
+    )
+    parser.add_argument(
+        "--budget-trials",
+        type=int,
+        default=BUDGET_TRIALS,
+        help="trials of a 1-hour search, for beat_the_paper (two fidelities)",
+    )
+    parser.add_argument("--out", type=Path, help="the report (default: the table's)")
+    return parser
+
+
+def table_paths(name: str) -> tuple[Path, Path]:
+    """(space table, report) of `--table`: a name of TABLES, or a path (reported in REPORT)."""
+    return TABLES.get(name, (Path(name), REPORT))
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A space table by `space_table.load` (a table of the proxy alone gains its `fidelity`)."""
+    from benchmarks import space_table  # it imports this module
+
+    return space_table.load(path)
+
+
+def main(argv=None) -> None:
+    args = _parser().parse_args(argv)
+    path, out = table_paths(args.table)
+    table = read_table(path)
+    if (table["fidelity"] == REFERENCE).any():
+        methods = args.samplers or list(FIDELITY_METHODS)
+        result = run_fidelities(
+            table,
+            methods,
+            args.budgets,
+            args.seeds,
+            args.noise,
+            args.reference_cost,
+            args.budget_trials,
+        )
+    else:
+        methods = args.samplers or list(SAMPLERS)
+        result = run(table, methods, args.budgets, args.seeds, args.noise)
+    (args.out or out).write_text(json.dumps(result, indent=1) + "\n")
     print(format_table(result))
+    if "beat_the_paper" in result:
+        paper = {key: value for key, value in result["beat_the_paper"].items() if key != "per_seed"}
+        print(json.dumps({"surrogate_spearman": result["surrogate_spearman"], **paper}))
 
 
+def at_fidelity(table: pd.DataFrame, fidelity: str) -> pd.DataFrame:
+    """The rows at `fidelity` (all of a table without a `fidelity` column: the proxy's)."""
+    if "fidelity" not in table:
+        return table if fidelity == PROXY else table.iloc[:0]
+    return table[table["fidelity"] == fidelity]
+
+
+@one_thread
 def run(
     table: pd.DataFrame,
     samplers,
@@ -218,25 +423,14 @@ def run(
     noise: float | None = None,
     candidates: dict | None = None,
 ) -> dict:
-    """The whole benchmark on a space table: the surrogate (the best of `candidates`, default
-    `regressors()`, by held-out Spearman), then every sampler and seed."""
+    """The whole benchmark on a space table's proxy rows: the surrogate (the best of
+    `candidates`, default `regressors()`, by held-out Spearman), then every sampler and seed."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    space = SearchSpace()
+    table, space = at_fidelity(table, PROXY), SearchSpace()
     means = config_means(table, space)
-    candidates = candidates or regressors()
-    fits = {name: held_out_spearman(means, space, make) for name, make in candidates.items()}
-    best = max(fits, key=fits.get)
-    surrogate = fit_surrogate(means, space, candidates[best])
+    surrogate, best, fits = best_surrogate(means, space, candidates or regressors())
     noise = noise if noise is not None else seed_noise(table)
     replay = Replay(*objective(surrogate, space), noise)
-    curves = {}
-    for name in samplers:
-        started = time.monotonic()
-        runs = [sampler_curve(name, replay, budgets, seed) for seed in range(seeds)]
-        curves[name] = {
-            "seconds": round(time.monotonic() - started, 1),
-            **{str(budget): _over_seeds([run[budget] for run in runs]) for budget in budgets},
-        }
     return {
         "configs": int(len(means)),
         "surrogate": best,
@@ -246,8 +440,22 @@ def run(
         "reference_latency_ms": replay.reference_ms,
         "seeds": seeds,
         "budgets": list(budgets),
-        "samplers": curves,
+        "samplers": curves(samplers, replay, budgets, seeds),
     }
+
+
+def curves(methods, replay: Replay, budgets, seeds: int) -> dict:
+    """Per method: its seconds and, per budget, `_over_seeds` of its searches, seeds 0 to
+    `seeds` - 1."""
+    found = {}
+    for name in methods:
+        started = time.monotonic()
+        runs = [sampler_curve(name, replay, budgets, seed) for seed in range(seeds)]
+        found[name] = {
+            "seconds": round(time.monotonic() - started, 1),
+            **{str(budget): _over_seeds([run[budget] for run in runs]) for budget in budgets},
+        }
+    return found
 
 
 def _over_seeds(results: list[dict]) -> dict:
@@ -260,8 +468,166 @@ def _over_seeds(results: list[dict]) -> dict:
     }
 
 
+def two_fidelity_replay(
+    table: pd.DataFrame,
+    space: SearchSpace,
+    candidates: dict | None = None,
+    noise: float | None = None,
+    reference_cost: float | None = None,
+) -> tuple[Replay, dict]:
+    """A `Replay` scored at the reference, and what was fitted: one surrogate per fidelity,
+    each the best of `candidates[fidelity]` (default `regressors()`, `reference_regressors()`)
+    by held-out Spearman, the reference's with the proxy's as `base` (fitted on every proxy row:
+    a config's proxy result is known before its reference one); the seed noise at each
+    fidelity (the reference's, where no config has two seeds there: the proxy's)."""
+    candidates = candidates or {PROXY: regressors(), REFERENCE: reference_regressors()}
+    rows = {fidelity: at_fidelity(table, fidelity) for fidelity in (PROXY, REFERENCE)}
+    means = {fidelity: config_means(rows[fidelity], space) for fidelity in rows}
+    proxy, *proxy_fit = best_surrogate(means[PROXY], space, candidates[PROXY])
+    reference, *reference_fit = best_surrogate(
+        means[REFERENCE], space, candidates[REFERENCE], base=proxy
+    )
+    evaluate, _, reference_ms = objective(proxy, space)
+    noise = noise if noise is not None else seed_noise(rows[PROXY])
+    reference_noise = seed_noise(rows[REFERENCE])
+    replay = Replay(
+        evaluate,
+        space,
+        reference_ms,
+        noise,
+        reference=_by_params(lambda params: _predict(reference, params, evaluate(params)[1])),
+        reference_noise_std=noise if np.isnan(reference_noise) else reference_noise,
+        reference_cost=reference_cost or training_cost(table),
+    )
+    fits = {PROXY: proxy_fit, REFERENCE: reference_fit}
+    return replay, {
+        "configs": {fidelity: int(len(means[fidelity])) for fidelity in means},
+        "surrogate": {fidelity: name for fidelity, (name, _) in fits.items()},
+        "surrogate_spearman": {fidelity: found[name] for fidelity, (name, found) in fits.items()},
+        "held_out_spearman": {fidelity: found for fidelity, (_, found) in fits.items()},
+    }
+
+
+def training_cost(table: pd.DataFrame) -> float:
+    """One reference training's cost in proxy trainings: mean `wall_seconds` at the reference
+    over the mean at the proxy, on the configs trained at both (REFERENCE_COST without)."""
+    reference = at_fidelity(table, REFERENCE)
+    proxy = at_fidelity(table, PROXY)
+    proxy = proxy[proxy["config_id"].isin(reference["config_id"])]
+    if "wall_seconds" not in table or reference.empty or proxy.empty:
+        return REFERENCE_COST
+    return float(reference["wall_seconds"].mean() / proxy["wall_seconds"].mean())
+
+
+@one_thread
+def run_fidelities(
+    table: pd.DataFrame,
+    methods,
+    budgets,
+    seeds: int,
+    noise: float | None = None,
+    reference_cost: float | None = None,
+    budget_trials: int = BUDGET_TRIALS,
+    candidates: dict | None = None,
+) -> dict:
+    """The benchmark on a two-fidelity table (module docstring, 4.): the surrogates
+    (`two_fidelity_replay`), every method and seed, `results_rows` and `beat_the_paper`."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    replay, fitted = two_fidelity_replay(table, SearchSpace(), candidates, noise, reference_cost)
+    found = curves(methods, replay, budgets, seeds)
+    return {
+        **fitted,
+        "noise_std": {PROXY: replay.noise_std, REFERENCE: replay.reference_noise_std},
+        "reference_cost": replay.reference_cost,
+        "reference_latency_ms": replay.reference_ms,
+        "seeds": seeds,
+        "budgets": list(budgets),
+        "results": results_rows(found, budgets),
+        "beat_the_paper": beat_the_paper(table, replay, budget_trials, seeds),
+        "samplers": found,
+    }
+
+
+def results_rows(found: dict, budgets) -> list[dict]:
+    """Per method and budget: the hypervolume's mean and standard error over seeds, the gain of
+    the mean over random search's and the p-value of a paired Wilcoxon signed-rank test against
+    random search over the seeds (None where every difference is zero, or without random)."""
+    rows = []
+    for method, curve in found.items():
+        for budget in budgets:
+            runs = np.asarray(curve[str(budget)]["runs"], float)
+            random = found.get("random", {}).get(str(budget))
+            baseline = None if random is None else np.asarray(random["runs"], float)
+            rows.append(
+                {
+                    "method": method,
+                    "trials": int(budget),
+                    "hypervolume_mean": float(runs.mean()),
+                    "hypervolume_se": _none_if_nan(stats.sem(runs)) if len(runs) > 1 else None,
+                    "gain_over_random": None
+                    if baseline is None or baseline.mean() == 0
+                    else float(runs.mean() / baseline.mean() - 1),
+                    "p_value": None if baseline is None else paired_p_value(runs, baseline),
+                }
+            )
+    return rows
+
+
+def paired_p_value(runs: np.ndarray, baseline: np.ndarray) -> float | None:
+    """Wilcoxon signed-rank test of paired runs (None where every difference is zero)."""
+    if not np.any(runs - baseline):
+        return None
+    return _none_if_nan(stats.wilcoxon(runs, baseline).pvalue)
+
+
+def _none_if_nan(value) -> float | None:
+    return None if value is None or np.isnan(value) else float(value)
+
+
+def beat_the_paper(table: pd.DataFrame, replay: Replay, budget: int, seeds: int) -> dict:
+    """For `benchmarks/beat_the_paper.py`: random search of `budget` trials against paper-dpc,
+    means over seeds (per seed in `per_seed`) of `latency_matched_gain` (the best reference mIOU
+    on the front at or below paper-dpc's latency minus paper-dpc's) and `speedup_at_equal_miou`
+    (paper-dpc's latency over the lowest on the front with at least paper-dpc's reference mIOU);
+    None where no seed has one. Paper-dpc: its latency on the shipped table (half the reference
+    latency), its reference mIOU `paper_reference_miou`."""
+    paper_ms = replay.reference_ms / REFERENCE_FACTOR
+    paper_miou = paper_reference_miou(table, replay)
+    per_seed = {"latency_matched_gain": [], "speedup_at_equal_miou": []}
+    for seed in range(seeds):
+        front = simulate("random", replay, [budget], seed)[budget]["front"]
+        front = np.asarray(front, float).reshape(-1, 2)
+        matched, equal = front[front[:, 1] <= paper_ms, 0], front[front[:, 0] >= paper_miou, 1]
+        gain = matched.max() - paper_miou if len(matched) else None
+        per_seed["latency_matched_gain"].append(_none_if_nan(gain))
+        per_seed["speedup_at_equal_miou"].append(paper_ms / equal.min() if len(equal) else None)
+    means = {
+        key: _none_if_nan(np.mean([value for value in values if value is not None]))
+        if any(value is not None for value in values)
+        else None
+        for key, values in per_seed.items()
+    }
+    paper = {"miou": paper_miou, "latency_ms": paper_ms}
+    return {"trials": budget, "seeds": seeds, "paper_dpc": paper, **means, "per_seed": per_seed}
+
+
+def paper_reference_miou(table: pd.DataFrame, replay: Replay) -> float:
+    """Paper-dpc's reference mIOU: the mean of the table's reference rows named paper-dpc (the
+    panel's), else the reference surrogate's."""
+    rows = at_fidelity(table, REFERENCE)
+    if "name" in rows and (rows["name"] == "paper-dpc").any():
+        return float(rows.loc[rows["name"] == "paper-dpc", "miou"].mean())
+    space = replay.space
+    paper = get_preset("paper-dpc").replace(
+        input_size=space.input_size, num_classes=space.num_classes
+    )
+    params = space.params_from_config(paper)
+    return float(replay.truth(params, replay.evaluate(params)[0]))
+
+
 def seed_noise(table: pd.DataFrame) -> float:
-    """The std of one training's mIOU around its config's mean, pooled over configs."""
+    """The std of one training's mIOU around its config's mean, pooled over configs (NaN where
+    no config has two seeds)."""
     spread = table.groupby("config_id")["miou"].agg(lambda values: np.var(values, ddof=1))
     return float(np.sqrt(spread.dropna().mean()))
 
@@ -286,6 +652,16 @@ def seed_difference(table: pd.DataFrame) -> dict:
     }
 
 
+def _by_params(function: Callable[[dict], object]) -> Callable[[dict], object]:
+    """`function(params)`, cached on the parameters' values (configs repeat in a search)."""
+    cached = functools.lru_cache(maxsize=None)(lambda key: function(dict(key)))
+    return lambda params: cached(tuple(sorted(params.items())))
+
+
+def _predict(surrogate: Surrogate, params: dict, latency_ms: float) -> float:
+    return float(surrogate.predict([params], [latency_ms])[0])
+
+
 def objective(surrogate: Surrogate, space: SearchSpace):
     """(evaluate(params) -> (surrogate mIOU, latency), `space`, hypervolume reference
     latency)."""
@@ -300,9 +676,9 @@ def objective(surrogate: Surrogate, space: SearchSpace):
 
     def evaluate(params: dict) -> tuple[float, float]:
         ms = latency(space.config_from_params(params))
-        return float(surrogate.predict([params], [ms])[0]), ms
+        return _predict(surrogate, params, ms), ms
 
-    return evaluate, space, REFERENCE_FACTOR * latency(get_preset("paper-dpc"))
+    return _by_params(evaluate), space, REFERENCE_FACTOR * latency(get_preset("paper-dpc"))
 
 
 def format_table(result: dict) -> str:
