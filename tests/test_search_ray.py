@@ -7,6 +7,7 @@ import json
 import os
 import pickle
 import signal
+import shutil
 import tempfile
 import threading
 import time
@@ -67,6 +68,17 @@ def test_trials_failing_in_a_row_stop_the_search_and_resume_continues(
     assert (table["status"] == "failed").sum() == 2 and "running" not in set(table["status"])
     assert table["error"].str.contains("diverged").sum() == 2
     assert (run / "summary.json").is_file()
+
+    moved = tmp_path / "moved"  # as if its searcher's module had since moved
+    shutil.copytree(run, moved)
+    state = moved / "ray" / "tuner.pkl"
+    module = b"nas.search.ray_engine.searchers"
+    state.write_bytes(state.read_bytes().replace(module, module[:-1] + b"X"))
+    before = (moved / "trials.csv").read_bytes()
+    assert main(["search", "--resume", "--out", str(moved)]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "started by an earlier version" in error[0]
+    assert (moved / "trials.csv").read_bytes() == before
 
     assert main(["search", "--resume", "--out", str(run)]) == 0  # the last trial of 3 fails
     table = read_trials(run)

@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from mobile_seg_nas import read_json, write_json
 from latency_models import LatencyModel
-from nas.search.artifacts import PREVIOUS_RUNG_WEIGHTS, RESULT_FILE, RUNG_RESULTS_FILE, TrialStore
+from nas.search.artifacts import PREVIOUS_RUNG_WEIGHTS, RESULT_FILE, RUNG_RESULTS_FILE
 from nas.search.options import SearchOptions
 from space import ArchConfig, SearchSpace
 from space.builders import build_model, copy_weights
@@ -36,9 +36,9 @@ from trainers.training import configure_threads
 
 @dataclasses.dataclass(frozen=True)
 class TrialSettings:
-    """What every trial of a search shares: the space (at the proxy training size, with the
-    dataset's classes), the training recipe, where latency is predicted and where trials keep
-    their checkpoints."""
+    """What every trial of a search shares, whichever engine runs it: the space (at the proxy
+    training size, with the dataset's classes), the training recipe, the ladder of fidelities
+    and where latency is predicted."""
 
     space: SearchSpace
     recipe: TrainConfig  # data, steps, eval_every, batch size, learning rate, seed, threads
@@ -46,12 +46,10 @@ class TrialSettings:
     latency_input_size: tuple  # deployment size the latency and GFLOPs are given at
     run_dir: str
     gpus: float
-    store: TrialStore  # where Ray Tune keeps the trials' checkpoints
     ladder: tuple = ()  # the fidelities a trial climbs (nas.search.fidelity); () = the recipe
     latency_limit: float | None = None  # slower configs are not trained (a staged search's)...
     always_trained: frozenset = frozenset()  # ...but these config ids are (the paper preset's)
     cell_proxy: CellProxy | None = None  # heads trained alone on a run's backbone features
-    finished: dict = dataclasses.field(default_factory=dict)  # trial id -> final checkpoint
 
     @classmethod
     def from_options(cls, options: SearchOptions, space: SearchSpace, run_dir: Path):
@@ -83,7 +81,6 @@ class TrialSettings:
             options.latency_input_size,
             str(run_dir.resolve()),
             options.gpus_per_trial,
-            TrialStore.of_search(options.storage, run_dir),
             ladder=options.ladder,
             cell_proxy=cell_proxy,
         )

@@ -6,10 +6,10 @@ wrappers (`searchers`, `budget`), the staged scheduler (`scheduler`) or ASHA, th
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import logging
 import os
+import pickle
 
 import optuna
 from ray import tune
@@ -17,7 +17,7 @@ from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search.optuna import OptunaSearch
 
 from mobile_seg_nas import UserInputError
-from nas.search.artifacts import EXPERIMENT
+from nas.search.artifacts import EXPERIMENT, TrialStore
 from nas.search.budget import BUDGET_FILE
 from nas.search.engines import Search
 from nas.search.options import SearchOptions
@@ -36,12 +36,13 @@ from nas.search.trial import TrialSettings
 from results.pareto import SEED_NOISE
 
 __all__ = ["check", "run", "session", "trial_slots"]  # the engine interface
+TUNER_STATE = "tuner.pkl"  # Ray Tune's pickled searcher, scheduler and run config
 
 
 def check(search: Search, resume: bool) -> None:
     """The search's storage reachable and writable (for a new search, empty); with `resume`,
     a Ray Tune experiment there to restore."""
-    store = search.settings.store
+    store = _store(search)
     if search.options.storage is not None:
         store.check(new=not resume)
     if resume and not tune.Tuner.can_restore(store.experiment):
@@ -49,6 +50,24 @@ def check(search: Search, resume: bool) -> None:
             f"--resume: {store.root} holds no Ray Tune experiment to restore "
             f"({EXPERIMENT}/ is missing or incomplete)"
         )
+    if resume:
+        _check_loadable(store)
+
+
+def _check_loadable(store) -> None:
+    """The experiment's pickled searcher, scheduler and callbacks load in this version (a
+    search started before their modules moved cannot be restored by Ray Tune)."""
+    filesystem, base = store.resolve(f"{EXPERIMENT}/{TUNER_STATE}")
+    with filesystem.open_input_file(base) as file:
+        state = file.readall()
+    try:
+        pickle.loads(state)
+    except (ModuleNotFoundError, AttributeError) as error:
+        raise UserInputError(
+            f"--resume: {store.root} was started by an earlier version of this toolkit and its "
+            f"Ray Tune state does not load here ({error}); its finished trials stay in "
+            "trials.csv: start a new search with another --out"
+        ) from None
 
 
 @contextlib.contextmanager
@@ -76,24 +95,17 @@ def run(search: Search, resume: bool, stop: GracefulStop) -> TrialRecorder:
         failures=options.stop_after_failures,
         machine_speed=search.machine_speed,
     )
-    if resume:  # trials that finished report their stored result instead of training again
-        recorder.load()
-        settings = dataclasses.replace(
-            settings,
-            finished={
-                trial_id: row["checkpoint"]
-                for trial_id, row in recorder.rows.items()
-                if row["status"] == "completed" and row["checkpoint"]
-            },
-        )
+    store = _store(search)
     trainable = tune.with_resources(
-        tune.with_parameters(run_trial, settings=settings),
+        tune.with_parameters(
+            run_trial, settings=settings, store=store, finished=_finished(recorder, resume)
+        ),
         {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial},
     )
-    callback = RayRecorder(recorder, stop)
+    callback = RayRecorder(recorder, stop, store)
     if resume:
         tuner = tune.Tuner.restore(
-            settings.store.experiment,
+            store.experiment,
             trainable,
             resume_unfinished=True,
             resume_errored=False,
@@ -101,17 +113,34 @@ def run(search: Search, resume: bool, stop: GracefulStop) -> TrialRecorder:
         )
         _attach(tuner, callback, time_budget)
     else:
-        tuner = _new_tuner(search, trainable, callback, time_budget)
+        tuner = _new_tuner(search, store, trainable, callback, time_budget)
     tuner.fit()
     return recorder
 
 
-def _new_tuner(search: Search, trainable, callback, time_budget):
+def _store(search: Search) -> TrialStore:
+    """Where Ray Tune keeps the search's experiment and the trials' checkpoints."""
+    return TrialStore.of_search(search.options.storage, search.run_dir)
+
+
+def _finished(recorder: TrialRecorder, resume: bool) -> dict[str, str]:
+    """On resume, the trials that had finished, by id, with their final checkpoint: they
+    report their stored result instead of training again."""
+    if not resume:
+        return {}
+    recorder.load()
+    return {
+        trial_id: row["checkpoint"]
+        for trial_id, row in recorder.rows.items()
+        if row["status"] == "completed" and row["checkpoint"]
+    }
+
+
+def _new_tuner(search: Search, store: TrialStore, trainable, callback, time_budget):
     """A Ray Tune tuner for a new search: the searcher, the scheduler and the run settings."""
     options = search.options
     searcher = _searcher(search)
     scheduler = _scheduler(search, time_budget)
-    store = search.settings.store
     return tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ray.tune import Callback
 
-from nas.search.artifacts import RECORD_FILES
+from nas.search.artifacts import RECORD_FILES, TrialStore
 from nas.search.recorder import TrialRecorder
 from nas.search.stopping import GracefulStop
 from trainers.runs import WEIGHTS_FILE
@@ -16,12 +16,13 @@ from trainers.runs import WEIGHTS_FILE
 class RayRecorder(Callback):
     """Ray Tune callback feeding a `TrialRecorder` (runs in the driver process): copies the
     record files of finished trials and the weights of the Pareto front from the search's
-    storage into the run folder, and asks `stop` to end the search when the failure limit
-    trips."""
+    storage (`store`) into the run folder, and asks `stop` to end the search when the failure
+    limit trips."""
 
-    def __init__(self, recorder: TrialRecorder, stop: GracefulStop):
+    def __init__(self, recorder: TrialRecorder, stop: GracefulStop, store: TrialStore):
         self.recorder = recorder
         self.stop = stop
+        self.store = store
 
     def setup(self, **info):
         self.recorder.load()
@@ -61,10 +62,6 @@ class RayRecorder(Callback):
 
     def on_experiment_end(self, trials, **info):
         self.recorder.interrupt_running()
-
-    @property
-    def store(self):
-        return self.recorder.settings.store
 
     def _fetch_front_weights(self, front: list[dict]) -> None:
         for member in front:

@@ -9,18 +9,22 @@ from pathlib import Path
 
 from ray import tune
 
+from nas.search.artifacts import TrialStore
 from nas.search.ray_engine.checkpoints import checkpoint_at, checkpoint_of, restore
 from nas.search.trial import TrialSettings, train_trial
 
 
-def run_trial(params: dict, settings: TrialSettings) -> None:
+def run_trial(
+    params: dict, settings: TrialSettings, store: TrialStore, finished: dict[str, str]
+) -> None:
     """Ray Tune function trainable (its name is in Ray's trial folder names). Trains in a
     temporary folder of this node and reports a checkpoint of it after each evaluation and
     rung; a retried or restored trial continues from its last checkpoint, and one that had
-    finished reports its result again instead of training a second time."""
+    finished (`finished`: trial id -> its final checkpoint in `store`) reports its result
+    again instead of training a second time."""
     trial_id = tune.get_context().get_trial_id()
-    location = settings.finished.get(trial_id)
-    checkpoint = checkpoint_at(settings.store, location) if location else tune.get_checkpoint()
+    location = finished.get(trial_id)
+    checkpoint = checkpoint_at(store, location) if location else tune.get_checkpoint()
     # One folder name per trial: a retry on this node replaces what a killed attempt left.
     trial_dir = Path(tempfile.gettempdir()) / f"nas-trial-{trial_id}"
     shutil.rmtree(trial_dir, ignore_errors=True)
