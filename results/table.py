@@ -8,23 +8,14 @@ from pathlib import Path
 import pandas as pd
 
 from mobile_seg_nas import UserInputError, atomic_write, first_line
-from space import HEADLINE_FIELDS
+from space import CONFIG_FIELDS, HEADLINE_FIELDS
 
 # Trial states in the table. Only `completed` trials (trained for every step they were given)
 # enter the Pareto front; `early_stopped` ones (stopped by ASHA) keep their last evaluation;
 # `over_limit` ones (a staged search's, slower than its latency limit) were not trained.
 STATUSES = ("running", "completed", "early_stopped", "over_limit", "interrupted", "failed")
 
-CONFIG_COLUMNS = (
-    "backbone",
-    "depth_multiplier",
-    "output_stride",
-    "head",
-    "dpc_branches",
-    "decoder",
-    "num_classes",
-    "input_size",
-)
+CONFIG_COLUMNS = CONFIG_FIELDS  # one column per field of `space.ArchConfig`
 NUMERIC_COLUMNS = (
     "miou",
     "latency_ms",

@@ -3,13 +3,14 @@ presets, the search space and block plans. The Keras builders are in `space.buil
 conversion in `space.tflite`."""
 
 from space.blocks import BLOCK_TYPES, Block, NetworkPlan
-from space.config import HEADLINE_FIELDS, ArchConfig, parse_input_size
+from space.config import CONFIG_FIELDS, HEADLINE_FIELDS, ArchConfig, parse_input_size
 from space.network import normalize_pixels, plan_network
 from space.presets import PAPER_PRESET, PRESETS, get_preset, list_presets, load_dpc_json
 from space.search_space import SearchSpace
 
 __all__ = [
     "ArchConfig",
+    "CONFIG_FIELDS",
     "HEADLINE_FIELDS",
     "BLOCK_TYPES",
     "Block",

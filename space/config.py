@@ -166,6 +166,10 @@ class ArchConfig:
         return rate[0] * scale, rate[1] * scale
 
 
+# The fields of a config, in order (one column each in a trial table).
+CONFIG_FIELDS = tuple(field.name for field in dataclasses.fields(ArchConfig))
+
+
 def parse_input_size(text: str) -> tuple[int, int]:
     """Parses `HxW` (or a single `S` for SxS) into (height, width)."""
     parts = text.lower().replace(" ", "").split("x")
