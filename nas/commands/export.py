@@ -76,8 +76,7 @@ def _add_model_arguments(parser) -> None:
     parser.add_argument(
         "--data",
         metavar="SPEC",
-        help="dataset for int8 calibration and the "
-        "checks (default: the run's, synthetic otherwise)",
+        help="dataset for int8 calibration and the checks (default: the run's, else synthetic)",
     )
 
 

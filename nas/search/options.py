@@ -79,9 +79,8 @@ class SearchOptions:
     )
     frame_scale: float | None = setting(
         None,
-        "frames resized by this factor (aspect kept) "
-        "before the proxy's crops and evaluation (default: "
-        "the proxy's)",
+        "frames resized by this factor (aspect kept) before the proxy's crops and "
+        "evaluation (default: the proxy's)",
         metavar="X",
     )
     latency_input_size: tuple | None = setting(
@@ -99,9 +98,8 @@ class SearchOptions:
     )
     algo: str | None = setting(
         None,
-        "ray: tpe-multivariate (default: the best measured on "
-        "benchmarks/searchers.md), nsga2, tpe, random, "
-        "asha-random; keras-tuner: bayesian (default), hyperband, random",
+        "ray: tpe-multivariate (default: the best measured on benchmarks/searchers.md), "
+        "nsga2, tpe, random, asha-random; keras-tuner: bayesian (default), hyperband, random",
     )
     fidelities: str | None = setting(
         None,

@@ -43,13 +43,11 @@ def add_selection_arguments(parser):
         parser, "--samples", 0, "with --space: only N random configs of it per input size"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for --samples")
-    parser.add_argument(
-        "--input-size",
-        nargs="+",
-        default=["224x224"],
-        metavar="HxW",
-        help="input sizes (default: 224x224)",
-    )
+    _add_input_sizes(parser, ["224x224"], "input sizes (default: 224x224)")
+
+
+def _add_input_sizes(parser, default: list[str] | None, help_text: str) -> None:
+    parser.add_argument("--input-size", nargs="+", default=default, metavar="HxW", help=help_text)
 
 
 def selection(args):
@@ -114,12 +112,7 @@ def add_sampling_arguments(parser, samples: int, seed: int, per: str = ""):
     add_table_arguments(parser)
     add_count_argument(parser, "--samples", samples, f"sampled configs{per}")
     parser.add_argument("--seed", type=int, default=seed, help=f"sampling seed (default: {seed})")
-    parser.add_argument(
-        "--input-size",
-        nargs="+",
-        metavar="HxW",
-        help="input sizes to cycle through (default: the table's sizes)",
-    )
+    _add_input_sizes(parser, None, "input sizes to cycle through (default: the table's sizes)")
     parser.add_argument("--space", metavar="FILE", help="search space JSON (default: default)")
     add_count_argument(parser, "--runs", 50, "timed runs per network")
     add_json_argument(parser)
