@@ -41,11 +41,8 @@ surrogate of our own space (the NAS-Bench-301 method), in seconds instead of day
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import functools
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,13 +50,34 @@ import optuna
 import pandas as pd
 from scipy import stats
 
-from nas.search.param_space import CONSTRAINT
-from nas.search.samplers import SAMPLERS, make_sampler
-from nas.search.rungs import RungRecords
-from results.pareto import REFERENCE_FACTOR, hypervolume, nondominated_ranks
+from benchmarks._replay import (
+    BOX_DRAW,
+    BOXED,
+    REFERENCE_COST,
+    STAGED,
+    Replay,
+    sampler_curve,
+    simulate,
+)
+from benchmarks._surrogate import (
+    best_surrogate,
+    by_params,
+    config_means,
+    objective,
+    one_thread,
+    predict,
+    reference_regressors,
+    regressors,
+    seed_difference,
+    seed_noise,
+)
+from nas.search.samplers import SAMPLERS
+from results.pareto import REFERENCE_FACTOR
 from space import SearchSpace, get_preset
 
 HERE = Path(__file__).resolve().parent
+
+
 TABLES = {  # --table NAME: (the space table, the report)
     "synthetic": (HERE / "data" / "space_table.parquet", HERE / "data" / "searchers.json"),
     "camvid": (
@@ -67,271 +85,21 @@ TABLES = {  # --table NAME: (the space table, the report)
         HERE / "data" / "searchers_camvid.json",
     ),
 }
+
+
 TABLE, REPORT = TABLES["synthetic"]
+
+
 BUDGETS = (10, 25, 50, 100, 200)
-LATENCY_TABLE = "amd-epyc-2vcpu-2026-11-24"  # the shipped CPU table: the same on every machine
-BUDGET_SIZED = ("nsga2",)  # samplers whose settings depend on the budget
-BOXED = "+box"  # a sampler name with this suffix: constrained to the hypervolume's box
-BOX_DRAW = "+box-draw"  # configs over the hypervolume's reference latency drawn again
-STAGED = "+staged"  # the staged search (`staged`) with this sampler
+
+
 PROXY, REFERENCE = "proxy", "reference"  # `space_table`'s fidelities (its `fidelity` column)
+
+
 FIDELITY_METHODS = (*SAMPLERS, "random+box-draw", "random+staged", "tpe-multivariate+staged")
-REDUCTION_FACTOR = 3.0  # the staged search's default: the best third is promoted
-REFERENCE_COST = 3.5  # a reference training in proxy trainings, where the table has no seconds
+
+
 BUDGET_TRIALS = 60  # trials of a 1-hour search (`beat_the_paper`)
-MAX_DRAWS = 100  # configs over the reference latency in a row before a box draw gives up
-
-
-def one_thread(function):
-    """`function` run with one thread per native library: the surrogate predicts one config at
-    a time, and scikit-learn's OpenMP threads made that 150x slower on a busy 2-core machine."""
-
-    @functools.wraps(function)
-    def limited(*args, **kwargs):
-        import sklearn.ensemble  # noqa: F401  OpenMP loaded first: the limit reaches loaded ones
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1):
-            return function(*args, **kwargs)
-
-    return limited
-
-
-class Surrogate:
-    """A regressor of a config's mIOU at one fidelity from its parameters (ordinal codes,
-    missing where the config does not use the parameter), its predicted latency and, with
-    `base` (the proxy's surrogate, for the reference's), the mIOU `base` predicts for it."""
-
-    def __init__(self, space: SearchSpace, regressor, base: Surrogate | None = None):
-        self.space, self.regressor, self.base = space, regressor, base
-        self.choices = space.choices()
-
-    def features(self, params: list[dict], latency_ms) -> np.ndarray:
-        columns = [
-            [_code(options, row.get(name)) for row in params]
-            for name, options in self.choices.items()
-        ]
-        based = [] if self.base is None else [self.base.predict(params, latency_ms)]
-        return np.column_stack([*columns, np.log(np.asarray(latency_ms, float)), *based])
-
-    def fit(self, params: list[dict], latency_ms, miou) -> "Surrogate":
-        features = self.features(params, latency_ms)
-        self.used = ~np.isnan(features).all(axis=0)  # a parameter no config here uses: left out
-        self.regressor.fit(features[:, self.used], miou)
-        return self
-
-    def predict(self, params: list[dict], latency_ms) -> np.ndarray:
-        return self.regressor.predict(self.features(params, latency_ms)[:, self.used])
-
-
-def _code(options: list, value) -> float:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return np.nan
-    return float([str(option) for option in options].index(str(value)))
-
-
-def regressors() -> dict:
-    """Candidate regressors (scikit-learn), by name."""
-    from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
-
-    return {
-        "hist-gradient-boosting": lambda: HistGradientBoostingRegressor(
-            max_iter=300, learning_rate=0.05, min_samples_leaf=8, random_state=0
-        ),
-        "random-forest": lambda: RandomForestRegressor(
-            n_estimators=300, min_samples_leaf=2, random_state=0
-        ),
-    }
-
-
-def reference_regressors() -> dict:
-    """The reference's candidates: `regressors()` and a linear model of the last two features,
-    log latency and the proxy surrogate's mIOU (the reference rows are few)."""
-    from sklearn.linear_model import LinearRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer
-
-    last_two = FunctionTransformer(lambda features: features[:, -2:])
-    return {
-        **regressors(),
-        "linear-on-proxy": lambda: make_pipeline(last_two, LinearRegression()),
-    }
-
-
-def config_means(table: pd.DataFrame, space: SearchSpace) -> pd.DataFrame:
-    """One row per config: its parameters, mean mIOU over seeds and predicted latency."""
-    names = [name for name in space.choices() if name in table]
-    grouped = table.groupby("config_id", sort=False)
-    means = grouped[["miou", "latency_ms"]].mean()
-    first = grouped[names].first()
-    return means.join(first).reset_index()
-
-
-def params_of(rows: pd.DataFrame, space: SearchSpace) -> list[dict]:
-    """The parameter dicts of table rows (numbers back from the table's text columns)."""
-    choices = space.choices()
-    result = []
-    for row in rows.to_dict("records"):
-        params = {}
-        for name, options in choices.items():
-            value = row.get(name)
-            if value is not None and not pd.isna(value):
-                params[name] = next(option for option in options if str(option) == str(value))
-        result.append(params)
-    return result
-
-
-def fit_surrogate(means: pd.DataFrame, space: SearchSpace, make, base=None) -> Surrogate:
-    """A `Surrogate` with the regressor `make()` fitted on all of `config_means`' rows."""
-    return Surrogate(space, make(), base).fit(
-        params_of(means, space), means["latency_ms"].to_numpy(), means["miou"].to_numpy()
-    )
-
-
-def held_out_spearman(
-    means: pd.DataFrame, space: SearchSpace, make, folds: int = 5, base=None
-) -> float:
-    """Spearman of out-of-fold predictions against the measured mean mIOU."""
-    from sklearn.model_selection import KFold
-
-    params, latency = params_of(means, space), means["latency_ms"].to_numpy()
-    miou, predicted = means["miou"].to_numpy(), np.zeros(len(means))
-    for train, test in KFold(min(folds, len(means)), shuffle=True, random_state=0).split(params):
-        model = Surrogate(space, make(), base).fit(
-            [params[i] for i in train], latency[train], miou[train]
-        )
-        predicted[test] = model.predict([params[i] for i in test], latency[test])
-    return float(stats.spearmanr(predicted, miou).statistic)
-
-
-def best_surrogate(means: pd.DataFrame, space: SearchSpace, candidates: dict, base=None):
-    """(the candidate with the best held-out Spearman fitted on all of `means`, its name, every
-    candidate's Spearman)."""
-    fits = {
-        name: held_out_spearman(means, space, make, base=base) for name, make in candidates.items()
-    }
-    best = max(fits, key=lambda name: np.nan_to_num(fits[name], nan=-1.0))
-    return fit_surrogate(means, space, candidates[best], base), best, fits
-
-
-@dataclasses.dataclass(frozen=True)
-class Replay:
-    """What a simulated search runs against: `evaluate(params) -> (mIOU, latency)` on `space`
-    (the proxy's mIOU), the hypervolume's reference latency and the seed noise added to each
-    observed mIOU. With two fidelities, `reference(params) -> mIOU` at the reference (the truth
-    a search is scored by; without it the proxy's mIOU is), its seed noise and the cost of one
-    reference training in proxy trainings."""
-
-    evaluate: Callable[[dict], tuple[float, float]]
-    space: SearchSpace
-    reference_ms: float
-    noise_std: float
-    reference: Callable[[dict], float] | None = None
-    reference_noise_std: float = 0.0
-    reference_cost: float = REFERENCE_COST
-
-    def truth(self, params: dict, miou: float) -> float:
-        """The mIOU a search's front is scored by, of a config of proxy mIOU `miou`."""
-        return miou if self.reference is None else self.reference(params)
-
-
-def sampler_of(method: str) -> str:
-    """The Optuna sampler of a method (`tpe`, `random+box-draw`, `tpe-multivariate+staged`)."""
-    return method.split("+")[0]
-
-
-def _study(sampler_name: str, seed: int, budget: int) -> optuna.Study:
-    return optuna.create_study(
-        directions=["maximize", "minimize"], sampler=make_sampler(sampler_name, seed, budget)
-    )
-
-
-def draw(study: optuna.Study, replay: Replay, box: bool):
-    """(trial, params, proxy mIOU, latency) of the next trial `study` asks for. With `box`, a
-    config over the reference latency is not trained: the sampler is told mIOU 0, as a staged
-    search's trial does (`nas.search.trial`), and the next one is asked."""
-    for _ in range(MAX_DRAWS):
-        trial = study.ask()
-        params = replay.space.suggest(trial.suggest_categorical)
-        miou, latency = replay.evaluate(params)
-        if not box or latency <= replay.reference_ms:
-            return trial, params, miou, latency
-        study.tell(trial, [0.0, latency])
-    raise RuntimeError(f"{MAX_DRAWS} configs in a row over {replay.reference_ms:.2f} ms")
-
-
-def scored(observed: list, true: list, replay: Replay, **extra) -> dict:
-    """The hypervolume of the front chosen on the `observed` (mIOU, latency) of the trials,
-    computed with their `true` ones; that front's true points (`front`), and `extra`."""
-    front = [true[i] for i in np.flatnonzero(nondominated_ranks(observed) == 0)]
-    return {"hypervolume": hypervolume(front, replay.reference_ms), "front": front, **extra}
-
-
-def simulate(sampler_name: str, replay: Replay, budgets, seed: int) -> dict:
-    """One simulated single-fidelity search of max(budgets) trials; after each budget, `scored`
-    on the noisy proxy mIOU observed and `Replay.truth`, with the share of the trials within
-    the reference latency (`in_box`). A name ending in `BOXED` sets the latency constraint
-    `latency - reference` on every trial, as `nas search --latency-target` does, at the
-    hypervolume's reference latency; one ending in `BOX_DRAW` draws again a config over it
-    before training (`draw`)."""
-    rng = np.random.default_rng(seed)
-    study = _study(sampler_of(sampler_name), seed, max(budgets))
-    observed, true, in_box = [], [], 0
-    result = {}
-    for number in range(1, max(budgets) + 1):
-        trial, params, miou, latency = draw(study, replay, sampler_name.endswith(BOX_DRAW))
-        if sampler_name.endswith(BOXED):
-            trial.set_constraint(CONSTRAINT, latency - replay.reference_ms)
-        in_box += latency <= replay.reference_ms
-        noisy = miou + rng.normal(0, replay.noise_std)
-        study.tell(trial, [noisy, latency])
-        observed.append((noisy, latency))
-        true.append((replay.truth(params, miou), latency))
-        if number in budgets:
-            result[number] = scored(observed, true, replay, in_box=in_box / number)
-    return result
-
-
-def staged(method: str, replay: Replay, budget: int, seed: int) -> dict:
-    """One simulated staged search costing at most `budget` proxy trainings, as `nas search`'s
-    `StagedScheduler` runs it, simplified: a config over the reference latency is not trained
-    (`draw`); a trained one's noisy proxy mIOU is told to the sampler and ranked among the
-    proxy results so far (`RungRecords.decide`: the best 1 / REDUCTION_FACTOR by non-dominated
-    sorting, then crowding distance; no tie margin). A promoted trial trains at the reference,
-    for `Replay.reference_cost`, when the budget pays: it fits in what is left and the reference
-    never spends more than the proxy has (`StagedScheduler._affordable`'s rule). `scored` on
-    the promoted trials' noisy reference mIOU; `trained` and `promoted` count the trainings at
-    each fidelity; the sampler is told the proxy results only."""
-    rng = np.random.default_rng(seed)
-    study, rungs = _study(sampler_of(method), seed, budget), RungRecords()
-    observed, true, trained, cost = [], [], 0, replay.reference_cost
-    while trained + cost * len(true) + 1 <= budget:
-        trial, params, miou, latency = draw(study, replay, box=True)
-        noisy = miou + rng.normal(0, replay.noise_std)
-        study.tell(trial, [noisy, latency])
-        trained += 1
-        promoted = rungs.decide(
-            str(trial.number), 0, noisy, latency, REDUCTION_FACTOR, 0.0, replay.reference_ms
-        )
-        spent = cost * (len(true) + 1)
-        if promoted and trained + spent <= budget and spent <= trained:
-            truth = replay.truth(params, miou)
-            observed.append((truth + rng.normal(0, replay.reference_noise_std), latency))
-            true.append((truth, latency))
-    return scored(observed, true, replay, in_box=1.0, trained=trained, promoted=len(true))
-
-
-def sampler_curve(sampler_name: str, replay: Replay, budgets, seed: int) -> dict:
-    """`simulate`'s results after each budget: one search of the largest budget, or, for a
-    sampler sized to its budget (NSGA-II's population) and a staged search (whose promotions
-    must fit in the budget), one search per budget, as `nas search` runs."""
-    if sampler_name.endswith(STAGED):
-        return {budget: staged(sampler_name, replay, budget, seed) for budget in budgets}
-    if sampler_of(sampler_name) in BUDGET_SIZED:
-        return {
-            budget: simulate(sampler_name, replay, [budget], seed)[budget] for budget in budgets
-        }
-    return simulate(sampler_name, replay, budgets, seed)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -495,7 +263,7 @@ def two_fidelity_replay(
         space,
         reference_ms,
         noise,
-        reference=_by_params(lambda params: _predict(reference, params, evaluate(params)[1])),
+        reference=by_params(lambda params: predict(reference, params, evaluate(params)[1])),
         reference_noise_std=noise if np.isnan(reference_noise) else reference_noise,
         reference_cost=reference_cost or training_cost(table),
     )
@@ -623,62 +391,6 @@ def paper_reference_miou(table: pd.DataFrame, replay: Replay) -> float:
     )
     params = space.params_from_config(paper)
     return float(replay.truth(params, replay.evaluate(params)[0]))
-
-
-def seed_noise(table: pd.DataFrame) -> float:
-    """The std of one training's mIOU around its config's mean, pooled over configs (NaN where
-    no config has two seeds)."""
-    spread = table.groupby("config_id")["miou"].agg(lambda values: np.var(values, ddof=1))
-    return float(np.sqrt(spread.dropna().mean()))
-
-
-def seed_pairs(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per config trained with seeds 0 and 1: `seed0`, `seed1`, `latency_ms`."""
-    rows = table[table["seed"].isin([0, 1])].drop_duplicates(["config_id", "seed"])
-    pairs = rows.pivot(index="config_id", columns="seed", values="miou").dropna()
-    pairs.columns = [f"seed{seed}" for seed in pairs.columns]
-    return pairs.join(rows.groupby("config_id")["latency_ms"].first())
-
-
-def seed_difference(table: pd.DataFrame) -> dict:
-    """Mean and largest |seed 0 - seed 1| of a config's mIOU, over the configs with both:
-    the margin under which two trials of one search are a tie (`results.pareto.SEED_NOISE`)."""
-    pairs = seed_pairs(table)
-    difference = (pairs["seed0"] - pairs["seed1"]).abs()
-    return {
-        "configs": int(len(difference)),
-        "mean": float(difference.mean()),
-        "max": float(difference.max()),
-    }
-
-
-def _by_params(function: Callable[[dict], object]) -> Callable[[dict], object]:
-    """`function(params)`, cached on the parameters' values (configs repeat in a search)."""
-    cached = functools.lru_cache(maxsize=None)(lambda key: function(dict(key)))
-    return lambda params: cached(tuple(sorted(params.items())))
-
-
-def _predict(surrogate: Surrogate, params: dict, latency_ms: float) -> float:
-    return float(surrogate.predict([params], [latency_ms])[0])
-
-
-def objective(surrogate: Surrogate, space: SearchSpace):
-    """(evaluate(params) -> (surrogate mIOU, latency), `space`, hypervolume reference
-    latency)."""
-    from latency_models import load_table, predict_latency
-
-    table = load_table(LATENCY_TABLE)
-    size = (224, 224)
-
-    @functools.lru_cache(maxsize=None)
-    def latency(config):
-        return float(predict_latency(config.replace(input_size=size), table))
-
-    def evaluate(params: dict) -> tuple[float, float]:
-        ms = latency(space.config_from_params(params))
-        return _predict(surrogate, params, ms), ms
-
-    return _by_params(evaluate), space, REFERENCE_FACTOR * latency(get_preset("paper-dpc"))
 
 
 def format_table(result: dict) -> str:

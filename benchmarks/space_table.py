@@ -30,7 +30,7 @@ from pathlib import Path
 from benchmarks import camvid_panel
 from benchmarks._runs import REFERENCE, RunCache, Setting, data_version, run_missing
 from benchmarks.proxy_fidelity import PANEL
-from benchmarks.searchers import LATENCY_TABLE
+from benchmarks._surrogate import LATENCY_TABLE
 from nas.search.options import SearchOptions
 from space import SearchSpace
 from trainers import load_dataset

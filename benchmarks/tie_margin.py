@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.searchers import seed_pairs
+from benchmarks._surrogate import seed_pairs
 from nas.search.options import SearchOptions
 from nas.search.rungs import RungRecords
 from results.pareto import SEED_NOISE, nondominated_ranks

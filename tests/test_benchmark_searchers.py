@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 from threadpoolctl import threadpool_limits
 
+from benchmarks import _replay as replays
+from benchmarks import _surrogate as surrogates
 from benchmarks import searchers
 from benchmarks import space_table as table_module
 from benchmarks.space_table import param_columns, table_configs
@@ -68,14 +70,14 @@ QUICK = {
     "proxy": quick_regressors(),
     "reference": {
         **quick_regressors(),
-        "linear-on-proxy": searchers.reference_regressors()["linear-on-proxy"],
+        "linear-on-proxy": surrogates.reference_regressors()["linear-on-proxy"],
     },
 }
 
 
 @pytest.fixture(scope="module", autouse=True)
 def one_thread():
-    """As `searchers.run` does (`searchers.one_thread`): scikit-learn's threads slow the
+    """As `searchers.run` does (`surrogates.one_thread`): scikit-learn's threads slow the
     surrogate's one-config predictions down on a busy machine."""
     with threadpool_limits(limits=1):
         yield
@@ -119,11 +121,11 @@ def test_surrogate_learns_the_table_and_simulated_searches_report_hypervolume():
 def test_a_boxed_sampler_is_steered_under_the_reference_latency():
     table = made_up_table()
     space = SearchSpace()
-    surrogate = searchers.fit_surrogate(
-        searchers.config_means(table, space), space, searchers.regressors()["random-forest"]
+    surrogate = surrogates.fit_surrogate(
+        surrogates.config_means(table, space), space, surrogates.regressors()["random-forest"]
     )
-    replay = searchers.Replay(*searchers.objective(surrogate, space), noise_std=0.005)
-    runs = {name: searchers.simulate(name, replay, [40], 0)[40] for name in ("tpe", "tpe+box")}
+    replay = replays.Replay(*surrogates.objective(surrogate, space), noise_std=0.005)
+    runs = {name: replays.simulate(name, replay, [40], 0)[40] for name in ("tpe", "tpe+box")}
     assert 0 < runs["tpe"]["in_box"] < runs["tpe+box"]["in_box"] <= 1
     assert runs["tpe+box"]["hypervolume"] > 0
 
@@ -140,14 +142,14 @@ def test_each_fidelity_has_its_own_surrogate_the_reference_one_built_on_the_prox
     assert replay.reference_noise_std == pytest.approx(0.00707, abs=5e-4)  # paper-dpc's seeds
     assert replay.reference_cost == pytest.approx(REFERENCE_SECONDS / PROXY_SECONDS)
 
-    params = searchers.params_of(table.head(1), SearchSpace())[0]
+    params = surrogates.params_of(table.head(1), SearchSpace())[0]
     miou, _ = replay.evaluate(params)
     assert replay.truth(params, miou) == pytest.approx(1.5 * miou + 0.1, abs=0.02)
 
 
 def test_a_staged_search_promotes_the_best_third_and_stays_within_its_budget(two_fidelities):
     _, replay, _ = two_fidelities
-    run = searchers.staged("random+staged", replay, budget=40, seed=0)
+    run = replays.staged("random+staged", replay, budget=40, seed=0)
 
     promotions = replay.reference_cost * run["promoted"]
     assert run["promoted"] >= 1
@@ -162,7 +164,7 @@ def test_a_box_draw_random_search_trains_only_configs_under_the_reference_latenc
 ):
     _, replay, _ = two_fidelities
     runs = {
-        name: searchers.simulate(name, replay, [30], seed=0)[30]
+        name: replays.simulate(name, replay, [30], seed=0)[30]
         for name in ("random", "random+box-draw")
     }
     assert runs["random"]["in_box"] < runs["random+box-draw"]["in_box"] == 1

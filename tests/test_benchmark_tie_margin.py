@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import tie_margin
-from benchmarks.searchers import seed_pairs
+from benchmarks._surrogate import seed_pairs
 
 
 def made_up_table(noise, count=30):
