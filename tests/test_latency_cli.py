@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from latency_models import machine as machines
 from latency_models import table as tables
 from nas.cli import main
 from space import get_preset, plan_network
@@ -21,7 +22,10 @@ def _json(capsys):
 
 
 @pytest.mark.slow
-def test_profile_predict_validate_on_a_tiny_size(tmp_path, user_dir, capsys):
+def test_profile_predict_validate_on_a_tiny_size(tmp_path, user_dir, capsys, monkeypatch):
+    # One reading of the machine's speed for the whole test: on a loaded machine its steps
+    # can be minutes apart, and a second reading would rescale the later predictions.
+    monkeypatch.setattr(machines, "REFERENCE_MAX_AGE_S", float("inf"))
     lut = tmp_path / "tiny.json"
     profile = [
         "latency",
