@@ -1,5 +1,4 @@
-"""Does the search find a better network than the paper's hand-made design at its latency, on
-real street scenes?
+"""Does the search beat the paper's hand-made design at its latency on real street scenes?
 
     python -m benchmarks.beat_the_paper --data camvid:../shared/camvid --seeds 0 1 2 \
         [--budget 1h] [--threads 1]

@@ -53,7 +53,11 @@ def main():
     for row in report["configs"]:
         blocks = plan_network(ArchConfig.from_dict(row["config"]), inference=True).blocks
         source = covering_table(blocks, table)
-        factor = source.calibration_factor(row["backbone"]) if table.local is not None else 1.0
+        factor = (
+            source.calibration_factor(row["backbone"], row["input_size"])
+            if table.local is not None
+            else 1.0
+        )
         entries = [source.entries[block.signature] for block in blocks]
         minima.append(factor * sum(entry.get("min_ms", entry["ms"]) for entry in entries))
     check = accuracy(minima, [row["measured_min_ms"] for row in report["configs"]])

@@ -6,7 +6,10 @@ network runs a few percent slower than the sum of its blocks, by an amount that 
 backbone. `calibrate_table` times sampled networks end to end and keeps, per backbone, the
 median of measured / summed in the table's metadata; `predict_latency` multiplies by it. Each
 end-to-end timing is scaled to the table's reference speed by the reference network's latency
-timed beside it (`latency_models.speed`).
+timed beside it (`latency_models.speed`). How much the sum of blocks misses also depends on the
+input size, so a calibration keeps factors per size too ("sizes") where it timed enough networks
+at one size, and `host` fits its table's factors at each size it predicts, once
+(`calibrate_at`).
 Calibrate with another seed than the one you validate with, so that validation stays honest.
 
 Against a table of another machine, the same factors also carry this machine's speed relative
@@ -22,11 +25,13 @@ which the factors alone cannot replace (benchmarks/latency.md).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import statistics
 from pathlib import Path
 
 from mobile_seg_nas import UserInputError, read_json
 from space import ArchConfig
+from space.search_space import SearchSpace
 
 from latency_models.machine import (
     is_this_machine,
@@ -38,14 +43,23 @@ from latency_models.machine import (
 from latency_models.measure import utc_now
 from latency_models.predictor import sum_of_blocks
 from latency_models.profiler import measure_blocks, unique_blocks
-from latency_models.table import LatencyTable, save_calibration, save_measurements, table_reference
 from latency_models.measure import Timing
+from latency_models.table import (
+    LatencyTable,
+    refresh_calibration,
+    save_calibration,
+    save_measurements,
+    size_key,
+    table_reference,
+)
 from latency_models.validate import NetworkSample, measure_samples, table_space
 
+log = logging.getLogger(__name__)
 CALIBRATION_SEED = 1000  # `nas latency validate` samples with seed 0
 # A new machine's first calibration against a shipped table: networks per backbone cycling
 # through the table's sizes, each timed briefly (3 warm-up runs, then 20 runs or 2 s).
 QUICK = NetworkSample(samples=6, seed=CALIBRATION_SEED, timing=Timing(3, 20, 2.0))
+MIN_SIZE_NETWORKS = 3  # networks of a backbone at one size for a factor of that size
 CACHE_FORMAT = "mobile-seg-nas/machine-calibrations"
 CACHE_FILE = "calibrations.json"
 
@@ -96,22 +110,21 @@ def measure_networks(
 def fit_factors(table: LatencyTable, networks: TimedNetworks, reference_ms: float) -> dict:
     """`table`'s calibration: per backbone, the median of the networks' end-to-end latency,
     scaled to the speed at which the reference network takes `reference_ms`, / their sum of
-    `table`'s blocks (blocks it lacks measured here where it allows)."""
-    factors, counts = {}, {}
+    `table`'s blocks (blocks it lacks measured here where it allows); and the same per input
+    size ("sizes") where a size has at least `MIN_SIZE_NETWORKS` networks of a backbone."""
+    factors, counts, sizes = {}, {}, {}
     for backbone, rows in networks.rows.items():
-        factors[backbone] = round(
-            statistics.median(
-                row["measured_ms"]
-                * reference_ms
-                / row["reference_ms"]
-                / sum_of_blocks(ArchConfig.from_dict(row["config"]), table)
-                for row in rows
-            ),
-            4,
-        )
+        factors[backbone] = _median_factor(table, rows, reference_ms)
         counts[backbone] = len(rows)
+        for size in {tuple(row["input_size"]) for row in rows}:
+            at_size = [row for row in rows if tuple(row["input_size"]) == size]
+            if len(at_size) >= MIN_SIZE_NETWORKS:
+                sizes.setdefault(size_key(size), {})[backbone] = _median_factor(
+                    table, at_size, reference_ms
+                )
     return {
         "factors": factors,
+        "sizes": sizes,
         "configs": counts,
         "method": "median of end-to-end latency / sum of blocks over sampled configs",
         "seed": networks.seed,
@@ -119,6 +132,55 @@ def fit_factors(table: LatencyTable, networks: TimedNetworks, reference_ms: floa
         "runs": networks.runs,
         "date": utc_now(),
     }
+
+
+def _median_factor(table: LatencyTable, rows: list[dict], reference_ms: float) -> float:
+    return round(
+        statistics.median(
+            row["measured_ms"]
+            * reference_ms
+            / row["reference_ms"]
+            / sum_of_blocks(ArchConfig.from_dict(row["config"]), table)
+            for row in rows
+        ),
+        4,
+    )
+
+
+def calibrate_at(
+    table: LatencyTable, input_size, space: SearchSpace | None = None, progress: bool = False
+) -> None:
+    """Fits a calibrated `table`'s factors at `input_size` when it has none there: QUICK's
+    networks of `space` (default: the table's) at that size, timed end to end here with their
+    blocks (about a minute at 224x224 on a 2-core machine); saved with the table. How much of
+    a network's latency its sum of blocks misses depends on the size (blocks timed alone keep
+    more in the CPU's caches at some sizes than others), so factors fitted over other sizes
+    predict one size too low or too high (benchmarks/latency.md). A table never calibrated is
+    left alone."""
+    key = size_key(input_size)
+    if key in _fitted_sizes(table) or "factors" not in table.metadata.get("calibration", {}):
+        return
+    refresh_calibration(table)  # fitted meanwhile by another process
+    if key in _fitted_sizes(table):
+        return
+    log.warning(
+        "fitting this machine's latency factors at %s: timing %d networks per backbone "
+        "end to end here, once",
+        key,
+        QUICK.samples,
+    )
+    sample = dataclasses.replace(QUICK, input_sizes=[tuple(input_size)], space=space)
+    fitted = fit_factors(
+        table, measure_networks(table, sample, progress), table_reference(table.metadata)["ms"]
+    )
+    calibration = table.metadata["calibration"]
+    calibration["sizes"] = {**calibration.get("sizes", {}), **fitted["sizes"]}
+    if table.cache_path is not None:
+        save_calibration(table)
+
+
+def _fitted_sizes(table: LatencyTable) -> dict:
+    return (table.metadata.get("calibration") or {}).get("sizes", {})
 
 
 def machine_calibration(table: LatencyTable) -> dict | None:

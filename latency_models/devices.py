@@ -14,6 +14,10 @@
    ever holds one machine's measurements. Factors alone miss how machines differ per block
    (decoder blocks 2.5x slower here, backbones 2.2x): 63% of networks within 5% against 97%
    with this machine's own blocks (benchmarks/latency.md).
+In both cases the table that predicts fits its own factors at each input size it is first
+asked for (`calibration.calibrate_at`: a one-line notice, then 12 networks timed at that size,
+about a minute at 224x224), so that a prediction at one size is not scaled by factors fitted at
+others.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ import math
 import os
 from pathlib import Path
 
-from latency_models.calibration import fit_machine_calibration, machine_calibration
+from latency_models.calibration import calibrate_at, fit_machine_calibration, machine_calibration
 from latency_models.fingerprint import Fingerprint
+from latency_models.validate import table_space
+from space.search_space import SearchSpace
 from latency_models.machine import host_metadata, is_this_machine, this_machine
 from latency_models.table import (
     HOST,
@@ -65,11 +71,11 @@ def load_host_table() -> LatencyTable:
         table = same[0]
         extend(table, own)
         table.device, table.cache_path = HOST, own.cache_path
-        return table
+        return calibrating_at_sizes(table)
     if same or not shipped:  # own measurements win over another runtime's or threads'
-        return own
+        return calibrating_at_sizes(own)
     base = min(shipped, key=lambda table: _distance(machine, table))
-    return calibrated_here(base, machine, own)
+    return calibrated_here(base, machine, calibrating_at_sizes(own, table_space(base)))
 
 
 def own_table() -> LatencyTable:
@@ -127,6 +133,22 @@ def calibrated_here(base: LatencyTable, machine: Fingerprint, own: LatencyTable)
         table.calibrate_here = None
 
     table.calibrate_here = calibrate
+    return table
+
+
+def calibrating_at_sizes(table: LatencyTable, space: SearchSpace | None = None) -> LatencyTable:
+    """`table` (of this machine) with `calibrate_at` set: it fits the table's factors at an
+    input size its calibration lacks, once, with networks of `space` (default: the table's;
+    `calibration.calibrate_at`)."""
+
+    def calibrate(input_size):
+        table.calibrate_at = None  # the networks it times are predicted meanwhile
+        try:
+            calibrate_at(table, input_size, space)
+        finally:
+            table.calibrate_at = calibrate
+
+    table.calibrate_at = calibrate
     return table
 
 

@@ -13,7 +13,9 @@ at this machine's current speed (`latency_models.speed`).
 What a prediction needs and the table lacks is measured here on demand where allowed: blocks,
 only into a table of this machine (`measurable_here`); for `host` on a machine that matches no
 shipped table, every block of the network, into this machine's own table, after this
-machine's factors against the shipped table are fitted once (`LatencyTable.calibrate_here`).
+machine's factors against the shipped table are fitted once (`LatencyTable.calibrate_here`);
+and for `host`, the factors of its own table at each input size it predicts, once
+(`LatencyTable.calibrate_at`).
 """
 
 from __future__ import annotations
@@ -70,7 +72,9 @@ def predict_latency(
     if calibrated:
         if covering.calibrate_here is not None:
             raise NotCalibrated(covering)
-        latency *= covering.calibration_factor(config.backbone)
+        if covering.calibrate_at is not None and measure_missing is not False:
+            covering.calibrate_at(config.input_size)  # `host`: once per size
+        latency *= covering.calibration_factor(config.backbone, config.input_size)
     return latency * speed_ratio(covering)
 
 

@@ -58,8 +58,9 @@ class LatencyTable:
     None for tables read from an explicit file, whose new entries stay in memory.
     `host` on a machine that matches no shipped table is another machine's table with
     `local`, this machine's own table (for networks it lacks blocks of), and, until this
-    machine's factors against it are fitted, `calibrate_here`, which fits them
-    (`latency_models.devices`).
+    machine's factors against it are fitted, `calibrate_here`, which fits them; and for a table
+    of this machine that `host` predicts from, `calibrate_at(input_size)`, which fits its
+    factors at a size its calibration lacks (`latency_models.devices`).
     """
 
     device: str
@@ -69,6 +70,7 @@ class LatencyTable:
     cache_path: Path | None = None
     local: LatencyTable | None = None
     calibrate_here: Callable[[], None] | None = None
+    calibrate_at: Callable[[tuple], None] | None = None
 
     def __contains__(self, signature: str) -> bool:
         return signature in self.entries
@@ -89,10 +91,14 @@ class LatencyTable:
         """The runtime's fixed cost per invoke, counted once per block but once per network."""
         return float(self.metadata.get("invoke_overhead_ms", 0.0))
 
-    def calibration_factor(self, backbone: str) -> float:
-        """End-to-end latency / sum of blocks for `backbone` (`nas latency calibrate`): the
-        backbone's factor, else the calibration's "default", else 1."""
+    def calibration_factor(self, backbone: str, input_size=None) -> float:
+        """End-to-end latency / sum of blocks for `backbone` (`nas latency calibrate`): its
+        factor at `input_size` where the calibration has one ("sizes"), else its factor over
+        all sizes, else the calibration's "default", else 1."""
         calibration = self.metadata.get("calibration", {})
+        at_size = calibration.get("sizes", {}).get(size_key(input_size)) if input_size else None
+        if at_size and backbone in at_size:
+            return float(at_size[backbone])
         return float(calibration.get("factors", {}).get(backbone, calibration.get("default", 1.0)))
 
     def add_input_size(self, size) -> None:
@@ -120,6 +126,11 @@ class LatencyTable:
         write_text(path, self.to_text())
         self.path = path
         return path
+
+
+def size_key(size) -> str:
+    """An input size (height, width) as tables key it: "HxW"."""
+    return "x".join(str(int(side)) for side in size)
 
 
 def user_dir() -> Path:
@@ -293,6 +304,17 @@ def refresh_measurements(table: LatencyTable) -> None:
             stored.entries, stored.metadata, table.metadata
         ).items():
             table.entries.setdefault(signature, entry)
+
+
+def refresh_calibration(table: LatencyTable) -> None:
+    """Adds to a loaded table's calibration the sizes another process fitted and stored in its
+    user table file since it was read."""
+    with _locked(table):
+        stored = _user_table(table) if table.cache_path and table.cache_path.is_file() else None
+    sizes = (stored.metadata.get("calibration") or {}).get("sizes") if stored else None
+    if sizes:
+        calibration = table.metadata.setdefault("calibration", {})
+        calibration["sizes"] = {**sizes, **calibration.get("sizes", {})}
 
 
 def _locked(table: LatencyTable):

@@ -15,8 +15,9 @@ import pytest
 from latency_models import load_table, predict_latency, profiler, validate
 from latency_models import machine as machines
 from latency_models import table as tables
-from latency_models.calibration import calibrate_table
+from latency_models.calibration import QUICK, calibrate_table
 from latency_models.machine import REFERENCE_MAX_AGE_S, host_metadata, this_machine
+from latency_models.table import save_calibration
 from latency_models.speed import drift_notice, speed_report
 from latency_models.validate import NetworkSample, validate_table
 from nas.cli import main
@@ -55,6 +56,7 @@ class DriftingMachine:
         self.clock, self.speed = 0.0, 1.0
         self.network_speeds = itertools.repeat(1.0)  # the speed of each next network timed
         self.timed_at = {}  # config id -> the speed its network was timed at
+        self.end_to_end = {}  # input size -> its networks' factor over the quiet sum of blocks
 
     def later(self, minutes: float, speed: float) -> None:
         self.clock += 60 * minutes
@@ -74,7 +76,8 @@ class DriftingMachine:
         """Times `config` end to end, the machine at its next speed first (minutes later)."""
         self.later(LATER, next(self.network_speeds))
         self.timed_at[config.id] = self.speed
-        ms = END_TO_END_FACTOR * quiet_sum_ms(config) * self.speed
+        factor = self.end_to_end.get(tuple(config.input_size), END_TO_END_FACTOR)
+        ms = factor * quiet_sum_ms(config) * self.speed
         return {"latency_ms": ms, "p90_ms": ms, "wall_ms": ms, "min_ms": ms}
 
 
@@ -254,3 +257,39 @@ def test_a_search_records_the_speed_now_and_at_its_tables_start_in_its_summary(d
     TrialRecorder(run, search.settings, search.presets, machine_speed=speed).write()
     assert json.loads((run / "summary.json").read_text())["machine_speed"] == speed
     assert write_run_report(run, as_table([]))["machine_speed"] == speed  # drawn again
+
+
+def test_a_calibrated_host_fits_its_factors_at_each_new_size_once(drifting, caplog):
+    drifting.end_to_end = {SIZE: 1.1, (64, 64): 1.3}  # a larger size misses more of its sum
+    table = load_table("host")
+    calibration = calibrate_table(table, NetworkSample(4, input_sizes=[SIZE]), progress=False)
+    assert calibration["sizes"] == {"48x48": calibration["factors"]}  # 4 networks a backbone
+    save_calibration(table)
+    calibrating = len(drifting.timed_at)
+
+    larger = CONFIG.replace(input_size=[64, 64])
+    assert predict_latency(larger, load_table("host")) == pytest.approx(
+        1.3 * quiet_sum_ms(larger), rel=1e-3
+    )
+    assert "fitting this machine's latency factors at 64x64" in caplog.text
+    fitted = len(drifting.timed_at)
+    assert calibrating < fitted <= calibrating + QUICK.samples * len(SearchSpace().backbones)
+    stored = tables.read_table_file(table.cache_path).metadata["calibration"]
+    assert set(stored["sizes"]) == {"48x48", "64x64"}
+    assert stored["factors"] == calibration["factors"]  # the factors over all sizes stay
+
+    caplog.clear()  # once: each size keeps its own factors, timed no more
+    assert predict_latency(larger, load_table("host")) == pytest.approx(
+        1.3 * quiet_sum_ms(larger), rel=1e-3
+    )
+    assert predict_latency(CONFIG, load_table("host")) == pytest.approx(
+        1.1 * quiet_sum_ms(CONFIG), rel=1e-3
+    )
+    assert len(drifting.timed_at) == fitted and "fitting" not in caplog.text
+
+
+def test_an_uncalibrated_table_is_not_calibrated_by_a_prediction(drifting):
+    assert predict_latency(CONFIG, load_table("host")) == pytest.approx(
+        quiet_sum_ms(CONFIG), rel=1e-3
+    )
+    assert drifting.timed_at == {}

@@ -167,9 +167,11 @@ def test_a_machine_matching_no_table_fits_its_factors_once_then_times_its_own_bl
     assert all(block.signature in own for block in plan_network(CONFIG, inference=True).blocks)
     own_factor = own.metadata["calibration"]["factors"]["shufflenet_v2"]
     assert 0.7 < own_factor < 1.4
-    assert predicted == pytest.approx(
-        own_factor * predict_latency(CONFIG, own, calibrated=False), rel=1e-3
+    assert predicted == pytest.approx(  # its factor at the size predicted, where it has one
+        own.calibration_factor("shufflenet_v2", SIZE) * predict_latency(CONFIG, own, False),
+        rel=1e-3,
     )
+    assert "48x48" in own.metadata["calibration"]["sizes"]
 
     caplog.clear()
     assert main([*predict, "--no-measure"]) == 0  # cached: no notice, no timing
