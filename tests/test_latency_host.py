@@ -166,10 +166,10 @@ def test_a_machine_matching_no_table_fits_its_factors_once_then_times_its_own_bl
     assert Fingerprint.from_metadata(own.metadata).matches(this_machine())
     assert all(block.signature in own for block in plan_network(CONFIG, inference=True).blocks)
     own_factor = own.metadata["calibration"]["factors"]["shufflenet_v2"]
-    assert 0.7 < own_factor < 1.4
-    assert predicted == pytest.approx(  # its factor at the size predicted, where it has one
-        own.calibration_factor("shufflenet_v2", SIZE) * predict_latency(CONFIG, own, False),
-        rel=1e-3,
+    assert 0.5 < own_factor < 2.0  # 0.75-1.74 seen for this tiny network on a shared 2-core VM
+    at_size = own.calibration_factor("shufflenet_v2", SIZE)  # its factor at the size predicted
+    assert predicted == pytest.approx(
+        at_size * predict_latency(CONFIG, own, calibrated=False), rel=1e-3
     )
     assert "48x48" in own.metadata["calibration"]["sizes"]
 
