@@ -54,10 +54,15 @@ class NotCalibrated(UserInputError):
 
 
 def predict_latency(
-    config, table: LatencyTable, measure_missing: bool | None = None, calibrated: bool = True
+    config,
+    table: LatencyTable,
+    measure_missing: bool | None = None,
+    calibrated: bool = True,
+    speed: dict | None = None,
 ) -> float:
     """Predicted latency (ms) of `config`'s exported network at `config.input_size`, at this
-    machine's current speed where the table predicts this machine (`speed_ratio`).
+    machine's speed `speed` (a reference timing; default: now) where the table predicts this
+    machine (`speed_ratio`).
 
     What the table lacks is measured here when `measure_missing` is true (default: when the
     table was measured on this machine, or is `host`); otherwise `MissingEntries` (blocks) or
@@ -75,7 +80,7 @@ def predict_latency(
         if covering.calibrate_at is not None and measure_missing is not False:
             covering.calibrate_at(config.input_size)  # `host`: once per size
         latency *= covering.calibration_factor(config.backbone, config.input_size)
-    return latency * speed_ratio(covering)
+    return latency * speed_ratio(covering, speed)
 
 
 def sum_of_blocks(config, table: LatencyTable) -> float:

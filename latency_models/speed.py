@@ -37,11 +37,15 @@ def prediction_reference(table: LatencyTable) -> dict | None:
     return table_reference(table.metadata) if measurable_here(table) else None
 
 
-def speed_ratio(table: LatencyTable) -> float:
-    """How many times as long this machine takes now as at the speed of `table`'s predictions
-    (1 for tables of other machines)."""
+def speed_ratio(table: LatencyTable, speed: dict | None = None) -> float:
+    """How many times as long this machine takes at `speed` (a reference timing; default:
+    now, `reference_now`) as at the speed of `table`'s predictions (1 for tables of other
+    machines). A search passes the timing of its start, so that all its trials' latencies are
+    at one speed: on a noisy VM one-second readings minutes apart differ by up to 50%."""
     reference = prediction_reference(table)
-    return 1.0 if reference is None else reference_now()["ms"] / reference["ms"]
+    if reference is None:
+        return 1.0
+    return (speed or reference_now())["ms"] / reference["ms"]
 
 
 def speed_report(table: LatencyTable) -> dict | None:

@@ -7,12 +7,13 @@ networks at a speed that changes while a stand-in clock runs (no TensorFlow, no 
 
 import itertools
 import json
+import pickle
 import zlib
 from pathlib import Path
 
 import pytest
 
-from latency_models import load_table, predict_latency, profiler, validate
+from latency_models import LatencyModel, load_table, predict_latency, profiler, validate
 from latency_models import machine as machines
 from latency_models import table as tables
 from latency_models.calibration import QUICK, calibrate_table
@@ -293,3 +294,14 @@ def test_an_uncalibrated_table_is_not_calibrated_by_a_prediction(drifting):
         quiet_sum_ms(CONFIG), rel=1e-3
     )
     assert drifting.timed_at == {}
+
+
+def test_a_pinned_model_predicts_at_one_speed_while_the_machine_drifts(drifting):
+    model = LatencyModel("host", SIZE).pinned()  # as a search pins its start's speed
+    first = model.predict(CONFIG)
+    assert first == pytest.approx(quiet_sum_ms(CONFIG), rel=1e-3)
+
+    drifting.later(LATER, speed=1.3)
+    assert model.predict(CONFIG) == first
+    assert pickle.loads(pickle.dumps(model)).predict(CONFIG) == first  # in a trial's process
+    assert LatencyModel("host", SIZE).predict(CONFIG) == pytest.approx(1.3 * first, rel=1e-3)

@@ -148,8 +148,11 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
         space = _on_backbone_of(space, options.cell_proxy, dataset)
     latency = LatencyModel(options.device, options.latency_input_size)
     table = latency.table  # an unknown device fails here, before the space and data are checked
+    latency = latency.pinned()  # every trial's latency at this sitting's speed, not each one's
     deployed_space = space.at_size(options.latency_input_size, "--latency-input-size")
-    settings = TrialSettings.from_options(options, space, run_dir)
+    settings = dataclasses.replace(
+        TrialSettings.from_options(options, space, run_dir), latency_speed=latency.speed
+    )
     for split in (settings.recipe.train_split, settings.recipe.eval_split):
         dataset.check(split)
     preset = get_preset(PRESET).replace(

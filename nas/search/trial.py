@@ -50,6 +50,7 @@ class TrialSettings:
     latency_limit: float | None = None  # slower configs are not trained (a staged search's)...
     always_trained: frozenset = frozenset()  # ...but these config ids are (the paper preset's)
     cell_proxy: CellProxy | None = None  # heads trained alone on a run's backbone features
+    latency_speed: dict | None = None  # the reference timing latencies are at (the search's start)
 
     @classmethod
     def from_options(cls, options: SearchOptions, space: SearchSpace, run_dir: Path):
@@ -109,7 +110,8 @@ class TrialSettings:
     def latency(self) -> LatencyModel:
         """Latency on `device` at `latency_input_size`: one model per process, so that the
         trials a worker runs read the table once."""
-        return _latency_model(self.device, tuple(self.latency_input_size))
+        speed = tuple(sorted(self.latency_speed.items())) if self.latency_speed else None
+        return _latency_model(self.device, tuple(self.latency_input_size), speed)
 
 
 def train_trial(params: dict, settings: TrialSettings, trial_dir: Path, report=None) -> dict:
@@ -326,8 +328,8 @@ def _dataset(spec: str):
 
 
 @functools.lru_cache(maxsize=2)
-def _latency_model(device: str, input_size: tuple) -> LatencyModel:
-    return LatencyModel(device, input_size)
+def _latency_model(device: str, input_size: tuple, speed: tuple | None) -> LatencyModel:
+    return LatencyModel(device, input_size, dict(speed) if speed else None)
 
 
 def _check_loss(loss: float | None, step: int) -> None:
