@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from latency_models.devices import load_table
 from latency_models.machine import reference_now
-from latency_models.predictor import predict_latency
+from latency_models.predictor import predict_latency, predicts_here
 from latency_models.table import LatencyTable
 
 
@@ -25,7 +25,10 @@ class LatencyModel:
         self._table = None
 
     def pinned(self) -> LatencyModel:
-        """This model with its speed pinned to this machine's now (a reference timing)."""
+        """This model with its speed pinned to this machine's now (a reference timing), where
+        its table predicts this machine; itself otherwise."""
+        if not predicts_here(self.table):
+            return self
         model = LatencyModel(self.device, self.input_size, reference_now())
         model._table = self._table
         return model

@@ -48,14 +48,15 @@ def speed_ratio(table: LatencyTable, speed: dict | None = None) -> float:
     return (speed or reference_now())["ms"] / reference["ms"]
 
 
-def speed_report(table: LatencyTable) -> dict | None:
-    """The reference network's latency now and at the start of the table whose blocks
-    predict `table` here (for `host` on another machine's table, this machine's own), and the
-    drift between them (%); None for tables of other machines."""
+def speed_report(table: LatencyTable, speed: dict | None = None) -> dict | None:
+    """The reference network's latency at `speed` (a reference timing; default: now) and at
+    the start of the table whose blocks predict `table` here (for `host` on another machine's
+    table, this machine's own), and the drift between them (%); None for tables of other
+    machines."""
     tracked = table.local if table.local is not None else table
     if not measurable_here(tracked):
         return None
-    now, start = reference_now(), table_reference(tracked.metadata)
+    now, start = speed or reference_now(), table_reference(tracked.metadata)
     return {
         "reference_ms": now["ms"],
         "timed": now["date"],

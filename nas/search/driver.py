@@ -189,7 +189,14 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
             settings, latency_limit=limit, always_trained=frozenset(presets)
         )
     return Search(
-        options, run_dir, settings, presets, first_params, latency, limit, speed_report(table)
+        options,
+        run_dir,
+        settings,
+        presets,
+        first_params,
+        latency,
+        limit,
+        speed_report(table, latency.speed),
     )
 
 
