@@ -248,13 +248,21 @@ def run_searches(args) -> None:
 
 def train_fronts(args) -> None:
     """Trains, at the reference, every shipped front's members (seed 0) and the presets (seeds
-    0 and 1) the cache lacks."""
-    panel = {
-        f"{folder.name}-{trial}": member["config"]
+    0 and 1) the cache lacks: first the members that can answer (a), those at or below
+    paper-dpc's latency, best proxy mIOU first."""
+    members = [
+        (folder, trial, member)
         for folder in sorted(args.record.glob("seed*"))
         if (folder / PRESET_LATENCY_FILE).is_file()
         for trial, member in front_members(folder).items()
-    }
+    ]
+    members.sort(
+        key=lambda item: (
+            item[2]["latency_ms"] > preset_latency(item[0])["paper-dpc"],
+            -item[2]["proxy_miou"],
+        )
+    )
+    panel = {f"{folder.name}-{trial}": member["config"] for folder, trial, member in members}
     presets = {name: PANEL[name] for name in PRESETS}
     cache = RunCache(args.cache)
     for seeds, configs in (([0], {**presets, **panel}), ([1], presets)):
