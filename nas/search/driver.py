@@ -150,9 +150,7 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
     table = latency.table  # an unknown device fails here, before the space and data are checked
     latency = latency.pinned()  # every trial's latency at this sitting's speed, not each one's
     deployed_space = space.at_size(options.latency_input_size, "--latency-input-size")
-    settings = dataclasses.replace(
-        TrialSettings.from_options(options, space, run_dir), latency_speed=latency.speed
-    )
+    settings = TrialSettings.from_options(options, space, run_dir, latency.speed)
     for split in (settings.recipe.train_split, settings.recipe.eval_split):
         dataset.check(split)
     preset = get_preset(PRESET).replace(
@@ -188,16 +186,8 @@ def _validate(options: SearchOptions, run_dir: Path) -> Search:
         settings = dataclasses.replace(
             settings, latency_limit=limit, always_trained=frozenset(presets)
         )
-    return Search(
-        options,
-        run_dir,
-        settings,
-        presets,
-        first_params,
-        latency,
-        limit,
-        speed_report(table, latency.speed),
-    )
+    speed = speed_report(table, latency.speed)
+    return Search(options, run_dir, settings, presets, first_params, latency, limit, speed)
 
 
 def _promotion_limit(options: SearchOptions, paper_ms: float | None) -> float | None:

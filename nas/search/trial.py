@@ -53,8 +53,11 @@ class TrialSettings:
     latency_speed: dict | None = None  # the reference timing latencies are at (the search's start)
 
     @classmethod
-    def from_options(cls, options: SearchOptions, space: SearchSpace, run_dir: Path):
-        """The settings of a search with `options` over `space` (classes set)."""
+    def from_options(
+        cls, options: SearchOptions, space: SearchSpace, run_dir: Path, latency_speed=None
+    ):
+        """The settings of a search with `options` over `space` (classes set), its latencies
+        at `latency_speed` (a reference timing; None: each prediction's)."""
         proxy = options.proxy_fidelity
         recipe = TrainConfig(
             data=options.data,
@@ -84,6 +87,7 @@ class TrialSettings:
             options.gpus_per_trial,
             ladder=options.ladder,
             cell_proxy=cell_proxy,
+            latency_speed=latency_speed,
         )
 
     @property
