@@ -29,8 +29,6 @@ from pathlib import Path
 
 from latency_models.calibration import calibrate_at, fit_machine_calibration, machine_calibration
 from latency_models.fingerprint import Fingerprint
-from latency_models.validate import table_space
-from space.search_space import SearchSpace
 from latency_models.machine import host_metadata, is_this_machine, this_machine
 from latency_models.table import (
     HOST,
@@ -42,6 +40,8 @@ from latency_models.table import (
     shipped_tables,
     user_dir,
 )
+from latency_models.validate import table_space
+from space.search_space import SearchSpace
 
 log = logging.getLogger(__name__)
 # First-use calibration on the shipped table's own machine (2 min 46 s on its 2-core EPYC,

@@ -297,8 +297,7 @@ def save_measurements(table: LatencyTable, signatures) -> None:
 def refresh_measurements(table: LatencyTable) -> None:
     """Adds to a loaded table the entries other processes stored in its user table file
     since it was read (blocks timed by a concurrent search trial)."""
-    with _locked(table):
-        stored = _user_table(table) if table.cache_path and table.cache_path.is_file() else None
+    stored = _stored_now(table)
     if stored is not None:
         for signature, entry in converted_entries(
             stored.entries, stored.metadata, table.metadata
@@ -309,12 +308,17 @@ def refresh_measurements(table: LatencyTable) -> None:
 def refresh_calibration(table: LatencyTable) -> None:
     """Adds to a loaded table's calibration the sizes another process fitted and stored in its
     user table file since it was read."""
-    with _locked(table):
-        stored = _user_table(table) if table.cache_path and table.cache_path.is_file() else None
+    stored = _stored_now(table)
     sizes = (stored.metadata.get("calibration") or {}).get("sizes") if stored else None
     if sizes:
         calibration = table.metadata.setdefault("calibration", {})
         calibration["sizes"] = {**sizes, **calibration.get("sizes", {})}
+
+
+def _stored_now(table: LatencyTable) -> LatencyTable | None:
+    """A loaded table's user table file as other processes left it (None where there is none)."""
+    with _locked(table):
+        return _user_table(table) if table.cache_path and table.cache_path.is_file() else None
 
 
 def _locked(table: LatencyTable):
