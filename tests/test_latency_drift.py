@@ -123,6 +123,23 @@ def test_blocks_timed_while_the_machine_slows_are_kept_at_the_tables_speed(drift
     )
 
 
+def test_one_slow_reference_reading_is_timed_again_before_it_starts_a_table(drifting, monkeypatch):
+    this_machine()  # this boot's fingerprint, at the quiet speed
+    drifting.later(LATER, speed=1.0)
+    readings = [1.6 * QUIET_REFERENCE_MS]  # one slow second of a shared VM, then as it is
+    monkeypatch.setattr(
+        machines,
+        "reference_latency_ms",
+        lambda: readings.pop() if readings else drifting.reference_ms(),
+    )
+    table = load_table("host")
+    assert table.metadata["reference"]["ms"] == QUIET_REFERENCE_MS  # the median of three
+    assert predict_latency(CONFIG, table) == pytest.approx(quiet_sum_ms(CONFIG), rel=1e-3)
+
+    drifting.later(LATER, speed=1.3)  # a real drift: three readings agree
+    assert machines.reference_now()["ms"] == pytest.approx(1.3 * QUIET_REFERENCE_MS)
+
+
 def test_a_calibration_from_networks_timed_at_changing_speeds_finds_the_quiet_factor(drifting):
     space = SearchSpace(
         backbones={"shufflenet_v2": [0.5, 1.0]},
