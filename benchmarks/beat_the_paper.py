@@ -121,7 +121,8 @@ def gains(front: list[dict], paper_ms: float, paper_miou: float | None) -> dict:
 
 def seed_report(shipped: Path, cache: RunCache, data: str, paper_miou: float | None, std: float):
     """One search's front re-measured at the reference, its gains and the goal's verdict."""
-    paper_ms = preset_latency(shipped)["paper-dpc"]
+    presets = preset_latency(shipped)
+    paper_ms = presets["paper-dpc"]
     front = [
         {
             "trial_id": trial,
@@ -138,6 +139,7 @@ def seed_report(shipped: Path, cache: RunCache, data: str, paper_miou: float | N
     gain, speedup = found["latency_matched_gain"], found["speedup_at_equal_miou"]
     return {
         "seed": int(shipped.name.rsplit("seed", 1)[1]),
+        "paper_latency_ms": {name: round_or_none(presets[name]) for name in PRESETS},
         **found,
         "seed_std": std,
         "goal_met": bool(
@@ -192,29 +194,32 @@ def report(record: Path, cache: RunCache, data: str) -> dict:
 
 
 def plot(result: dict, path: Path) -> None:
-    """Each front re-measured at the reference (a step line per seed), the presets marked."""
+    """Each front re-measured at the reference (a line per seed), the presets marked. Latency
+    is relative to paper-dpc's on each search's machine: the seeds' machines differ by 2x."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 4.5), dpi=120)
+    basic_ratios = []
     for seed in result["seeds"]:
+        paper_ms = seed["paper_latency_ms"]
+        basic_ratios.append(paper_ms["paper-basic"] / paper_ms["paper-dpc"])
         rows = sorted(
             (r for r in seed["front"] if r["reference_miou"]), key=lambda r: r["latency_ms"]
         )
         axes.plot(
-            [r["latency_ms"] for r in rows],
+            [r["latency_ms"] / paper_ms["paper-dpc"] for r in rows],
             [r["reference_miou"] for r in rows],
             marker="o",
-            label=f"front of search seed {seed['seed']}",
+            label=f"front of search seed {seed['seed']} (paper-dpc {paper_ms['paper-dpc']:.1f} ms)",
         )
-    for name, marker in zip(PRESETS, "*P"):
-        preset = result["paper"][name]
-        mious = [m for m in preset["reference_miou_per_seed"] if m is not None]
-        if preset["latency_ms"] and mious:
+    for name, marker, ratio in zip(PRESETS, "*P", (1.0, np.mean(basic_ratios or [np.nan]))):
+        mious = [m for m in result["paper"][name]["reference_miou_per_seed"] if m is not None]
+        if mious:
             axes.errorbar(
-                preset["latency_ms"],
+                ratio,
                 np.mean(mious),
                 yerr=np.ptp(mious) / 2,
                 fmt=marker,
@@ -222,11 +227,9 @@ def plot(result: dict, path: Path) -> None:
                 color="black",
                 label=f"{name} (2 seeds)",
             )
-    paper_ms = result["paper"]["paper-dpc"]["latency_ms"]
-    if paper_ms:
-        axes.axvline(paper_ms, color="grey", linestyle="--", label=f"paper-dpc {paper_ms:.1f} ms")
+    axes.axvline(1.0, color="grey", linestyle="--", label="paper-dpc's latency")
     axes.set(
-        xlabel="predicted latency on host at 360x480 (ms)",
+        xlabel="latency on host at 360x480 / paper-dpc's on the search's machine",
         ylabel="mIOU at the reference (256x256/800/8)",
         title="CamVid: search fronts re-measured vs the paper's designs",
     )

@@ -68,6 +68,7 @@ def test_a_front_is_scored_against_paper_dpc_at_its_latency(tmp_path):
     }
     assert result["paper"]["paper-basic"]["latency_ms"] == 3.5
     (seed,) = result["seeds"]
+    assert seed["paper_latency_ms"] == {"paper-dpc": 4.0, "paper-basic": 3.5}  # its machine
     assert [row["trial_id"] for row in seed["front"]] == ["t0", "t2"]  # paper-dpc left out
     assert seed["latency_matched_gain"] == pytest.approx(0.455 - 0.45)
     assert seed["speedup_at_equal_miou"] == pytest.approx(2.0)
@@ -86,7 +87,7 @@ def test_a_front_not_yet_re_measured_has_no_gain_and_no_verdict(tmp_path):
     assert not seed["goal_met"]
 
 
-def test_the_figure_marks_the_presets_and_paper_dpcs_latency(tmp_path):
+def test_the_figure_marks_the_presets_at_each_searchs_paper_dpc_latency(tmp_path):
     record, cache = tmp_path / "record", runs.RunCache(tmp_path / "runs.jsonl")
     shipped_search(record / "seed0", [(NARROW, "", 2.0, 0.30), (PAPER, "paper-dpc", 4.0, 0.33)])
     for seed in (0, 1):
