@@ -1,7 +1,7 @@
 """Simulated searches against a surrogate (`Replay`): a sampler asks the search's own
 define-by-run space and the surrogate answers with its mIOU plus seed noise; single-fidelity
 (`simulate`), drawn inside the latency box, or staged (`staged`: the staged search's MO-ASHA
-replayed at equal cost)."""
+replayed at equal cost, or its peer, Syne Tune's, `benchmarks._syne_tune`)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ BOX_DRAW = "+box-draw"  # configs over the hypervolume's reference latency drawn
 
 
 STAGED = "+staged"  # the staged search (`staged`) with this sampler
+
+
+SYNE_TUNE_MOASHA = "syne-tune-moasha"  # the staged search's peer (`benchmarks._syne_tune`)
 
 
 REDUCTION_FACTOR = 3.0  # the staged search's default: the best third is promoted
@@ -115,40 +118,83 @@ def simulate(sampler_name: str, replay: Replay, budgets, seed: int) -> dict:
     return result
 
 
+class OptunaStages:
+    """The staged search's own promotions, with an Optuna sampler: `next()` draws a config
+    under the reference latency (`draw`), `promote(miou, latency)` tells the sampler its proxy
+    result and ranks it among the proxy results so far (`RungRecords.decide`: the best
+    1 / REDUCTION_FACTOR by non-dominated sorting, then crowding distance; no tie margin)."""
+
+    def __init__(self, method: str, replay: Replay, budget: int, seed: int):
+        self.replay, self.rungs = replay, RungRecords()
+        self.study = _study(sampler_of(method), seed, budget)
+
+    def next(self) -> tuple[dict, float, float]:
+        """(params, proxy mIOU, latency) of the next config to train."""
+        self.trial, params, miou, latency = draw(self.study, self.replay, box=True)
+        return params, miou, latency
+
+    def promote(self, miou: float, latency: float) -> bool:
+        """Whether the last config drawn, of proxy result `miou`, `latency`, is promoted."""
+        self.study.tell(self.trial, [miou, latency])
+        return self.rungs.decide(
+            str(self.trial.number),
+            0,
+            miou,
+            latency,
+            REDUCTION_FACTOR,
+            0.0,
+            self.replay.reference_ms,
+        )
+
+
+def stages_of(method: str, replay: Replay, budget: int, seed: int):
+    """What decides a staged method's promotions: Syne Tune's MO-ASHA for its peer (drawing
+    again over the box with `BOX_DRAW`), else the staged search's own (`OptunaStages`)."""
+    if method.startswith(SYNE_TUNE_MOASHA):
+        from benchmarks._syne_tune import SyneTuneStages  # which imports this module
+
+        return SyneTuneStages(replay, seed, box=method.endswith(BOX_DRAW))
+    return OptunaStages(method, replay, budget, seed)
+
+
+def is_staged(method: str) -> bool:
+    """Whether a method promotes to the reference (the staged search or its peer)."""
+    return method.endswith(STAGED) or method.startswith(SYNE_TUNE_MOASHA)
+
+
 def staged(method: str, replay: Replay, budget: int, seed: int) -> dict:
     """One simulated staged search costing at most `budget` proxy trainings, as `nas search`'s
-    `StagedScheduler` runs it, simplified: a config over the reference latency is not trained
-    (`draw`); a trained one's noisy proxy mIOU is told to the sampler and ranked among the
-    proxy results so far (`RungRecords.decide`: the best 1 / REDUCTION_FACTOR by non-dominated
-    sorting, then crowding distance; no tie margin). A promoted trial trains at the reference,
-    for `Replay.reference_cost`, when the budget pays: it fits in what is left and the reference
+    `StagedScheduler` runs it, simplified: each config drawn (`stages_of(method)`) is trained at
+    the proxy and its noisy mIOU told; a promoted trial trains at the reference, for
+    `Replay.reference_cost`, when the budget pays: it fits in what is left and the reference
     never spends more than the proxy has (`StagedScheduler._affordable`'s rule). `scored` on
     the promoted trials' noisy reference mIOU; `trained` and `promoted` count the trainings at
-    each fidelity; the sampler is told the proxy results only."""
+    each fidelity, `in_box` the share of the trained configs under the reference latency; the
+    sampler is told the proxy results only."""
     rng = np.random.default_rng(seed)
-    study, rungs = _study(sampler_of(method), seed, budget), RungRecords()
-    observed, true, trained, cost = [], [], 0, replay.reference_cost
+    stages = stages_of(method, replay, budget, seed)
+    observed, true, trained, in_box, cost = [], [], 0, 0, replay.reference_cost
     while trained + cost * len(true) + 1 <= budget:
-        trial, params, miou, latency = draw(study, replay, box=True)
+        params, miou, latency = stages.next()
         noisy = miou + rng.normal(0, replay.noise_std)
-        study.tell(trial, [noisy, latency])
         trained += 1
-        promoted = rungs.decide(
-            str(trial.number), 0, noisy, latency, REDUCTION_FACTOR, 0.0, replay.reference_ms
-        )
+        in_box += latency <= replay.reference_ms
+        promoted = stages.promote(noisy, latency)
         spent = cost * (len(true) + 1)
         if promoted and trained + spent <= budget and spent <= trained:
             truth = replay.truth(params, miou)
             observed.append((truth + rng.normal(0, replay.reference_noise_std), latency))
             true.append((truth, latency))
-    return scored(observed, true, replay, in_box=1.0, trained=trained, promoted=len(true))
+    return scored(
+        observed, true, replay, in_box=in_box / trained, trained=trained, promoted=len(true)
+    )
 
 
 def sampler_curve(sampler_name: str, replay: Replay, budgets, seed: int) -> dict:
     """`simulate`'s results after each budget: one search of the largest budget, or, for a
     sampler sized to its budget (NSGA-II's population) and a staged search (whose promotions
     must fit in the budget), one search per budget, as `nas search` runs."""
-    if sampler_name.endswith(STAGED):
+    if is_staged(sampler_name):
         return {budget: staged(sampler_name, replay, budget, seed) for budget in budgets}
     if sampler_of(sampler_name) in BUDGET_SIZED:
         return {

@@ -31,7 +31,9 @@ surrogate of our own space (the NAS-Bench-301 method), in seconds instead of day
    trainings; methods: the samplers, `random+box-draw` (configs over the reference latency
    drawn again before training, at no cost: latency is known before training) and
    `NAME+staged` (`staged`: the staged search's MO-ASHA replayed, a promotion costing
-   `--reference-cost` proxy trainings, by default the table's ratio of training seconds). Each
+   `--reference-cost` proxy trainings, by default the table's ratio of training seconds) and
+   its peer `syne-tune-moasha` (Syne Tune's MO-ASHA scheduler deciding the promotions, at the
+   same cost; `+box-draw`: drawing again over the box as the staged search does). Each
    row of `results` compares a method with random search over the same seeds (gain of the mean,
    paired Wilcoxon signed-rank p-value); `beat_the_paper` scores random search of
    `--budget-trials` trials (a 1-hour search's) against paper-dpc for
@@ -55,6 +57,7 @@ from benchmarks._replay import (
     BOXED,
     REFERENCE_COST,
     STAGED,
+    SYNE_TUNE_MOASHA,
     Replay,
     sampler_curve,
     simulate,
@@ -96,7 +99,14 @@ BUDGETS = (10, 25, 50, 100, 200)
 PROXY, REFERENCE = "proxy", "reference"  # `space_table`'s fidelities (its `fidelity` column)
 
 
-FIDELITY_METHODS = (*SAMPLERS, "random+box-draw", "random+staged", "tpe-multivariate+staged")
+FIDELITY_METHODS = (
+    *SAMPLERS,
+    "random+box-draw",
+    "random+staged",
+    "tpe-multivariate+staged",
+    SYNE_TUNE_MOASHA,  # the peer (`benchmarks._syne_tune`), as Syne Tune ships it
+    SYNE_TUNE_MOASHA + BOX_DRAW,
+)
 
 
 BUDGET_TRIALS = 60  # trials of a 1-hour search (`beat_the_paper`)
@@ -115,7 +125,8 @@ def _parser() -> argparse.ArgumentParser:
         help=f"methods (default: {', '.join(SAMPLERS)}; on a table with reference rows "
         f"{', '.join(FIDELITY_METHODS)}): sampler names; NAME{BOXED}: constrained to the "
         f"hypervolume's reference latency; NAME{BOX_DRAW}: configs over it drawn again; "
-        f"NAME{STAGED}: the staged search (two fidelities)",
+        f"NAME{STAGED}: the staged search (two fidelities); {SYNE_TUNE_MOASHA}: Syne Tune's "
+        "MO-ASHA (two fidelities, the `peers` extra)",
     )
     parser.add_argument(
         "--noise",

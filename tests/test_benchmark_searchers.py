@@ -5,6 +5,7 @@ search replayed at equal cost, and the report's rows."""
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from threadpoolctl import threadpool_limits
@@ -157,6 +158,25 @@ def test_a_staged_search_promotes_the_best_third_and_stays_within_its_budget(two
     assert promotions <= run["trained"]  # the reference spends no more than the proxy has
     assert 0 < len(run["front"]) <= run["promoted"]  # the front: promoted trials only
     assert run["hypervolume"] > 0
+
+
+def test_syne_tunes_moasha_is_replayed_as_the_staged_searchs_peer_at_the_same_cost(
+    two_fidelities,
+):
+    _, replay, _ = two_fidelities
+    numpy_state = np.random.get_state()[1].copy()
+    runs = {
+        name: replays.staged(name, replay, budget=40, seed=0)
+        for name in ("syne-tune-moasha", "syne-tune-moasha+box-draw")
+    }
+
+    for run in runs.values():
+        promotions = replay.reference_cost * run["promoted"]
+        assert run["promoted"] >= 1 and run["trained"] + promotions <= 40
+        assert 0 < len(run["front"]) <= run["promoted"]
+    assert runs["syne-tune-moasha+box-draw"]["in_box"] == 1  # drawn again over the box
+    assert runs["syne-tune-moasha"] == replays.staged("syne-tune-moasha", replay, 40, seed=0)
+    assert (np.random.get_state()[1] == numpy_state).all()  # Syne Tune's draws are its own
 
 
 def test_a_box_draw_random_search_trains_only_configs_under_the_reference_latency(
