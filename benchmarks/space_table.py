@@ -166,14 +166,23 @@ def load(path: str | Path):
 
 
 def train(cache: RunCache, data: str, spec: TableSpec, proxy: Setting, configs, args) -> None:
-    """Trains the runs the cache lacks: every config at the proxy, then the reference's."""
+    """Trains the runs the cache lacks, in the order that makes the table usable soonest (a
+    proxy run of a heavy config takes minutes here): every config at the proxy with the first
+    seed, then the reference's, then the other seeds at the proxy."""
     cost_size = camvid_panel.COST_SIZE if spec.host_latency else 224
-    run_missing(
-        cache, data, [proxy], args.seeds, configs, threads=args.threads, cost_size=cost_size
-    )
+    first, *others = args.seeds
+
+    def run(setting: Setting, seeds, chosen: dict) -> None:
+        run_missing(
+            cache, data, [setting], seeds, chosen, threads=args.threads, cost_size=cost_size
+        )
+
+    run(proxy, [first], configs)
     extra = reference_configs(configs, spec)
     if extra:
-        run_missing(cache, data, [REFERENCE], [0], extra, threads=args.threads, cost_size=cost_size)
+        run(REFERENCE, [0], extra)
+    if others:
+        run(proxy, others, configs)
 
 
 def main(argv=None) -> None:
