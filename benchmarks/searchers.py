@@ -43,6 +43,7 @@ surrogate of our own space (the NAS-Bench-301 method), in seconds instead of day
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import time
 from pathlib import Path
@@ -161,8 +162,27 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return space_table.load(path)
 
 
+def method_problem(method: str) -> str | None:
+    """Why `method` is not a method this benchmark runs, in one line (None where it is)."""
+    if method in (SYNE_TUNE_MOASHA, SYNE_TUNE_MOASHA + BOX_DRAW):
+        if importlib.util.find_spec("syne_tune") is None:
+            return f"{method} needs Syne Tune: pip install -e '.[peers]'"
+        return None
+    sampler, plus, suffix = method.partition("+")
+    if sampler in SAMPLERS and (not plus or plus + suffix in (BOXED, BOX_DRAW, STAGED)):
+        return None
+    return (
+        f"unknown method {method!r}: a sampler ({', '.join(SAMPLERS)}), optionally with "
+        f"{BOXED}, {BOX_DRAW} or {STAGED}, or {SYNE_TUNE_MOASHA}[{BOX_DRAW}]"
+    )
+
+
 def main(argv=None) -> None:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    for method in args.samplers or ():
+        if problem := method_problem(method):
+            parser.error(problem)
     path, out = table_paths(args.table)
     table = read_table(path)
     if (table["fidelity"] == REFERENCE).any():

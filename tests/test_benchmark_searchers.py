@@ -249,3 +249,13 @@ def test_the_command_reads_a_table_by_name_or_path_and_writes_its_report(
     report = json.loads((tmp_path / "report.json").read_text())
     assert [row["method"] for row in report["results"]] == ["random", "random+staged"]
     assert report["beat_the_paper"]["trials"] == 10
+
+
+@pytest.mark.parametrize("method", ["simulated-annealing", "tpe+boxed", "syne-tune-moasha+staged"])
+def test_an_unknown_method_is_one_line_and_exit_code_2_before_any_work(method, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit:
+        searchers.main(["--samplers", "random", method, "--out", str(tmp_path / "report.json")])
+
+    assert exit.value.code == 2
+    assert f"unknown method {method!r}" in capsys.readouterr().err
+    assert not (tmp_path / "report.json").exists()
